@@ -1,0 +1,121 @@
+// Node's http server in front of the Lambda handler: each request becomes the API Gateway
+// REST (v1) proxy event that the real stage would send, with a Lambda-like context, and the
+// proxy result is written back (multi-value headers such as Set-Cookie included).
+
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { errorResult } from '../lambda/error-response';
+
+/** API Gateway itself refuses payloads over 10 MB; the adapter stops reading far earlier. */
+const MAX_ADAPTER_BODY_BYTES = 1024 * 1024;
+/** Matches the function timeout the stack sets, so middy's early timeout behaves the same. */
+const LOCAL_TIMEOUT_MS = 10_000;
+
+export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+export function toProxyEvent(req: IncomingMessage, body: Buffer, stage = 'local'): APIGatewayProxyEvent {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i] as string;
+    const value = req.rawHeaders[i + 1] as string;
+    headers[name] = value;
+    (multiValueHeaders[name] ??= []).push(value);
+  }
+  const query = url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : null;
+  const requestId = randomUUID();
+  return {
+    resource: url.pathname,
+    path: url.pathname,
+    httpMethod: req.method ?? 'GET',
+    headers,
+    multiValueHeaders,
+    queryStringParameters: query,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body: body.length > 0 ? body.toString('utf8') : null,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      authorizer: null,
+      protocol: `HTTP/${req.httpVersion}`,
+      httpMethod: req.method ?? 'GET',
+      path: `/${stage}${url.pathname}`,
+      stage,
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: 'local',
+      resourcePath: url.pathname,
+      identity: {
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: req.headers['user-agent'] ?? null,
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        user: null,
+        userArn: null,
+      },
+    },
+  };
+}
+
+export function lambdaContext(functionName = 'guest-token-local'): Context {
+  const deadline = Date.now() + LOCAL_TIMEOUT_MS;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+export function writeProxyResult(res: ServerResponse, result: APIGatewayProxyResult): void {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
+    headers[name] = values.map(String);
+  }
+  res.writeHead(result.statusCode, headers);
+  res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+}
+
+/** Reads the body (up to a cap), invokes the handler with a proxy event, writes the result. */
+export async function invokeThroughAdapter(
+  handler: ProxyHandler,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_ADAPTER_BODY_BYTES) {
+      writeProxyResult(res, errorResult(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large', randomUUID()));
+      req.destroy();
+      return;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const result = await handler(toProxyEvent(req, Buffer.concat(chunks)), lambdaContext());
+  writeProxyResult(res, result);
+}

@@ -1,0 +1,283 @@
+// A loopback stand-in for Genesys Cloud, used by `npm start`, the integration tests and the
+// benchmarks. It serves the three upstream endpoints of DESIGN.md with real RS256 signing,
+// rotates keys on request, issues tokens with configurable lifetimes, counts every call,
+// records what the Guest API received, and injects faults per endpoint.
+
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+import type { Clock } from '../lambda/clock';
+import { DEFAULT_GUEST_API_PATH, DEFAULT_KEYS_PATH, OAUTH_TOKEN_PATH } from '../lambda/genesys/endpoints';
+
+export type EmulatorEndpoint = 'oauth' | 'mint' | 'keys';
+
+export type Fault =
+  /** Answer with this status (and Retry-After / extra headers / JSON body if given). */
+  | { kind: 'status'; status: number; retryAfter?: string; headers?: Record<string, string>; body?: unknown }
+  /** Wait this long before answering normally. */
+  | { kind: 'latency'; ms: number }
+  /** Close the connection without answering. */
+  | { kind: 'drop' }
+  /** mint: sign with a key that is not in the published key set. */
+  | { kind: 'badSignature' }
+  /** mint: merge these claims into the token (undefined removes a claim). */
+  | { kind: 'claims'; claims: Record<string, unknown> }
+  /** mint: add these protected-header parameters. */
+  | { kind: 'header'; header: Record<string, unknown> }
+  /** mint: return this literal string as access_token. */
+  | { kind: 'token'; token: string };
+
+export const DEV_CREDENTIALS = { clientId: 'local-dev-client', clientSecret: 'local-dev-secret' };
+
+export interface EmulatorOptions {
+  /** clientId → clientSecret accepted by /oauth/token. */
+  clients?: Record<string, string>;
+  guestTokenTtlSeconds?: number;
+  oauthTokenTtlSeconds?: number;
+  /** Added to every call (the benchmark's stand-in for network distance). */
+  latencyMs?: number;
+  /** Serve the key set as a JWKS (default) or as one bare JWK. */
+  keySetFormat?: 'jwks' | 'jwk';
+  clock?: Clock;
+  host?: string;
+  port?: number;
+}
+
+interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+}
+
+/** What the Guest API received, as parsed JSON. */
+export type ReceivedGuest = { name?: unknown; email?: unknown; customAttributes?: Record<string, unknown> };
+
+export class GenesysEmulator {
+  readonly calls: Record<EmulatorEndpoint, number> = { oauth: 0, mint: 0, keys: 0 };
+  readonly received: ReceivedGuest[] = [];
+  guestTokenTtlSeconds: number;
+  oauthTokenTtlSeconds: number;
+  latencyMs: number;
+  keySetFormat: 'jwks' | 'jwk';
+
+  private readonly faults: Record<EmulatorEndpoint, Fault[]> = { oauth: [], mint: [], keys: [] };
+  private readonly tokens = new Map<string, number>();
+  private readonly clients: Map<string, string>;
+  private readonly clock: Clock;
+  private published: SigningKey[] = [];
+  private current!: SigningKey;
+  private server!: Server;
+  private url = '';
+
+  private constructor(options: EmulatorOptions) {
+    this.clients = new Map(
+      Object.entries(options.clients ?? { [DEV_CREDENTIALS.clientId]: DEV_CREDENTIALS.clientSecret }),
+    );
+    this.guestTokenTtlSeconds = options.guestTokenTtlSeconds ?? 1800;
+    this.oauthTokenTtlSeconds = options.oauthTokenTtlSeconds ?? 86_400;
+    this.latencyMs = options.latencyMs ?? 0;
+    this.keySetFormat = options.keySetFormat ?? 'jwks';
+    this.clock = options.clock ?? Date.now;
+  }
+
+  static async start(options: EmulatorOptions = {}): Promise<GenesysEmulator> {
+    const emulator = new GenesysEmulator(options);
+    await emulator.rotateKey({ keepOld: false });
+    emulator.server = createServer((req, res) => {
+      emulator.route(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    });
+    emulator.server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) =>
+      emulator.server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
+    );
+    const { address, port } = emulator.server.address() as AddressInfo;
+    emulator.url = `http://${address}:${port}`;
+    return emulator;
+  }
+
+  /** Base URL of both the login and the API host; also the tokens' iss and aud. */
+  get baseUrl(): string {
+    return this.url;
+  }
+
+  /** Queue a fault for the next `times` calls to one endpoint. */
+  inject(endpoint: EmulatorEndpoint, fault: Fault, times = 1): void {
+    for (let i = 0; i < times; i++) this.faults[endpoint].push(fault);
+  }
+
+  clearFaults(): void {
+    for (const list of Object.values(this.faults)) list.length = 0;
+  }
+
+  resetCounters(): void {
+    this.calls.oauth = 0;
+    this.calls.mint = 0;
+    this.calls.keys = 0;
+    this.received.length = 0;
+  }
+
+  /** Start signing with a new key; the old one stays published unless keepOld is false. */
+  async rotateKey({ keepOld = true }: { keepOld?: boolean } = {}): Promise<string> {
+    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+    const kid = randomUUID();
+    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
+    this.current = { kid, privateKey, publicJwk };
+    this.published = keepOld ? [...this.published, this.current] : [this.current];
+    return kid;
+  }
+
+  /** Every OAuth token issued so far stops working (the Guest API answers 401). */
+  revokeTokens(): void {
+    this.tokens.clear();
+  }
+
+  /** Rotate a client's secret: the old one is refused with invalid_client from now on. */
+  setClientSecret(clientId: string, clientSecret: string): void {
+    this.clients.set(clientId, clientSecret);
+  }
+
+  /** Signs a guest token with the current key; tests use it to craft their own. */
+  async signGuestToken(
+    claims: Record<string, unknown> = {},
+    header: Record<string, unknown> = {},
+    key: SigningKey = this.current,
+  ): Promise<string> {
+    const now = Math.floor(this.clock() / 1000);
+    const guestId = randomUUID();
+    const payload: JWTPayload = {
+      iss: this.url,
+      aud: this.url,
+      sub: guestId,
+      iat: now,
+      nbf: now,
+      exp: now + this.guestTokenTtlSeconds,
+      jti: randomUUID(),
+      permissions: ['webchat:guest'],
+      webchat: { guestId },
+    };
+    for (const [name, value] of Object.entries(claims)) {
+      if (value === undefined) delete payload[name];
+      else payload[name] = value;
+    }
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid, ...header })
+      .sign(key.privateKey);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.closeAllConnections();
+      this.server.close(() => resolve());
+    });
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    const endpoint: EmulatorEndpoint | undefined =
+      req.method === 'POST' && path === OAUTH_TOKEN_PATH
+        ? 'oauth'
+        : req.method === 'POST' && path === DEFAULT_GUEST_API_PATH
+          ? 'mint'
+          : req.method === 'GET' && path === DEFAULT_KEYS_PATH
+            ? 'keys'
+            : undefined;
+    const body = await readBody(req);
+    if (!endpoint) return sendJson(res, 404, { message: 'not found' });
+    this.calls[endpoint]++;
+    if (this.latencyMs > 0) await delay(this.latencyMs);
+
+    let fault = this.faults[endpoint].shift();
+    if (fault?.kind === 'latency') {
+      await delay(fault.ms);
+      fault = undefined;
+    }
+    if (fault?.kind === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'status') {
+      const headers = { ...fault.headers, ...(fault.retryAfter && { 'retry-after': fault.retryAfter }) };
+      return sendJson(res, fault.status, fault.body ?? { message: 'injected fault' }, headers);
+    }
+
+    if (endpoint === 'oauth') return this.issueAccessToken(req, body, res);
+    if (endpoint === 'keys') {
+      const keys = this.published.map((key) => key.publicJwk);
+      return sendJson(res, 200, this.keySetFormat === 'jwk' ? this.current.publicJwk : { keys });
+    }
+    return this.mintGuest(req, body, res, fault);
+  }
+
+  private issueAccessToken(req: IncomingMessage, body: string, res: ServerResponse): void {
+    const [scheme, encoded] = (req.headers.authorization ?? '').split(' ');
+    const [clientId, clientSecret] = Buffer.from(encoded ?? '', 'base64').toString('utf8').split(':');
+    const known = scheme === 'Basic' && clientId !== undefined && this.clients.get(clientId);
+    if (!known || known !== clientSecret) {
+      return sendJson(res, 401, { error: 'invalid_client', description: 'client authentication failed' });
+    }
+    if (new URLSearchParams(body).get('grant_type') !== 'client_credentials') {
+      return sendJson(res, 400, { error: 'unsupported_grant_type' });
+    }
+    const token = randomBytes(24).toString('base64url');
+    this.tokens.set(token, this.clock() + this.oauthTokenTtlSeconds * 1000);
+    sendJson(res, 200, { access_token: token, token_type: 'bearer', expires_in: this.oauthTokenTtlSeconds });
+  }
+
+  private async mintGuest(
+    req: IncomingMessage,
+    body: string,
+    res: ServerResponse,
+    fault: Fault | undefined,
+  ): Promise<void> {
+    const bearer = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+    const expiresAt = this.tokens.get(bearer);
+    if (expiresAt === undefined || expiresAt <= this.clock()) {
+      return sendJson(res, 401, { code: 'bad.credentials', message: 'Invalid login credentials.' });
+    }
+    let guest: ReceivedGuest;
+    try {
+      guest = JSON.parse(body) as ReceivedGuest;
+    } catch {
+      return sendJson(res, 400, { code: 'bad.request', message: 'body is not JSON' });
+    }
+    this.received.push(guest);
+
+    let token: string;
+    if (fault?.kind === 'token') token = fault.token;
+    else if (fault?.kind === 'claims') token = await this.signGuestToken(fault.claims);
+    else if (fault?.kind === 'header') token = await this.signGuestToken({}, fault.header);
+    else if (fault?.kind === 'badSignature') token = await this.signGuestToken({}, {}, await strangerKey(this.current.kid));
+    else token = await this.signGuestToken();
+    sendJson(res, 200, { access_token: token });
+  }
+}
+
+/** A key pair nobody published, carrying the current kid, so only the signature gives it away. */
+async function strangerKey(kid: string): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  return { kid, privateKey, publicJwk: await exportJWK(publicKey) };
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,16 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.(t|j)sx?$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
+  },
+  // jose and @middy ship ESM only; Jest runs CommonJS, so they are transformed too.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|@middy)/)'],
+  setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'],
+  testTimeout: 30_000,
+};

@@ -1,0 +1,105 @@
+// The audit trail and metrics: one structured log event per issued token and per refusal, in
+// a shape a compliance team can query with CloudWatch Logs Insights, plus EMF metrics.
+// Client IPs are keyed hashes; attribute keys are listed, values never.
+
+import { createHmac, randomBytes } from 'node:crypto';
+import type { HttpError, Upstream } from './errors';
+import { UpstreamUnavailableError } from './errors';
+import { type Logger, type Metrics, MetricUnit } from './observability';
+import { header, type PipelineRequest, sourceIp } from './pipeline';
+
+/** What the audit needs of a request: the event and what the steps left in the context. */
+export type AuditedRequest = Pick<PipelineRequest, 'event' | 'context'>;
+
+export const AUDIT_ISSUED = 'guest-token.issued';
+export const AUDIT_REFUSED = 'guest-token.refused';
+
+export interface IssuedEvent {
+  guestId: string;
+  upstreamLatencyMs: number;
+}
+
+export interface Audit {
+  issued(request: AuditedRequest, event: IssuedEvent): void;
+  refused(request: AuditedRequest, error: HttpError | undefined): void;
+  upstreamLatency(upstream: Upstream, latencyMs: number): void;
+  oauthRefreshed(latencyMs: number): void;
+  keySetRefreshed(): void;
+  preflight(): void;
+}
+
+export interface AuditOptions {
+  logger: Logger;
+  metrics: Metrics;
+  /** Key for the client-IP hash; a random per-container key when not configured. */
+  ipHashKey?: string;
+}
+
+export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit {
+  const key = ipHashKey ?? randomBytes(32).toString('hex');
+  const hashIp = (ip: string) =>
+    createHmac('sha256', key).update(ip).digest('base64url').slice(0, 22);
+
+  const common = (request: AuditedRequest) => ({
+    origin: header(request.event, 'origin') ?? null,
+    clientIpHash: hashIp(sourceIp(request.event)),
+  });
+
+  return {
+    issued(request, { guestId, upstreamLatencyMs }) {
+      const visitor = request.context.visitor;
+      logger.info(AUDIT_ISSUED, {
+        audit: {
+          event: 'issued',
+          guestId,
+          ...common(request),
+          attributeKeys: Object.keys(visitor?.customAttributes ?? {}),
+          scrubbedKeys: request.context.scrubbedKeys ?? [],
+          reason: visitor?.reason ?? 'initial',
+          upstreamLatencyMs,
+        },
+      });
+      metrics.addMetric('TokensIssued', MetricUnit.Count, 1);
+      if (visitor?.reason === 'expired') metrics.addMetric('ExpiryRefreshes', MetricUnit.Count, 1);
+    },
+    refused(request, error) {
+      const code = error?.code ?? 'INTERNAL';
+      const status = error?.status ?? 500;
+      const upstream = error instanceof UpstreamUnavailableError ? error.upstream : undefined;
+      logger[status >= 500 ? 'warn' : 'info'](AUDIT_REFUSED, {
+        audit: {
+          event: 'refused',
+          code,
+          status,
+          ...common(request),
+          ...(upstream && { upstream, detail: (error as UpstreamUnavailableError).detail }),
+        },
+      });
+      const single = metrics.singleMetric();
+      single.addDimension('code', code);
+      single.addMetric('Refusals', MetricUnit.Count, 1);
+      if (upstream) {
+        const failure = metrics.singleMetric();
+        failure.addDimension('upstream', upstream);
+        failure.addMetric('UpstreamFailures', MetricUnit.Count, 1);
+      }
+    },
+    upstreamLatency(upstream, latencyMs) {
+      const single = metrics.singleMetric();
+      single.addDimension('upstream', upstream);
+      single.addMetric('UpstreamLatency', MetricUnit.Milliseconds, latencyMs);
+    },
+    oauthRefreshed(latencyMs) {
+      metrics.addMetric('OAuthRefreshes', MetricUnit.Count, 1);
+      const single = metrics.singleMetric();
+      single.addDimension('upstream', 'oauth');
+      single.addMetric('UpstreamLatency', MetricUnit.Milliseconds, latencyMs);
+    },
+    keySetRefreshed() {
+      metrics.addMetric('KeySetRefreshes', MetricUnit.Count, 1);
+    },
+    preflight() {
+      metrics.addMetric('Preflights', MetricUnit.Count, 1);
+    },
+  };
+}

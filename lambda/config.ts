@@ -1,0 +1,164 @@
+// Step 0, once per container: environment variables → zod → a frozen Config. A bad or missing
+// value throws a ConfigError naming the variable, so the function fails at cold start rather
+// than on some later request.
+
+import * as z from 'zod/mini';
+import { ConfigError } from './errors';
+import {
+  GENESYS_ENVIRONMENTS,
+  type GenesysEndpoints,
+  type GenesysEnvironment,
+  isAllowedUpstreamUrl,
+  resolveEndpoints,
+} from './genesys/endpoints';
+import './zod-messages';
+
+export type TokenDelivery = 'body' | 'cookie';
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+export interface Config {
+  readonly environment: GenesysEnvironment;
+  readonly endpoints: Readonly<GenesysEndpoints>;
+  /** Secrets Manager id or ARN of `{"clientId","clientSecret"}`; required in Lambda. */
+  readonly credentialsSecretId: string | undefined;
+  /** Exact origins (scheme://host[:port]) allowed to request tokens. */
+  readonly allowedOrigins: readonly string[];
+  readonly tokenDelivery: TokenDelivery;
+  /** Per client IP, per container; WAF is the fleet-wide limiter. */
+  readonly rateLimitPerMinute: number;
+  /** Case-insensitive substrings of User-Agent values that are refused. */
+  readonly botUserAgentPatterns: readonly string[];
+  readonly logLevel: LogLevel;
+}
+
+/** Headless browsers, command-line HTTP clients, scripting libraries and common crawlers. */
+export const DEFAULT_BOT_USER_AGENT_PATTERNS: readonly string[] = [
+  'headlesschrome',
+  'phantomjs',
+  'puppeteer',
+  'playwright',
+  'selenium',
+  'curl/',
+  'wget/',
+  'httpie/',
+  'python-requests',
+  'python-urllib',
+  'aiohttp',
+  'go-http-client',
+  'java/',
+  'okhttp',
+  'libwww-perl',
+  'scrapy',
+  'googlebot',
+  'bingbot',
+  'yandexbot',
+  'baiduspider',
+  'duckduckbot',
+  'ahrefsbot',
+  'semrushbot',
+  'mj12bot',
+  'petalbot',
+  'bytespider',
+  'gptbot',
+  'ccbot',
+  'crawler',
+  'spider',
+];
+
+const commaList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+
+const upstreamUrl = z
+  .string()
+  .check(
+    z.refine(isAllowedUpstreamUrl, 'must be an https URL (http only for a loopback host)'),
+  );
+
+const exactOrigin = z.string().check(
+  z.refine((value) => value !== '*', '"*" is not allowed; list exact origins'),
+  z.refine((value) => {
+    if (value === '*') return true; // reported by the rule above
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+    } catch {
+      return false;
+    }
+  }, 'each entry must be an exact origin such as https://www.example.com (no path or trailing slash)'),
+);
+
+const positiveInt = z.pipe(
+  z.string().check(z.regex(/^\d{1,9}$/, 'must be a whole number')),
+  z.pipe(
+    z.transform((value: string) => Number(value)),
+    z.number().check(z.positive('must be at least 1')),
+  ),
+);
+
+const envSchema = z.object({
+  GENESYS_ENVIRONMENT: z._default(z.enum(GENESYS_ENVIRONMENTS), 'mypurecloud.com'),
+  GENESYS_LOGIN_BASE_URL: z.optional(upstreamUrl),
+  GENESYS_API_BASE_URL: z.optional(upstreamUrl),
+  GENESYS_GUEST_API_PATH: z.optional(
+    z.string().check(z.regex(/^\/[A-Za-z0-9/_.-]*$/, 'must be a path starting with /')),
+  ),
+  GUEST_JWT_KEYS_URL: z.optional(upstreamUrl),
+  GUEST_JWT_ISSUER: z.optional(z.string().check(z.minLength(1))),
+  GUEST_JWT_AUDIENCE: z.optional(z.string().check(z.minLength(1))),
+  GENESYS_CREDENTIALS_SECRET_ID: z.optional(z.string().check(z.minLength(1))),
+  ALLOWED_ORIGINS: z.pipe(
+    z.string().check(z.minLength(1, 'is required: a comma-separated list of exact origins')),
+    z.pipe(
+      z.transform(commaList),
+      z.array(exactOrigin).check(z.minLength(1, 'must list at least one origin')),
+    ),
+  ),
+  TOKEN_DELIVERY: z._default(z.enum(['body', 'cookie']), 'body'),
+  RATE_LIMIT_PER_MINUTE: z._default(positiveInt, 20),
+  BOT_USER_AGENT_PATTERNS: z.optional(z.pipe(z.string(), z.transform(commaList))),
+  LOG_LEVEL: z._default(
+    z.pipe(
+      z.string(),
+      z.pipe(z.transform((v: string) => v.toUpperCase()), z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR'])),
+    ),
+    'INFO',
+  ),
+});
+
+/** Parses the environment once; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const [variable, ...rest] = issue.path;
+      const where = rest.length > 0 ? ` (entry ${rest.join('.')})` : '';
+      return `${String(variable)}${where}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    environment: e.GENESYS_ENVIRONMENT,
+    endpoints: Object.freeze(
+      resolveEndpoints(e.GENESYS_ENVIRONMENT, {
+        loginBaseUrl: e.GENESYS_LOGIN_BASE_URL,
+        apiBaseUrl: e.GENESYS_API_BASE_URL,
+        guestApiPath: e.GENESYS_GUEST_API_PATH,
+        keysUrl: e.GUEST_JWT_KEYS_URL,
+        issuer: e.GUEST_JWT_ISSUER,
+        audience: e.GUEST_JWT_AUDIENCE,
+      }),
+    ),
+    credentialsSecretId: e.GENESYS_CREDENTIALS_SECRET_ID,
+    allowedOrigins: Object.freeze([...new Set(e.ALLOWED_ORIGINS)]),
+    tokenDelivery: e.TOKEN_DELIVERY,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    botUserAgentPatterns: Object.freeze(
+      (e.BOT_USER_AGENT_PATTERNS ?? DEFAULT_BOT_USER_AGENT_PATTERNS).map((p) => p.toLowerCase()),
+    ),
+    logLevel: e.LOG_LEVEL as LogLevel,
+  });
+}

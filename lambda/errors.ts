@@ -1,0 +1,133 @@
+// Every refusal the proxy can answer with, one class per code in DESIGN.md's error table.
+// The error-response middleware turns these into `{ error: { code, message, requestId } }`;
+// anything that is not an HttpError becomes 500 INTERNAL with details only in the log.
+
+export type ErrorCode =
+  | 'INVALID_REQUEST'
+  | 'ORIGIN_NOT_ALLOWED'
+  | 'BOT_DETECTED'
+  | 'METHOD_NOT_ALLOWED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RATE_LIMITED'
+  | 'INVALID_GUEST_TOKEN'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'INTERNAL';
+
+export abstract class HttpError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: ErrorCode;
+  /** Extra response headers (Allow, Retry-After). */
+  readonly headers: Record<string, string> = {};
+}
+
+export class InvalidRequestError extends HttpError {
+  readonly status = 400;
+  readonly code = 'INVALID_REQUEST';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InvalidRequestError';
+  }
+}
+
+export class OriginNotAllowedError extends HttpError {
+  readonly status = 403;
+  readonly code = 'ORIGIN_NOT_ALLOWED';
+  constructor(message = 'This origin may not request guest tokens') {
+    super(message);
+    this.name = 'OriginNotAllowedError';
+  }
+}
+
+export class BotDetectedError extends HttpError {
+  readonly status = 403;
+  readonly code = 'BOT_DETECTED';
+  constructor() {
+    super('Automated clients may not request guest tokens');
+    this.name = 'BotDetectedError';
+  }
+}
+
+export class MethodNotAllowedError extends HttpError {
+  readonly status = 405;
+  readonly code = 'METHOD_NOT_ALLOWED';
+  override readonly headers = { Allow: 'POST, OPTIONS' };
+  constructor(method: string) {
+    super(`Method ${method.slice(0, 16)} is not allowed; use POST`);
+    this.name = 'MethodNotAllowedError';
+  }
+}
+
+export class PayloadTooLargeError extends HttpError {
+  readonly status = 413;
+  readonly code = 'PAYLOAD_TOO_LARGE';
+  constructor(limitBytes: number) {
+    super(`Request body is larger than ${limitBytes} bytes`);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+export class UnsupportedMediaTypeError extends HttpError {
+  readonly status = 415;
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  constructor() {
+    super('Content-Type must be application/json');
+    this.name = 'UnsupportedMediaTypeError';
+  }
+}
+
+/** Thrown with the number of whole seconds after which the client may try again. */
+export class RateLimitedError extends HttpError {
+  readonly status = 429;
+  readonly code = 'RATE_LIMITED';
+  override readonly headers: Record<string, string>;
+  constructor(readonly retryAfterSeconds: number) {
+    super('Too many token requests from this client; retry later');
+    this.name = 'RateLimitedError';
+    this.headers = { 'Retry-After': String(retryAfterSeconds) };
+  }
+}
+
+export class InvalidGuestTokenError extends HttpError {
+  readonly status = 502;
+  readonly code = 'INVALID_GUEST_TOKEN';
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super('Genesys Cloud returned a guest token that failed verification', options);
+    this.name = 'InvalidGuestTokenError';
+  }
+}
+
+export type Upstream = 'secrets' | 'oauth' | 'mint' | 'keys';
+
+/**
+ * Genesys or Secrets Manager is down, slow, throttling or answering in a way we cannot use.
+ * `detail` goes to the log only; the client sees a fixed message.
+ */
+export class UpstreamUnavailableError extends HttpError {
+  readonly status = 503;
+  readonly code = 'UPSTREAM_UNAVAILABLE';
+  override readonly headers: Record<string, string>;
+  constructor(
+    readonly upstream: Upstream,
+    readonly detail: string,
+    readonly retryAfterSeconds = DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS,
+    options?: ErrorOptions,
+  ) {
+    super('The token service is temporarily unavailable; retry later', options);
+    this.name = 'UpstreamUnavailableError';
+    this.headers = { 'Retry-After': String(retryAfterSeconds) };
+  }
+}
+
+export const DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS = 5;
+
+/** A configuration value is missing or wrong; raised at cold start, never per request. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}

@@ -1,0 +1,63 @@
+// Step ⑦: mint a guest identity with POST {api}/api/v2/webchat/guest and the OAuth bearer
+// token. A 401 means the cached token died early (revoked, clock skew): drop it and mint once
+// more with a fresh one. Anything else unusable is a 503; the response must carry a token.
+
+import type { Dispatcher } from 'undici';
+import * as z from 'zod/mini';
+import type { Clock } from '../clock';
+import { InvalidGuestTokenError, UpstreamUnavailableError } from '../errors';
+import type { OAuthTokenCache } from './oauth-token-cache';
+import { sendUpstream, unavailableFromStatus } from './upstream-http';
+
+/** What Genesys receives: the visitor after validation and PII scrubbing. */
+export interface GuestPayload {
+  name: string;
+  email?: string;
+  customAttributes: Record<string, string | number | boolean>;
+}
+
+export interface GuestApi {
+  /** Resolves with the guest JWT exactly as Genesys returned it (not yet verified). */
+  mint(guest: GuestPayload, signal?: AbortSignal): Promise<string>;
+}
+
+export interface GuestApiOptions {
+  guestUrl: string;
+  tokens: OAuthTokenCache;
+  dispatcher: Dispatcher;
+  clock: Clock;
+}
+
+const mintResponse = z.object({ access_token: z.string().check(z.minLength(1)) });
+
+export function createGuestApi({ guestUrl, tokens, dispatcher, clock }: GuestApiOptions): GuestApi {
+  const post = async (bearer: string, body: string, signal?: AbortSignal) =>
+    sendUpstream(dispatcher, {
+      upstream: 'mint',
+      url: guestUrl,
+      method: 'POST',
+      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+      body,
+      signal,
+    });
+
+  return {
+    async mint(guest, signal) {
+      const body = JSON.stringify(guest);
+      let bearer = await tokens.get();
+      let res = await post(bearer, body, signal);
+      if (res.status === 401) {
+        tokens.invalidate(bearer);
+        bearer = await tokens.get();
+        res = await post(bearer, body, signal);
+      }
+      if (res.status === 401) {
+        throw new UpstreamUnavailableError('mint', 'Guest API rejected a freshly issued token (401)');
+      }
+      if (res.status < 200 || res.status > 299) throw unavailableFromStatus('mint', res, clock());
+      const parsed = mintResponse.safeParse(res.json);
+      if (!parsed.success) throw new InvalidGuestTokenError('mint response carries no access_token');
+      return parsed.data.access_token;
+    },
+  };
+}

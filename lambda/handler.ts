@@ -1,0 +1,113 @@
+// The composition root. createHandler(deps) wires the steps of DESIGN.md's flow into one Middy
+// chain; Lambda (lambda/index.ts), the local server (dev/server.ts) and the tests all run this
+// same chain and differ only in the dependencies they pass (clock, HTTP dispatcher,
+// credentials source, config).
+//
+//   ① cors → ② parseRequest → ③ guard → ④ scrub → [handler] ⑤–⑦ mint → ⑧ verify → ⑨ respond
+
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type { Dispatcher } from 'undici';
+import { createAudit } from './audit';
+import { type Clock, systemClock } from './clock';
+import type { Config } from './config';
+import { cors } from './cors';
+import { errorResponse } from './error-response';
+import type { CredentialsProvider } from './genesys/credentials';
+import { createGuestApi } from './genesys/guest-api';
+import { createOAuthTokenCache } from './genesys/oauth-token-cache';
+import { createGuestJwtVerifier } from './genesys/verify-guest-jwt';
+import { guard } from './guard';
+import { createLogger, createMetrics, type Logger, type Metrics } from './observability';
+import type {
+  PipelineContext,
+  PipelineEvent,
+  PipelineMiddleware,
+  PipelineResult,
+} from './pipeline';
+import { parseRequest } from './request';
+import { respond } from './respond';
+import { scrub } from './scrub';
+
+export interface HandlerDeps {
+  config: Config;
+  /** Where the Genesys OAuth client comes from (Secrets Manager in Lambda). */
+  credentials: CredentialsProvider;
+  /** The undici dispatcher for every upstream call (a keep-alive Agent in production). */
+  dispatcher: Dispatcher;
+  clock?: Clock;
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Key for hashing client IPs in the audit log; random per container when absent. */
+  ipHashKey?: string;
+  /** Attribute keys dropped whole, rather than masked, when they hold PII. */
+  dropPiiAttributes?: readonly string[];
+}
+
+export type GuestTokenHandler = ReturnType<typeof createHandler>;
+
+export function createHandler(deps: HandlerDeps) {
+  const { config, credentials, dispatcher, clock = systemClock } = deps;
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const metrics = deps.metrics ?? createMetrics(logger);
+  const audit = createAudit({ logger, metrics, ipHashKey: deps.ipHashKey });
+  const { endpoints } = config;
+
+  const tokens = createOAuthTokenCache({
+    tokenUrl: endpoints.tokenUrl,
+    credentials,
+    dispatcher,
+    clock,
+    onRefresh: audit.oauthRefreshed,
+  });
+  const guestApi = createGuestApi({ guestUrl: endpoints.guestUrl, tokens, dispatcher, clock });
+  const verifier = createGuestJwtVerifier({
+    keysUrl: endpoints.keysUrl,
+    issuer: endpoints.issuer,
+    audience: endpoints.audience,
+    dispatcher,
+    clock,
+    onKeysRefresh: audit.keySetRefreshed,
+  });
+
+  const correlation: PipelineMiddleware = {
+    before: async ({ event }) => {
+      logger.setCorrelationId(event.requestContext?.requestId);
+    },
+  };
+
+  return middy<PipelineEvent, PipelineResult, Error, PipelineContext>({ timeoutEarlyInMillis: 250 })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(correlation)
+    .use(httpHeaderNormalizer())
+    .use(
+      cors({
+        allowedOrigins: config.allowedOrigins,
+        credentials: config.tokenDelivery === 'cookie',
+        onPreflight: audit.preflight,
+      }),
+    )
+    .use(errorResponse({ logger, onRefusal: audit.refused }))
+    .use(parseRequest())
+    .use(
+      guard({
+        ratePerMinute: config.rateLimitPerMinute,
+        botUserAgentPatterns: config.botUserAgentPatterns,
+        clock,
+      }),
+    )
+    .use(scrub({ clock, dropAttributes: deps.dropPiiAttributes }))
+    .handler(async (event, context, { signal }) => {
+      if (!context.guest) throw new Error('the handler ran before the scrub step');
+      const started = clock();
+      const jwt = await guestApi.mint(context.guest, signal);
+      const upstreamLatencyMs = clock() - started;
+      audit.upstreamLatency('mint', upstreamLatencyMs);
+      const verified = await verifier.verify(jwt);
+      audit.issued({ event, context }, { guestId: verified.guestId, upstreamLatencyMs });
+      return respond(jwt, verified, config.tokenDelivery, clock());
+    });
+}

@@ -1,0 +1,94 @@
+// Step ②: turn the raw POST into a typed Visitor. Method, media type and size are checked
+// before the body is parsed; the schema is strict (unknown fields are refused) and a 400 names
+// the field at fault without echoing its value. DESIGN.md, "The HTTP contract".
+
+import * as z from 'zod/mini';
+import {
+  InvalidRequestError,
+  MethodNotAllowedError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from './errors';
+import { header, type PipelineMiddleware, type PipelineRequest, type Visitor } from './pipeline';
+import './zod-messages';
+
+export const MAX_BODY_BYTES = 8 * 1024;
+export const MAX_ATTRIBUTES = 20;
+export const DEFAULT_GUEST_NAME = 'Anonymous Guest';
+export const ATTRIBUTE_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+const visitorSchema = z.strictObject({
+  name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
+  email: z.optional(z.email().check(z.maxLength(254))),
+  pageUrl: z.optional(z.url({ protocol: /^https?$/ }).check(z.maxLength(2048))),
+  reason: z.optional(z.enum(['initial', 'refresh', 'expired'])),
+  customAttributes: z.optional(
+    z
+      .record(
+        z.string().check(z.regex(ATTRIBUTE_KEY)),
+        z.union([z.string().check(z.maxLength(256)), z.number(), z.boolean()]),
+      )
+      .check(
+        z.refine((attributes) => Object.keys(attributes).length <= MAX_ATTRIBUTES, {
+          message: `at most ${MAX_ATTRIBUTES} attributes are allowed`,
+        }),
+      ),
+  ),
+});
+
+export function parseRequest(): PipelineMiddleware {
+  const parseRequestBefore = async (request: PipelineRequest): Promise<void> => {
+    const { event } = request;
+    if (event.httpMethod !== 'POST') throw new MethodNotAllowedError(event.httpMethod ?? '');
+    if (!isJson(header(event, 'content-type'))) throw new UnsupportedMediaTypeError();
+
+    const raw = event.isBase64Encoded
+      ? Buffer.from(event.body ?? '', 'base64')
+      : Buffer.from(event.body ?? '', 'utf8');
+    if (raw.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+
+    request.context.visitor = toVisitor(parseJsonObject(raw));
+  };
+  return { before: parseRequestBefore };
+}
+
+/** application/json, optionally with charset=utf-8; nothing else. */
+function isJson(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const [mediaType, ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
+  if (mediaType !== 'application/json') return false;
+  return params.every((param) => param === '' || param.replace(/\s/g, '') === 'charset=utf-8');
+}
+
+function parseJsonObject(raw: Buffer): unknown {
+  if (raw.length === 0) return {};
+  const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  let json: unknown;
+  try {
+    json = JSON.parse(text.decode(raw));
+  } catch (error) {
+    throw new InvalidRequestError('Request body is not valid UTF-8 JSON', { cause: error });
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new InvalidRequestError('Request body must be a JSON object');
+  }
+  return json;
+}
+
+function toVisitor(json: unknown): Visitor {
+  const parsed = visitorSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
+    const message = issue?.message ?? 'invalid';
+    throw new InvalidRequestError(`${field}: ${message}`);
+  }
+  const { name, email, pageUrl, reason, customAttributes } = parsed.data;
+  return {
+    name: name ?? DEFAULT_GUEST_NAME,
+    ...(email !== undefined && { email }),
+    ...(pageUrl !== undefined && { pageUrl }),
+    ...(reason !== undefined && { reason }),
+    customAttributes: customAttributes ?? {},
+  };
+}
