@@ -14,45 +14,56 @@ const LOCAL_TIMEOUT_MS = 10_000;
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-export function toProxyEvent(req: IncomingMessage, body: Buffer, stage = 'local'): APIGatewayProxyEvent {
-  const url = new URL(req.url ?? '/', 'http://local');
+export interface ProxyRequest {
+  method: string;
+  /** Path and optional query string, e.g. `/guest-token?x=1`. */
+  url: string;
+  /** Header name/value pairs as received, in order, any casing, repeats allowed. */
+  headers: ReadonlyArray<readonly [string, string]>;
+  body: string | null;
+  sourceIp: string;
+  protocol?: string;
+  stage?: string;
+}
+
+/** The event API Gateway's REST proxy integration would deliver for this request. */
+export function buildProxyEvent(req: ProxyRequest): APIGatewayProxyEvent {
+  const url = new URL(req.url, 'http://local');
+  const stage = req.stage ?? 'local';
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i] as string;
-    const value = req.rawHeaders[i + 1] as string;
+  for (const [name, value] of req.headers) {
     headers[name] = value;
     (multiValueHeaders[name] ??= []).push(value);
   }
-  const query = url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : null;
-  const requestId = randomUUID();
+  const userAgent = Object.entries(headers).find(([name]) => name.toLowerCase() === 'user-agent');
   return {
     resource: url.pathname,
     path: url.pathname,
-    httpMethod: req.method ?? 'GET',
+    httpMethod: req.method,
     headers,
     multiValueHeaders,
-    queryStringParameters: query,
+    queryStringParameters: url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : null,
     multiValueQueryStringParameters: null,
     pathParameters: null,
     stageVariables: null,
-    body: body.length > 0 ? body.toString('utf8') : null,
+    body: req.body,
     isBase64Encoded: false,
     requestContext: {
       accountId: 'local',
       apiId: 'local',
       authorizer: null,
-      protocol: `HTTP/${req.httpVersion}`,
-      httpMethod: req.method ?? 'GET',
+      protocol: req.protocol ?? 'HTTP/1.1',
+      httpMethod: req.method,
       path: `/${stage}${url.pathname}`,
       stage,
-      requestId,
+      requestId: randomUUID(),
       requestTimeEpoch: Date.now(),
       resourceId: 'local',
       resourcePath: url.pathname,
       identity: {
-        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
-        userAgent: req.headers['user-agent'] ?? null,
+        sourceIp: req.sourceIp,
+        userAgent: userAgent?.[1] ?? null,
         accessKey: null,
         accountId: null,
         apiKey: null,
@@ -69,6 +80,21 @@ export function toProxyEvent(req: IncomingMessage, body: Buffer, stage = 'local'
       },
     },
   };
+}
+
+function toProxyEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEvent {
+  const headers: [string, string][] = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    headers.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string]);
+  }
+  return buildProxyEvent({
+    method: req.method ?? 'GET',
+    url: req.url ?? '/',
+    headers,
+    body: body.length > 0 ? body.toString('utf8') : null,
+    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    protocol: `HTTP/${req.httpVersion}`,
+  });
 }
 
 export function lambdaContext(functionName = 'guest-token-local'): Context {
