@@ -92,7 +92,8 @@ export function parseRetryAfter(
   if (!raw) return undefined;
   const trimmed = raw.trim();
   if (/^\d+$/.test(trimmed)) return Math.max(1, Number(trimmed));
-  const date = Date.parse(trimmed);
+  // An HTTP-date always opens with a day name; Date.parse alone would accept "-5".
+  const date = /^[A-Za-z]{3}/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
   if (Number.isNaN(date)) return undefined;
   return Math.max(1, Math.ceil((date - now) / 1000));
 }

@@ -1,0 +1,80 @@
+import { DEFAULT_BOT_USER_AGENT_PATTERNS, loadConfig } from '../../lambda/config';
+import { ConfigError } from '../../lambda/errors';
+
+const base = { ALLOWED_ORIGINS: 'https://www.example.com' };
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(base);
+    expect(config).toEqual({
+      environment: 'mypurecloud.com',
+      endpoints: {
+        tokenUrl: 'https://login.mypurecloud.com/oauth/token',
+        guestUrl: 'https://api.mypurecloud.com/api/v2/webchat/guest',
+        keysUrl: 'https://api.mypurecloud.com/api/v2/oauth/publickey',
+        issuer: 'https://api.mypurecloud.com',
+        audience: 'https://api.mypurecloud.com',
+      },
+      credentialsSecretId: undefined,
+      allowedOrigins: ['https://www.example.com'],
+      tokenDelivery: 'body',
+      rateLimitPerMinute: 20,
+      botUserAgentPatterns: DEFAULT_BOT_USER_AGENT_PATTERNS,
+      logLevel: 'INFO',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('derives every endpoint from the environment, login host included', () => {
+    const { endpoints } = loadConfig({ ...base, GENESYS_ENVIRONMENT: 'euw2.pure.cloud' });
+    expect(endpoints.tokenUrl).toBe('https://login.euw2.pure.cloud/oauth/token');
+    expect(endpoints.guestUrl).toBe('https://api.euw2.pure.cloud/api/v2/webchat/guest');
+  });
+
+  it('takes overrides and parses lists, numbers and levels', () => {
+    const config = loadConfig({
+      ALLOWED_ORIGINS: ' https://a.example , https://b.example:8443,https://a.example',
+      GENESYS_API_BASE_URL: 'https://gateway.example/',
+      GENESYS_GUEST_API_PATH: '/custom/guest',
+      GUEST_JWT_ISSUER: 'https://issuer.example',
+      TOKEN_DELIVERY: 'cookie',
+      RATE_LIMIT_PER_MINUTE: '5',
+      BOT_USER_AGENT_PATTERNS: 'EvilBot, scraper',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config.allowedOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
+    expect(config.endpoints.guestUrl).toBe('https://gateway.example/custom/guest');
+    expect(config.endpoints.issuer).toBe('https://issuer.example');
+    expect(config.endpoints.audience).toBe('https://gateway.example');
+    expect(config.tokenDelivery).toBe('cookie');
+    expect(config.rateLimitPerMinute).toBe(5);
+    expect(config.botUserAgentPatterns).toEqual(['evilbot', 'scraper']);
+    expect(config.logLevel).toBe('DEBUG');
+  });
+
+  it.each([
+    [{}, /ALLOWED_ORIGINS/],
+    [{ ALLOWED_ORIGINS: '*' }, /ALLOWED_ORIGINS.*"\*" is not allowed/],
+    [{ ALLOWED_ORIGINS: 'https://a.example/' }, /ALLOWED_ORIGINS.*exact origin/],
+    [{ ALLOWED_ORIGINS: 'https://a.example/path' }, /ALLOWED_ORIGINS/],
+    [{ ALLOWED_ORIGINS: 'ftp://a.example' }, /ALLOWED_ORIGINS/],
+    [{ ...base, GENESYS_ENVIRONMENT: 'example.com' }, /GENESYS_ENVIRONMENT/],
+    [{ ...base, GENESYS_API_BASE_URL: 'http://api.example.com' }, /GENESYS_API_BASE_URL: must be an https URL/],
+    [{ ...base, GENESYS_LOGIN_BASE_URL: 'https://user:pw@login.example' }, /GENESYS_LOGIN_BASE_URL/],
+    [{ ...base, GUEST_JWT_KEYS_URL: 'not a url' }, /GUEST_JWT_KEYS_URL/],
+    [{ ...base, TOKEN_DELIVERY: 'header' }, /TOKEN_DELIVERY/],
+    [{ ...base, RATE_LIMIT_PER_MINUTE: '0' }, /RATE_LIMIT_PER_MINUTE/],
+    [{ ...base, RATE_LIMIT_PER_MINUTE: 'ten' }, /RATE_LIMIT_PER_MINUTE/],
+    [{ ...base, LOG_LEVEL: 'LOUD' }, /LOG_LEVEL/],
+    [{ ...base, GENESYS_GUEST_API_PATH: 'no-slash' }, /GENESYS_GUEST_API_PATH/],
+  ])('refuses %j naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('allows plain http only for loopback upstreams', () => {
+    for (const url of ['http://127.0.0.1:4010', 'http://localhost:4010', 'http://[::1]:4010']) {
+      expect(loadConfig({ ...base, GENESYS_API_BASE_URL: url }).endpoints.guestUrl).toContain(url);
+    }
+  });
+});

@@ -1,0 +1,65 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { UpstreamUnavailableError } from '../../lambda/errors';
+import { CREDENTIALS_TTL_MS, createSecretsManagerCredentials } from '../../lambda/genesys/credentials';
+import { manualClock } from '../fixtures/manual-clock';
+
+const secrets = mockClient(SecretsManagerClient);
+const SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:genesys-AbCdEf';
+
+function provider(clock = manualClock()) {
+  return createSecretsManagerCredentials({
+    client: new SecretsManagerClient({ region: 'eu-west-1' }),
+    secretId: SECRET_ID,
+    clock,
+  });
+}
+
+describe('Secrets Manager credentials', () => {
+  beforeEach(() => secrets.reset());
+
+  it('reads the secret once and caches it for the TTL', async () => {
+    secrets.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({
+      SecretString: JSON.stringify({ clientId: 'id', clientSecret: 's3cr3t' }),
+    });
+    const clock = manualClock();
+    const credentials = provider(clock);
+
+    expect(await credentials.get()).toEqual({ clientId: 'id', clientSecret: 's3cr3t' });
+    await credentials.get();
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+
+    clock.advance(CREDENTIALS_TTL_MS);
+    await credentials.get();
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('re-reads after invalidation', async () => {
+    secrets
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: JSON.stringify({ clientId: 'id', clientSecret: 'old' }) })
+      .resolves({ SecretString: JSON.stringify({ clientId: 'id', clientSecret: 'new' }) });
+    const credentials = provider();
+    const first = await credentials.get();
+    credentials.invalidate(first);
+    expect((await credentials.get()).clientSecret).toBe('new');
+  });
+
+  it.each([
+    ['throttling', () => secrets.on(GetSecretValueCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })), /ThrottlingException/],
+    ['a missing secret', () => secrets.on(GetSecretValueCommand).rejects(Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' })), /ResourceNotFoundException/],
+    ['malformed JSON', () => secrets.on(GetSecretValueCommand).resolves({ SecretString: '{clientId: s3cr3t' }), /not JSON/],
+    ['a missing field', () => secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ clientId: 'id' }) }), /clientSecret/],
+    ['an empty field', () => secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ clientId: '', clientSecret: 's3cr3t' }) }), /clientId/],
+    ['a binary secret', () => secrets.on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1]) }), /not JSON/],
+  ])('turns %s into a 503 that says nothing secret', async (_name, arrange, detail) => {
+    arrange();
+    const error = await provider().get().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    const unavailable = error as UpstreamUnavailableError;
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.upstream).toBe('secrets');
+    expect(unavailable.detail).toMatch(detail);
+    expect(`${unavailable.message} ${unavailable.detail}`).not.toContain('s3cr3t');
+  });
+});
