@@ -65,14 +65,21 @@ function parseJsonObject(raw: Buffer): unknown {
   const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   let json: unknown;
   try {
-    json = JSON.parse(text.decode(raw));
+    json = JSON.parse(text.decode(raw), refusePrototypeKeys);
   } catch (error) {
+    if (error instanceof InvalidRequestError) throw error;
     throw new InvalidRequestError('Request body is not valid UTF-8 JSON', { cause: error });
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new InvalidRequestError('Request body must be a JSON object');
   }
   return json;
+}
+
+/** `__proto__` is never a legitimate field or attribute name; refuse it wherever it appears. */
+function refusePrototypeKeys(key: string, value: unknown): unknown {
+  if (key === '__proto__') throw new InvalidRequestError('"__proto__" is not an allowed key');
+  return value;
 }
 
 function toVisitor(json: unknown): Visitor {
