@@ -12,7 +12,10 @@ const MAX_ADAPTER_BODY_BYTES = 1024 * 1024;
 /** Matches the function timeout the stack sets, so middy's early timeout behaves the same. */
 const LOCAL_TIMEOUT_MS = 10_000;
 
-export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+export type ProxyHandler = (
+  event: APIGatewayProxyEvent,
+  context: Context,
+) => Promise<APIGatewayProxyResult>;
 
 export interface ProxyRequest {
   method: string;
@@ -34,7 +37,9 @@ export function buildProxyEvent(req: ProxyRequest): APIGatewayProxyEvent {
   const multiValueHeaders: Record<string, string[]> = {};
   for (const [name, value] of req.headers) {
     headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+    const values = multiValueHeaders[name] ?? [];
+    values.push(value);
+    multiValueHeaders[name] = values;
   }
   const userAgent = Object.entries(headers).find(([name]) => name.toLowerCase() === 'user-agent');
   return {
@@ -136,7 +141,10 @@ export async function invokeThroughAdapter(
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
     if (size > MAX_ADAPTER_BODY_BYTES) {
-      writeProxyResult(res, errorResult(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large', randomUUID()));
+      writeProxyResult(
+        res,
+        errorResult(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large', randomUUID()),
+      );
       req.destroy();
       return;
     }

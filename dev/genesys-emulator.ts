@@ -8,13 +8,23 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import type { Clock } from '../lambda/clock';
-import { DEFAULT_GUEST_API_PATH, DEFAULT_KEYS_PATH, OAUTH_TOKEN_PATH } from '../lambda/genesys/endpoints';
+import {
+  DEFAULT_GUEST_API_PATH,
+  DEFAULT_KEYS_PATH,
+  OAUTH_TOKEN_PATH,
+} from '../lambda/genesys/endpoints';
 
 export type EmulatorEndpoint = 'oauth' | 'mint' | 'keys';
 
 export type Fault =
   /** Answer with this status (and Retry-After / extra headers / JSON body if given). */
-  | { kind: 'status'; status: number; retryAfter?: string; headers?: Record<string, string>; body?: unknown }
+  | {
+      kind: 'status';
+      status: number;
+      retryAfter?: string;
+      headers?: Record<string, string>;
+      body?: unknown;
+    }
   /** Wait this long before answering normally. */
   | { kind: 'latency'; ms: number }
   /** Close the connection without answering. */
@@ -51,7 +61,11 @@ interface SigningKey {
 }
 
 /** What the Guest API received, as parsed JSON. */
-export type ReceivedGuest = { name?: unknown; email?: unknown; customAttributes?: Record<string, unknown> };
+export type ReceivedGuest = {
+  name?: unknown;
+  email?: unknown;
+  customAttributes?: Record<string, unknown>;
+};
 
 export class GenesysEmulator {
   readonly calls: Record<EmulatorEndpoint, number> = { oauth: 0, mint: 0, keys: 0 };
@@ -72,7 +86,9 @@ export class GenesysEmulator {
 
   private constructor(options: EmulatorOptions) {
     this.clients = new Map(
-      Object.entries(options.clients ?? { [DEV_CREDENTIALS.clientId]: DEV_CREDENTIALS.clientSecret }),
+      Object.entries(
+        options.clients ?? { [DEV_CREDENTIALS.clientId]: DEV_CREDENTIALS.clientSecret },
+      ),
     );
     this.guestTokenTtlSeconds = options.guestTokenTtlSeconds ?? 1800;
     this.oauthTokenTtlSeconds = options.oauthTokenTtlSeconds ?? 86_400;
@@ -199,7 +215,10 @@ export class GenesysEmulator {
       return;
     }
     if (fault?.kind === 'status') {
-      const headers = { ...fault.headers, ...(fault.retryAfter && { 'retry-after': fault.retryAfter }) };
+      const headers = {
+        ...fault.headers,
+        ...(fault.retryAfter && { 'retry-after': fault.retryAfter }),
+      };
       return sendJson(res, fault.status, fault.body ?? { message: 'injected fault' }, headers);
     }
 
@@ -213,17 +232,25 @@ export class GenesysEmulator {
 
   private issueAccessToken(req: IncomingMessage, body: string, res: ServerResponse): void {
     const [scheme, encoded] = (req.headers.authorization ?? '').split(' ');
-    const [clientId, clientSecret] = Buffer.from(encoded ?? '', 'base64').toString('utf8').split(':');
+    const [clientId, clientSecret] = Buffer.from(encoded ?? '', 'base64')
+      .toString('utf8')
+      .split(':');
     const known = scheme === 'Basic' && clientId !== undefined && this.clients.get(clientId);
     if (!known || known !== clientSecret) {
-      return sendJson(res, 401, { error: 'invalid_client', description: 'client authentication failed' });
+      sendJson(res, 401, { error: 'invalid_client', description: 'client authentication failed' });
+      return;
     }
     if (new URLSearchParams(body).get('grant_type') !== 'client_credentials') {
-      return sendJson(res, 400, { error: 'unsupported_grant_type' });
+      sendJson(res, 400, { error: 'unsupported_grant_type' });
+      return;
     }
     const token = randomBytes(24).toString('base64url');
     this.tokens.set(token, this.clock() + this.oauthTokenTtlSeconds * 1000);
-    sendJson(res, 200, { access_token: token, token_type: 'bearer', expires_in: this.oauthTokenTtlSeconds });
+    sendJson(res, 200, {
+      access_token: token,
+      token_type: 'bearer',
+      expires_in: this.oauthTokenTtlSeconds,
+    });
   }
 
   private async mintGuest(
@@ -249,7 +276,8 @@ export class GenesysEmulator {
     if (fault?.kind === 'token') token = fault.token;
     else if (fault?.kind === 'claims') token = await this.signGuestToken(fault.claims);
     else if (fault?.kind === 'header') token = await this.signGuestToken({}, fault.header);
-    else if (fault?.kind === 'badSignature') token = await this.signGuestToken({}, {}, await strangerKey(this.current.kid));
+    else if (fault?.kind === 'badSignature')
+      token = await this.signGuestToken({}, {}, await strangerKey(this.current.kid));
     else token = await this.signGuestToken();
     sendJson(res, 200, { access_token: token });
   }
@@ -268,7 +296,11 @@ function sendJson(
   headers: Record<string, string> = {},
 ): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 

@@ -34,7 +34,9 @@ export function createLocalServer(handler: ProxyHandler, webRoot = WEB_ROOT): Se
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const done =
-      path === '/guest-token' ? invokeThroughAdapter(handler, req, res) : serveStatic(webRoot, path, res);
+      path === '/guest-token'
+        ? invokeThroughAdapter(handler, req, res)
+        : serveStatic(webRoot, path, res);
     done.catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
@@ -90,7 +92,10 @@ export async function startLocal(env: NodeJS.ProcessEnv = process.env): Promise<
       (p) => p !== 'curl/' && p !== 'wget/',
     ).join(','),
     ...env,
-    ...(emulator && { GENESYS_LOGIN_BASE_URL: emulator.baseUrl, GENESYS_API_BASE_URL: emulator.baseUrl }),
+    ...(emulator && {
+      GENESYS_LOGIN_BASE_URL: emulator.baseUrl,
+      GENESYS_API_BASE_URL: emulator.baseUrl,
+    }),
   });
 
   let credentials: CredentialsProvider;
@@ -98,7 +103,9 @@ export async function startLocal(env: NodeJS.ProcessEnv = process.env): Promise<
     credentials = createStaticCredentials(DEV_CREDENTIALS);
   } else {
     if (!config.credentialsSecretId) {
-      throw new ConfigError('GENESYS_CREDENTIALS_SECRET_ID: is required when GENESYS_*_BASE_URL is set');
+      throw new ConfigError(
+        'GENESYS_CREDENTIALS_SECRET_ID: is required when GENESYS_*_BASE_URL is set',
+      );
     }
     credentials = createSecretsManagerCredentials({
       client: new SecretsManagerClient({}),
@@ -135,7 +142,9 @@ if (require.main === module) {
       const upstream = emulator
         ? `the bundled Genesys emulator at ${emulator.baseUrl} (development credentials)`
         : `${process.env.GENESYS_API_BASE_URL ?? process.env.GENESYS_LOGIN_BASE_URL} (credentials from Secrets Manager)`;
-      process.stdout.write(`Guest token proxy on ${url}/guest-token, demo page on ${url}/ — talking to ${upstream}\n`);
+      process.stdout.write(
+        `Guest token proxy on ${url}/guest-token, demo page on ${url}/ — talking to ${upstream}\n`,
+      );
     })
     .catch((error: Error) => {
       process.stderr.write(`${error.message}\n`);

@@ -73,9 +73,7 @@ const commaList = (value: string): string[] =>
 
 const upstreamUrl = z
   .string()
-  .check(
-    z.refine(isAllowedUpstreamUrl, 'must be an https URL (http only for a loopback host)'),
-  );
+  .check(z.refine(isAllowedUpstreamUrl, 'must be an https URL (http only for a loopback host)'));
 
 const exactOrigin = z.string().check(
   z.refine((value) => value !== '*', '"*" is not allowed; list exact origins'),
@@ -122,7 +120,10 @@ const envSchema = z.object({
   LOG_LEVEL: z._default(
     z.pipe(
       z.string(),
-      z.pipe(z.transform((v: string) => v.toUpperCase()), z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR'])),
+      z.pipe(
+        z.transform((v: string) => v.toUpperCase()),
+        z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
+      ),
     ),
     'INFO',
   ),

@@ -18,7 +18,11 @@ export interface CorsOptions {
 /** How long a browser may cache a preflight answer. */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 
-export function cors({ allowedOrigins, credentials, onPreflight }: CorsOptions): PipelineMiddleware[] {
+export function cors({
+  allowedOrigins,
+  credentials,
+  onPreflight,
+}: CorsOptions): PipelineMiddleware[] {
   const allowed = new Set(allowedOrigins);
 
   const originAllowlistBefore = async (request: PipelineRequest): Promise<void> => {

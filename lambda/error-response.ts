@@ -49,7 +49,13 @@ export function errorResponse({ logger, onRefusal }: ErrorResponseOptions): Pipe
     const known = normalise(request.error);
     onRefusal?.(request, known);
     if (known) {
-      request.response = errorResult(known.status, known.code, known.message, requestId, known.headers);
+      request.response = errorResult(
+        known.status,
+        known.code,
+        known.message,
+        requestId,
+        known.headers,
+      );
       return;
     }
     logger.error('Unhandled error', { error: request.error });

@@ -42,7 +42,10 @@ export function createTokenBucket(
       const previous = buckets.get(key);
       const bucket: Bucket = previous
         ? {
-            tokens: Math.min(ratePerMinute, previous.tokens + (now - previous.updatedAt) * refillPerMs),
+            tokens: Math.min(
+              ratePerMinute,
+              previous.tokens + (now - previous.updatedAt) * refillPerMs,
+            ),
             updatedAt: now,
           }
         : { tokens: ratePerMinute, updatedAt: now };
@@ -64,7 +67,10 @@ export function createTokenBucket(
   };
 }
 
-export function isBotUserAgent(userAgent: string | undefined, patterns: readonly string[]): boolean {
+export function isBotUserAgent(
+  userAgent: string | undefined,
+  patterns: readonly string[],
+): boolean {
   if (!userAgent) return false;
   const ua = userAgent.toLowerCase();
   return patterns.some((pattern) => ua.includes(pattern));

@@ -12,7 +12,9 @@ import { createHandler } from './handler';
 
 const config = loadConfig(process.env);
 if (!config.credentialsSecretId) {
-  throw new ConfigError('Invalid configuration: GENESYS_CREDENTIALS_SECRET_ID: is required in Lambda');
+  throw new ConfigError(
+    'Invalid configuration: GENESYS_CREDENTIALS_SECRET_ID: is required in Lambda',
+  );
 }
 
 export const handler = createHandler({

@@ -39,7 +39,12 @@ const EMAIL_SHAPE = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 
 /** The redaction layer, as a JSON.stringify replacer. Exported for its tests. */
 export function redact(key: string, value: unknown): unknown {
-  if (key !== '' && SENSITIVE_KEYS.has(key.toLowerCase()) && value !== undefined && value !== null) {
+  if (
+    key !== '' &&
+    SENSITIVE_KEYS.has(key.toLowerCase()) &&
+    value !== undefined &&
+    value !== null
+  ) {
     return REDACTED;
   }
   if (typeof value === 'string') {
@@ -60,5 +65,5 @@ export function createMetrics(logger: Logger): Metrics {
   return new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger });
 }
 
-export { MetricUnit };
 export type { Logger, Metrics };
+export { MetricUnit };

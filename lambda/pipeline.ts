@@ -28,7 +28,12 @@ export interface PipelineContext extends Context {
 export type PipelineEvent = APIGatewayProxyEvent;
 export type PipelineResult = APIGatewayProxyResult;
 export type PipelineRequest = Request<PipelineEvent, PipelineResult, Error, PipelineContext>;
-export type PipelineMiddleware = MiddlewareObj<PipelineEvent, PipelineResult, Error, PipelineContext>;
+export type PipelineMiddleware = MiddlewareObj<
+  PipelineEvent,
+  PipelineResult,
+  Error,
+  PipelineContext
+>;
 
 /** Header lookup after @middy/http-header-normalizer has lower-cased the names. */
 export function header(event: PipelineEvent, name: string): string | undefined {

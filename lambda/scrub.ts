@@ -6,12 +6,7 @@
 
 import type { Clock } from './clock';
 import type { GuestPayload } from './genesys/guest-api';
-import type {
-  AttributeValue,
-  PipelineMiddleware,
-  PipelineRequest,
-  Visitor,
-} from './pipeline';
+import type { AttributeValue, PipelineMiddleware, PipelineRequest, Visitor } from './pipeline';
 
 export type PiiKind = 'card' | 'ssn' | 'iban' | 'email' | 'phone';
 
@@ -23,15 +18,22 @@ interface Detector {
 
 const DETECTORS: readonly Detector[] = [
   { kind: 'card', pattern: /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g, confirm: luhnValid },
-  { kind: 'iban', pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/gi, confirm: ibanValid },
+  // Country, check digits, then groups of four (optionally space-separated) and a short tail.
+  {
+    kind: 'iban',
+    pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b/g,
+    confirm: ibanValid,
+  },
   { kind: 'ssn', pattern: /(?<!\d)(?!000|666|9\d\d)\d{3}[- ](?!00)\d{2}[- ](?!0000)\d{4}(?!\d)/g },
   { kind: 'email', pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g },
   // A phone number needs a leading + or separators between groups: bare digit runs are far
   // more often order or account numbers.
   {
     kind: 'phone',
-    pattern: /(?<![\w+.-])(?:\+\d[\d ().-]{8,20}\d|\(?\d{2,4}\)?[ .-]\d{2,4}[ .-]\d{3,5}(?:[ .-]\d{2,5})?)(?![\w-])/g,
+    pattern:
+      /(?<![\w+.-])(?:\+\d[\d ().-]{8,20}\d|\(?\d{2,4}\)?[ .-]\d{2,4}[ .-]\d{3,5}(?:[ .-]\d{2,5})?)(?![\w-])/g,
     confirm: (match) => {
+      if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(match)) return false; // an IPv4 address
       const digits = match.replace(/\D/g, '').length;
       return digits >= 10 && digits <= 15;
     },

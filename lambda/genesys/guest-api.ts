@@ -52,11 +52,15 @@ export function createGuestApi({ guestUrl, tokens, dispatcher, clock }: GuestApi
         res = await post(bearer, body, signal);
       }
       if (res.status === 401) {
-        throw new UpstreamUnavailableError('mint', 'Guest API rejected a freshly issued token (401)');
+        throw new UpstreamUnavailableError(
+          'mint',
+          'Guest API rejected a freshly issued token (401)',
+        );
       }
       if (res.status < 200 || res.status > 299) throw unavailableFromStatus('mint', res, clock());
       const parsed = mintResponse.safeParse(res.json);
-      if (!parsed.success) throw new InvalidGuestTokenError('mint response carries no access_token');
+      if (!parsed.success)
+        throw new InvalidGuestTokenError('mint response carries no access_token');
       return parsed.data.access_token;
     },
   };

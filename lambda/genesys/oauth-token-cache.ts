@@ -67,7 +67,8 @@ export function createOAuthTokenCache({
     }
     if (res.status !== 200) throw unavailableFromStatus('oauth', res, clock());
     const parsed = tokenResponse.safeParse(res.json);
-    if (!parsed.success) throw new UpstreamUnavailableError('oauth', 'token response has no usable token');
+    if (!parsed.success)
+      throw new UpstreamUnavailableError('oauth', 'token response has no usable token');
     onRefresh?.(clock() - started);
     const lifetimeMs = parsed.data.expires_in * 1000;
     return {

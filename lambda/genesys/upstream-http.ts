@@ -3,7 +3,11 @@
 // and every transport failure turned into UpstreamUnavailableError (503 with Retry-After).
 
 import { Agent, type Dispatcher, request } from 'undici';
-import { DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS, type Upstream, UpstreamUnavailableError } from '../errors';
+import {
+  DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS,
+  type Upstream,
+  UpstreamUnavailableError,
+} from '../errors';
 
 export const UPSTREAM_TIMEOUTS = { connectMs: 2_000, headersMs: 5_000, bodyMs: 5_000 } as const;
 /** Nothing Genesys sends us (a token, a key set) comes close to this. */

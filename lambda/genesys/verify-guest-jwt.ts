@@ -143,6 +143,7 @@ function toRsaKeySet(json: unknown): JSONWebKeySet {
       typeof (key as JWK).e === 'string' &&
       ((key as JWK).use === undefined || (key as JWK).use === 'sig'),
   );
-  if (keys.length === 0) throw new UpstreamUnavailableError('keys', 'key set holds no RSA signing key');
+  if (keys.length === 0)
+    throw new UpstreamUnavailableError('keys', 'key set holds no RSA signing key');
   return { keys };
 }

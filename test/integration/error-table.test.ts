@@ -53,7 +53,11 @@ describe('error table', () => {
     const missing = await h.invoke({ headers: { Origin: '' } });
     expectRefusal(missing, 403, 'ORIGIN_NOT_ALLOWED');
 
-    const preflight = await h.invoke({ method: 'OPTIONS', body: undefined, headers: { Origin: 'https://evil.example' } });
+    const preflight = await h.invoke({
+      method: 'OPTIONS',
+      body: undefined,
+      headers: { Origin: 'https://evil.example' },
+    });
     expectRefusal(preflight, 403, 'ORIGIN_NOT_ALLOWED');
     expect(h.emulator.calls).toEqual({ oauth: 0, mint: 0, keys: 0 });
   });
@@ -131,7 +135,9 @@ describe('500 INTERNAL', () => {
       expectRefusal(answer, 500, 'INTERNAL');
       expect(answer.body.error.message).toBe('Internal error');
       expectCorsFor(answer, ORIGIN);
-      expect(h.logs.lines.some((line) => line.includes('cannot read properties of undefined'))).toBe(true);
+      expect(
+        h.logs.lines.some((line) => line.includes('cannot read properties of undefined')),
+      ).toBe(true);
     } finally {
       await h.close();
     }

@@ -21,7 +21,10 @@ describe('createCachedValue', () => {
   it('drops the value only if it is still the stale one', async () => {
     const clock = manualClock();
     let loads = 0;
-    const cache = createCachedValue(async () => ({ value: `v${++loads}`, expiresAt: clock() + 1000 }), clock);
+    const cache = createCachedValue(
+      async () => ({ value: `v${++loads}`, expiresAt: clock() + 1000 }),
+      clock,
+    );
     await cache.get();
     cache.invalidate('v1');
     expect(await cache.get()).toBe('v2');

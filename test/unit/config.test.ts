@@ -59,8 +59,14 @@ describe('loadConfig', () => {
     [{ ALLOWED_ORIGINS: 'https://a.example/path' }, /ALLOWED_ORIGINS/],
     [{ ALLOWED_ORIGINS: 'ftp://a.example' }, /ALLOWED_ORIGINS/],
     [{ ...base, GENESYS_ENVIRONMENT: 'example.com' }, /GENESYS_ENVIRONMENT/],
-    [{ ...base, GENESYS_API_BASE_URL: 'http://api.example.com' }, /GENESYS_API_BASE_URL: must be an https URL/],
-    [{ ...base, GENESYS_LOGIN_BASE_URL: 'https://user:pw@login.example' }, /GENESYS_LOGIN_BASE_URL/],
+    [
+      { ...base, GENESYS_API_BASE_URL: 'http://api.example.com' },
+      /GENESYS_API_BASE_URL: must be an https URL/,
+    ],
+    [
+      { ...base, GENESYS_LOGIN_BASE_URL: 'https://user:pw@login.example' },
+      /GENESYS_LOGIN_BASE_URL/,
+    ],
     [{ ...base, GUEST_JWT_KEYS_URL: 'not a url' }, /GUEST_JWT_KEYS_URL/],
     [{ ...base, TOKEN_DELIVERY: 'header' }, /TOKEN_DELIVERY/],
     [{ ...base, RATE_LIMIT_PER_MINUTE: '0' }, /RATE_LIMIT_PER_MINUTE/],

@@ -1,7 +1,10 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { UpstreamUnavailableError } from '../../lambda/errors';
-import { CREDENTIALS_TTL_MS, createSecretsManagerCredentials } from '../../lambda/genesys/credentials';
+import {
+  CREDENTIALS_TTL_MS,
+  createSecretsManagerCredentials,
+} from '../../lambda/genesys/credentials';
 import { manualClock } from '../fixtures/manual-clock';
 
 const secrets = mockClient(SecretsManagerClient);
@@ -46,15 +49,53 @@ describe('Secrets Manager credentials', () => {
   });
 
   it.each([
-    ['throttling', () => secrets.on(GetSecretValueCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })), /ThrottlingException/],
-    ['a missing secret', () => secrets.on(GetSecretValueCommand).rejects(Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' })), /ResourceNotFoundException/],
-    ['malformed JSON', () => secrets.on(GetSecretValueCommand).resolves({ SecretString: '{clientId: s3cr3t' }), /not JSON/],
-    ['a missing field', () => secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ clientId: 'id' }) }), /clientSecret/],
-    ['an empty field', () => secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ clientId: '', clientSecret: 's3cr3t' }) }), /clientId/],
-    ['a binary secret', () => secrets.on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1]) }), /not JSON/],
+    [
+      'throttling',
+      () =>
+        secrets
+          .on(GetSecretValueCommand)
+          .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })),
+      /ThrottlingException/,
+    ],
+    [
+      'a missing secret',
+      () =>
+        secrets
+          .on(GetSecretValueCommand)
+          .rejects(Object.assign(new Error('not found'), { name: 'ResourceNotFoundException' })),
+      /ResourceNotFoundException/,
+    ],
+    [
+      'malformed JSON',
+      () => secrets.on(GetSecretValueCommand).resolves({ SecretString: '{clientId: s3cr3t' }),
+      /not JSON/,
+    ],
+    [
+      'a missing field',
+      () =>
+        secrets
+          .on(GetSecretValueCommand)
+          .resolves({ SecretString: JSON.stringify({ clientId: 'id' }) }),
+      /clientSecret/,
+    ],
+    [
+      'an empty field',
+      () =>
+        secrets
+          .on(GetSecretValueCommand)
+          .resolves({ SecretString: JSON.stringify({ clientId: '', clientSecret: 's3cr3t' }) }),
+      /clientId/,
+    ],
+    [
+      'a binary secret',
+      () => secrets.on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1]) }),
+      /not JSON/,
+    ],
   ])('turns %s into a 503 that says nothing secret', async (_name, arrange, detail) => {
     arrange();
-    const error = await provider().get().catch((e: unknown) => e);
+    const error = await provider()
+      .get()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     const unavailable = error as UpstreamUnavailableError;
     expect(unavailable.status).toBe(503);

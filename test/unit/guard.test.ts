@@ -1,7 +1,7 @@
-import { createTokenBucket, isBotUserAgent } from '../../lambda/guard';
 import { DEFAULT_BOT_USER_AGENT_PATTERNS } from '../../lambda/config';
-import { manualClock } from '../fixtures/manual-clock';
+import { createTokenBucket, isBotUserAgent } from '../../lambda/guard';
 import { BROWSER_UA, startHarness } from '../fixtures/harness';
+import { manualClock } from '../fixtures/manual-clock';
 
 describe('token bucket', () => {
   it('allows a full minute of budget at once, then refills continuously', () => {
@@ -71,8 +71,14 @@ describe('guard step in the chain', () => {
   it('keys the bucket on the API Gateway source IP, not on X-Forwarded-For', async () => {
     const h = await startHarness({ env: { RATE_LIMIT_PER_MINUTE: '1' } });
     try {
-      expect((await h.invoke({ sourceIp: '192.0.2.1', headers: { 'X-Forwarded-For': '10.0.0.1' } })).status).toBe(200);
-      const spoofed = await h.invoke({ sourceIp: '192.0.2.1', headers: { 'X-Forwarded-For': '10.0.0.2' } });
+      expect(
+        (await h.invoke({ sourceIp: '192.0.2.1', headers: { 'X-Forwarded-For': '10.0.0.1' } }))
+          .status,
+      ).toBe(200);
+      const spoofed = await h.invoke({
+        sourceIp: '192.0.2.1',
+        headers: { 'X-Forwarded-For': '10.0.0.2' },
+      });
       expect(spoofed.status).toBe(429);
       expect(spoofed.headers['retry-after']).toBe('60');
       expect((await h.invoke({ sourceIp: '192.0.2.2' })).status).toBe(200);
@@ -88,7 +94,9 @@ describe('guard step in the chain', () => {
   it('refuses a bot before any upstream call, whatever the header casing', async () => {
     const h = await startHarness();
     try {
-      const answer = await h.invoke({ headers: { 'User-Agent': '', 'USER-AGENT': 'python-requests/2.32' } });
+      const answer = await h.invoke({
+        headers: { 'User-Agent': '', 'USER-AGENT': 'python-requests/2.32' },
+      });
       expect(answer.status).toBe(403);
       expect(answer.body.error.code).toBe('BOT_DETECTED');
       expect(h.emulator.calls).toEqual({ oauth: 0, mint: 0, keys: 0 });

@@ -16,7 +16,12 @@ function setup(bearers = ['tok-1', 'tok-2']) {
       current++;
     }),
   };
-  const api = createGuestApi({ guestUrl: `${API}/api/v2/webchat/guest`, tokens, dispatcher: agent, clock: manualClock() });
+  const api = createGuestApi({
+    guestUrl: `${API}/api/v2/webchat/guest`,
+    tokens,
+    dispatcher: agent,
+    clock: manualClock(),
+  });
   return { agent, pool: agent.get(API), tokens, api };
 }
 
@@ -37,8 +42,20 @@ describe('Guest API mint', () => {
 
   it('drops the token on 401 and retries once with a fresh one', async () => {
     const { agent, pool, api, tokens } = setup();
-    pool.intercept({ path: '/api/v2/webchat/guest', method: 'POST', headers: { authorization: 'Bearer tok-1' } }).reply(401, {});
-    pool.intercept({ path: '/api/v2/webchat/guest', method: 'POST', headers: { authorization: 'Bearer tok-2' } }).reply(200, { access_token: 'jwt' });
+    pool
+      .intercept({
+        path: '/api/v2/webchat/guest',
+        method: 'POST',
+        headers: { authorization: 'Bearer tok-1' },
+      })
+      .reply(401, {});
+    pool
+      .intercept({
+        path: '/api/v2/webchat/guest',
+        method: 'POST',
+        headers: { authorization: 'Bearer tok-2' },
+      })
+      .reply(200, { access_token: 'jwt' });
     expect(await api.mint(guest)).toBe('jwt');
     expect(tokens.invalidate).toHaveBeenCalledWith('tok-1');
     agent.assertNoPendingInterceptors();
@@ -47,13 +64,18 @@ describe('Guest API mint', () => {
   it('does not loop when the fresh token is refused too', async () => {
     const { pool, api } = setup();
     pool.intercept({ path: '/api/v2/webchat/guest', method: 'POST' }).reply(401, {}).times(2);
-    await expect(api.mint(guest)).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'mint' });
+    await expect(api.mint(guest)).rejects.toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstream: 'mint',
+    });
   });
 
   it('maps 429 with an HTTP-date Retry-After to a 503 with seconds', async () => {
     const { pool, api } = setup();
     const in30s = new Date(manualClock()() + 30_000).toUTCString();
-    pool.intercept({ path: '/api/v2/webchat/guest', method: 'POST' }).reply(429, {}, { headers: { 'retry-after': in30s } });
+    pool
+      .intercept({ path: '/api/v2/webchat/guest', method: 'POST' })
+      .reply(429, {}, { headers: { 'retry-after': in30s } });
     await expect(api.mint(guest)).rejects.toMatchObject({ status: 503, retryAfterSeconds: 30 });
   });
 
@@ -65,7 +87,12 @@ describe('Guest API mint', () => {
 
   it('turns a transport failure into a 503', async () => {
     const { pool, api } = setup();
-    pool.intercept({ path: '/api/v2/webchat/guest', method: 'POST' }).replyWithError(new Error('ECONNRESET'));
-    await expect(api.mint(guest)).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'mint' });
+    pool
+      .intercept({ path: '/api/v2/webchat/guest', method: 'POST' })
+      .replyWithError(new Error('ECONNRESET'));
+    await expect(api.mint(guest)).rejects.toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstream: 'mint',
+    });
   });
 });

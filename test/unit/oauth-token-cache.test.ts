@@ -5,7 +5,8 @@ import { createOAuthTokenCache, refreshMarginMs } from '../../lambda/genesys/oau
 import { manualClock } from '../fixtures/manual-clock';
 
 const LOGIN = 'https://login.mypurecloud.com';
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 function setup(secrets: string[] = ['s1']) {
   const agent = new MockAgent();
@@ -13,7 +14,10 @@ function setup(secrets: string[] = ['s1']) {
   const clock = manualClock();
   let reads = 0;
   const credentials: CredentialsProvider = {
-    get: async () => ({ clientId: 'client', clientSecret: secrets[Math.min(reads, secrets.length - 1)] as string }),
+    get: async () => ({
+      clientId: 'client',
+      clientSecret: secrets[Math.min(reads, secrets.length - 1)] as string,
+    }),
     invalidate: jest.fn(() => {
       reads++;
     }),
@@ -47,10 +51,18 @@ describe('OAuth token cache', () => {
 
   it('reuses the token until expires_in minus the margin, with one fetch for concurrent callers', async () => {
     const { agent, pool, clock, cache } = setup();
-    pool.intercept({ path: '/oauth/token', method: 'POST' }).reply(200, { access_token: 'tok-1', expires_in: 3600 });
-    pool.intercept({ path: '/oauth/token', method: 'POST' }).reply(200, { access_token: 'tok-2', expires_in: 3600 });
+    pool
+      .intercept({ path: '/oauth/token', method: 'POST' })
+      .reply(200, { access_token: 'tok-1', expires_in: 3600 });
+    pool
+      .intercept({ path: '/oauth/token', method: 'POST' })
+      .reply(200, { access_token: 'tok-2', expires_in: 3600 });
 
-    expect(await Promise.all([cache.get(), cache.get(), cache.get()])).toEqual(['tok-1', 'tok-1', 'tok-1']);
+    expect(await Promise.all([cache.get(), cache.get(), cache.get()])).toEqual([
+      'tok-1',
+      'tok-1',
+      'tok-1',
+    ]);
     clock.advance(3600_000 - 5 * 60_000 - 1);
     expect(await cache.get()).toBe('tok-1');
     clock.advance(1);
@@ -67,10 +79,18 @@ describe('OAuth token cache', () => {
   it('re-reads the credentials once on invalid_client', async () => {
     const { agent, pool, cache, credentials } = setup(['old', 'new']);
     pool
-      .intercept({ path: '/oauth/token', method: 'POST', headers: { authorization: basic('client', 'old') } })
+      .intercept({
+        path: '/oauth/token',
+        method: 'POST',
+        headers: { authorization: basic('client', 'old') },
+      })
       .reply(401, { error: 'invalid_client' });
     pool
-      .intercept({ path: '/oauth/token', method: 'POST', headers: { authorization: basic('client', 'new') } })
+      .intercept({
+        path: '/oauth/token',
+        method: 'POST',
+        headers: { authorization: basic('client', 'new') },
+      })
       .reply(200, { access_token: 'tok-new', expires_in: 3600 });
     expect(await cache.get()).toBe('tok-new');
     expect(credentials.invalidate).toHaveBeenCalledTimes(1);
@@ -79,8 +99,14 @@ describe('OAuth token cache', () => {
 
   it('gives up with a 503 when the re-read credentials are refused too', async () => {
     const { pool, cache } = setup(['old', 'still-wrong']);
-    pool.intercept({ path: '/oauth/token', method: 'POST' }).reply(400, { error: 'invalid_client' }).times(2);
-    await expect(cache.get()).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'oauth' });
+    pool
+      .intercept({ path: '/oauth/token', method: 'POST' })
+      .reply(400, { error: 'invalid_client' })
+      .times(2);
+    await expect(cache.get()).rejects.toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstream: 'oauth',
+    });
   });
 
   it.each([

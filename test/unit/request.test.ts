@@ -57,13 +57,29 @@ describe('request parsing', () => {
     ['an unknown reason', { reason: 'because' }, /^reason: /],
     ['a bad attribute key', { customAttributes: { '1abc': 'x' } }, /^customAttributes\.1abc: /],
     ['a __proto__ attribute key', '{"customAttributes":{"__proto__":"x"}}', /__proto__/],
-    ['an object attribute value', { customAttributes: { plan: { tier: 1 } } }, /^customAttributes\.plan: /],
+    [
+      'an object attribute value',
+      { customAttributes: { plan: { tier: 1 } } },
+      /^customAttributes\.plan: /,
+    ],
     ['a null attribute value', { customAttributes: { plan: null } }, /^customAttributes\.plan: /],
-    ['a long attribute value', { customAttributes: { plan: 'x'.repeat(257) } }, /^customAttributes\.plan: /],
-    ['21 attributes', { customAttributes: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, i])) }, /at most 20/],
+    [
+      'a long attribute value',
+      { customAttributes: { plan: 'x'.repeat(257) } },
+      /^customAttributes\.plan: /,
+    ],
+    [
+      '21 attributes',
+      { customAttributes: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, i])) },
+      /at most 20/,
+    ],
     ['a wrong type for name', { name: 42 }, /^name: /],
     ['an unknown field', { name: 'Ada', role: 'admin' }, /role/],
-    ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]).toString('latin1'), /./],
+    [
+      'invalid UTF-8',
+      Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]).toString('latin1'),
+      /./,
+    ],
   ])('refuses %s with 400 naming the field', async (_name, body, message) => {
     const answer = await h.invoke({ body });
     expect(answer.status).toBe(400);
@@ -80,12 +96,21 @@ describe('request parsing', () => {
 
   it('sends the trimmed name, the email and the attributes on to Genesys', async () => {
     await h.invoke({
-      body: { name: '  Ada  ', email: 'ada@example.com', customAttributes: { plan: 'gold', seats: 3, vip: true } },
+      body: {
+        name: '  Ada  ',
+        email: 'ada@example.com',
+        customAttributes: { plan: 'gold', seats: 3, vip: true },
+      },
     });
     expect(h.emulator.received[0]).toEqual({
       name: 'Ada',
       email: 'ada@example.com',
-      customAttributes: { plan: 'gold', seats: 3, vip: true, sessionTimestamp: new Date(h.clock()).toISOString() },
+      customAttributes: {
+        plan: 'gold',
+        seats: 3,
+        vip: true,
+        sessionTimestamp: new Date(h.clock()).toISOString(),
+      },
     });
     h.emulator.received.length = 0;
   });

@@ -22,7 +22,10 @@ describe('sendUpstream', () => {
   it('refuses to read a response beyond the cap', async () => {
     const agent = new MockAgent();
     agent.disableNetConnect();
-    agent.get('https://api.example.com').intercept({ path: '/big', method: 'GET' }).reply(200, 'x'.repeat(300 * 1024));
+    agent
+      .get('https://api.example.com')
+      .intercept({ path: '/big', method: 'GET' })
+      .reply(200, 'x'.repeat(300 * 1024));
     await expect(
       sendUpstream(agent, { upstream: 'keys', url: 'https://api.example.com/big', method: 'GET' }),
     ).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'keys' });
@@ -31,8 +34,15 @@ describe('sendUpstream', () => {
   it('resolves non-2xx answers with their status and parsed JSON', async () => {
     const agent = new MockAgent();
     agent.disableNetConnect();
-    agent.get('https://api.example.com').intercept({ path: '/x', method: 'GET' }).reply(404, { message: 'nope' });
-    const res = await sendUpstream(agent, { upstream: 'keys', url: 'https://api.example.com/x', method: 'GET' });
+    agent
+      .get('https://api.example.com')
+      .intercept({ path: '/x', method: 'GET' })
+      .reply(404, { message: 'nope' });
+    const res = await sendUpstream(agent, {
+      upstream: 'keys',
+      url: 'https://api.example.com/x',
+      method: 'GET',
+    });
     expect(res.status).toBe(404);
     expect(res.json).toEqual({ message: 'nope' });
   });

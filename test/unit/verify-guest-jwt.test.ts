@@ -1,6 +1,9 @@
 import { MockAgent } from 'undici';
 import { InvalidGuestTokenError } from '../../lambda/errors';
-import { createGuestJwtVerifier, UNKNOWN_KID_COOLDOWN_MS } from '../../lambda/genesys/verify-guest-jwt';
+import {
+  createGuestJwtVerifier,
+  UNKNOWN_KID_COOLDOWN_MS,
+} from '../../lambda/genesys/verify-guest-jwt';
 import { hs256WithPublicKey, makeKey, signRs256, unsigned } from '../fixtures/jwt';
 import { manualClock } from '../fixtures/manual-clock';
 
@@ -9,7 +12,7 @@ const KEYS_PATH = '/api/v2/oauth/publickey';
 const key = makeKey('k1');
 const stranger = makeKey('k1');
 
-function setup(keySet: unknown = { keys: [key.publicJwk] }) {
+function setup(keySet: object = { keys: [key.publicJwk] }) {
   const agent = new MockAgent();
   agent.disableNetConnect();
   const pool = agent.get(API);
@@ -52,7 +55,9 @@ describe('guest JWT verification', () => {
 
   it('accepts a key set served as a single JWK', async () => {
     const { verifier, claims } = setup(key.publicJwk);
-    await expect(verifier.verify(signRs256(key, claims()))).resolves.toMatchObject({ guestId: 'guest-1' });
+    await expect(verifier.verify(signRs256(key, claims()))).resolves.toMatchObject({
+      guestId: 'guest-1',
+    });
   });
 
   it('fetches the key set once for many verifications', async () => {
@@ -64,24 +69,76 @@ describe('guest JWT verification', () => {
   const now = Math.floor(manualClock()() / 1000);
   it.each<[string, (c: ReturnType<typeof setup>['claims']) => string, string]>([
     ['alg none', (c) => unsigned(c()), 'ERR_JOSE_ALG_NOT_ALLOWED'],
-    ['HS256 keyed with the public key', (c) => hs256WithPublicKey(key, c()), 'ERR_JOSE_ALG_NOT_ALLOWED'],
-    ['a signature by a key not in the set', (c) => signRs256(stranger, c()), 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'],
-    ['an embedded jwk header', (c) => signRs256(key, c(), { jwk: stranger.publicJwk }), 'names its own key'],
-    ['a jku header', (c) => signRs256(key, c(), { jku: 'https://evil.example/keys' }), 'names its own key'],
-    ['an x5u header', (c) => signRs256(key, c(), { x5u: 'https://evil.example/cert' }), 'names its own key'],
-    ['an unknown crit parameter', (c) => signRs256(key, c(), { crit: ['x-evil'], 'x-evil': 1 }), 'ERR_JOSE_NOT_SUPPORTED'],
+    [
+      'HS256 keyed with the public key',
+      (c) => hs256WithPublicKey(key, c()),
+      'ERR_JOSE_ALG_NOT_ALLOWED',
+    ],
+    [
+      'a signature by a key not in the set',
+      (c) => signRs256(stranger, c()),
+      'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+    ],
+    [
+      'an embedded jwk header',
+      (c) => signRs256(key, c(), { jwk: stranger.publicJwk }),
+      'names its own key',
+    ],
+    [
+      'a jku header',
+      (c) => signRs256(key, c(), { jku: 'https://evil.example/keys' }),
+      'names its own key',
+    ],
+    [
+      'an x5u header',
+      (c) => signRs256(key, c(), { x5u: 'https://evil.example/cert' }),
+      'names its own key',
+    ],
+    [
+      'an unknown crit parameter',
+      (c) => signRs256(key, c(), { crit: ['x-evil'], 'x-evil': 1 }),
+      'ERR_JOSE_NOT_SUPPORTED',
+    ],
     ['no exp', (c) => signRs256(key, c({ exp: undefined })), 'ERR_JWT_CLAIM_VALIDATION_FAILED'],
     ['an expired exp', (c) => signRs256(key, c({ exp: now - 60 })), 'ERR_JWT_EXPIRED'],
-    ['an exp inside the clock tolerance but past', (c) => signRs256(key, c({ exp: now - 5 })), 'token has expired'],
-    ['nbf in the future', (c) => signRs256(key, c({ nbf: now + 3600 })), 'ERR_JWT_CLAIM_VALIDATION_FAILED'],
-    ['a wrong iss', (c) => signRs256(key, c({ iss: 'https://api.evil.example' })), 'ERR_JWT_CLAIM_VALIDATION_FAILED'],
-    ['a wrong aud', (c) => signRs256(key, c({ aud: 'https://api.evil.example' })), 'ERR_JWT_CLAIM_VALIDATION_FAILED'],
-    ['an aud array without ours', (c) => signRs256(key, c({ aud: ['https://a.example', 'https://b.example'] })), 'ERR_JWT_CLAIM_VALIDATION_FAILED'],
+    [
+      'an exp inside the clock tolerance but past',
+      (c) => signRs256(key, c({ exp: now - 5 })),
+      'token has expired',
+    ],
+    [
+      'nbf in the future',
+      (c) => signRs256(key, c({ nbf: now + 3600 })),
+      'ERR_JWT_CLAIM_VALIDATION_FAILED',
+    ],
+    [
+      'a wrong iss',
+      (c) => signRs256(key, c({ iss: 'https://api.evil.example' })),
+      'ERR_JWT_CLAIM_VALIDATION_FAILED',
+    ],
+    [
+      'a wrong aud',
+      (c) => signRs256(key, c({ aud: 'https://api.evil.example' })),
+      'ERR_JWT_CLAIM_VALIDATION_FAILED',
+    ],
+    [
+      'an aud array without ours',
+      (c) => signRs256(key, c({ aud: ['https://a.example', 'https://b.example'] })),
+      'ERR_JWT_CLAIM_VALIDATION_FAILED',
+    ],
     ['no aud', (c) => signRs256(key, c({ aud: undefined })), 'ERR_JWT_CLAIM_VALIDATION_FAILED'],
     ['no webchat claim', (c) => signRs256(key, c({ webchat: undefined })), 'webchat.guestId'],
     ['an empty guestId', (c) => signRs256(key, c({ webchat: { guestId: '' } })), 'webchat.guestId'],
-    ['a numeric guestId', (c) => signRs256(key, c({ webchat: { guestId: 42 } })), 'webchat.guestId'],
-    ['a token with a truncated signature', (c) => signRs256(key, c()).slice(0, -20), 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'],
+    [
+      'a numeric guestId',
+      (c) => signRs256(key, c({ webchat: { guestId: 42 } })),
+      'webchat.guestId',
+    ],
+    [
+      'a token with a truncated signature',
+      (c) => signRs256(key, c()).slice(0, -20),
+      'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+    ],
     ['a token cut inside its header', (c) => signRs256(key, c()).slice(0, 20), 'unreadable'],
     ['garbage', () => 'not-a-jwt', 'unreadable'],
     ['an oversized token', (c) => signRs256(key, c({ pad: 'x'.repeat(20_000) })), 'oversized'],
@@ -95,33 +152,69 @@ describe('guest JWT verification', () => {
 
   it('accepts an aud array that includes ours', async () => {
     const { verifier, claims } = setup();
-    await expect(verifier.verify(signRs256(key, claims({ aud: ['https://other.example', API] })))).resolves.toBeDefined();
+    await expect(
+      verifier.verify(signRs256(key, claims({ aud: ['https://other.example', API] }))),
+    ).resolves.toBeDefined();
   });
 
   it('re-fetches the key set for an unknown kid, once per cooldown', async () => {
     const { verifier, claims, pool, clock, refreshes } = setup();
     await verifier.verify(signRs256(key, claims()));
     const rotated = makeKey('k2');
-    pool.intercept({ path: KEYS_PATH, method: 'GET' }).reply(200, { keys: [key.publicJwk, rotated.publicJwk] });
+    pool
+      .intercept({ path: KEYS_PATH, method: 'GET' })
+      .reply(200, { keys: [key.publicJwk, rotated.publicJwk] });
 
-    await expect(verifier.verify(signRs256(rotated, claims()))).rejects.toMatchObject({ reason: 'ERR_JWKS_NO_MATCHING_KEY' });
+    await expect(verifier.verify(signRs256(rotated, claims()))).rejects.toMatchObject({
+      reason: 'ERR_JWKS_NO_MATCHING_KEY',
+    });
     expect(refreshes()).toBe(1);
     clock.advance(UNKNOWN_KID_COOLDOWN_MS);
-    await expect(verifier.verify(signRs256(rotated, claims()))).resolves.toMatchObject({ guestId: 'guest-1' });
+    await expect(verifier.verify(signRs256(rotated, claims()))).resolves.toMatchObject({
+      guestId: 'guest-1',
+    });
     expect(refreshes()).toBe(2);
   });
 
   it.each([
-    ['an unreachable key endpoint', (p: ReturnType<MockAgent['get']>) => p.intercept({ path: KEYS_PATH, method: 'GET' }).replyWithError(new Error('ECONNREFUSED'))],
-    ['a 500 from the key endpoint', (p: ReturnType<MockAgent['get']>) => p.intercept({ path: KEYS_PATH, method: 'GET' }).reply(500, {})],
-    ['a key set with no RSA key', (p: ReturnType<MockAgent['get']>) => p.intercept({ path: KEYS_PATH, method: 'GET' }).reply(200, { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] })],
+    [
+      'an unreachable key endpoint',
+      (p: ReturnType<MockAgent['get']>) =>
+        p.intercept({ path: KEYS_PATH, method: 'GET' }).replyWithError(new Error('ECONNREFUSED')),
+    ],
+    [
+      'a 500 from the key endpoint',
+      (p: ReturnType<MockAgent['get']>) =>
+        p.intercept({ path: KEYS_PATH, method: 'GET' }).reply(500, {}),
+    ],
+    [
+      'a key set with no RSA key',
+      (p: ReturnType<MockAgent['get']>) =>
+        p
+          .intercept({ path: KEYS_PATH, method: 'GET' })
+          .reply(200, { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] }),
+    ],
   ])('fails closed on %s', async (_name, arrange) => {
     const agent = new MockAgent();
     agent.disableNetConnect();
     arrange(agent.get(API));
     const clock = manualClock();
-    const verifier = createGuestJwtVerifier({ keysUrl: `${API}${KEYS_PATH}`, issuer: API, audience: API, dispatcher: agent, clock });
-    const token = signRs256(key, { iss: API, aud: API, exp: Math.floor(clock() / 1000) + 60, webchat: { guestId: 'g' } });
-    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'keys' });
+    const verifier = createGuestJwtVerifier({
+      keysUrl: `${API}${KEYS_PATH}`,
+      issuer: API,
+      audience: API,
+      dispatcher: agent,
+      clock,
+    });
+    const token = signRs256(key, {
+      iss: API,
+      aud: API,
+      exp: Math.floor(clock() / 1000) + 60,
+      webchat: { guestId: 'g' },
+    });
+    await expect(verifier.verify(token)).rejects.toMatchObject({
+      code: 'UPSTREAM_UNAVAILABLE',
+      upstream: 'keys',
+    });
   });
 });

@@ -1,0 +1,63 @@
+// `npm start`'s stack over real HTTP: the adapter, the emulator and the demo page.
+
+import { request } from 'undici';
+import { type LocalStack, startLocal } from '../../dev/server';
+import { captureLogs, type LogCapture } from '../fixtures/log-capture';
+
+describe('local server', () => {
+  let stack: LocalStack;
+  let logs: LogCapture;
+  const origin = 'http://127.0.0.1:3999';
+
+  beforeAll(async () => {
+    logs = captureLogs();
+    stack = await startLocal({ PORT: '0', HOST: '127.0.0.1', ALLOWED_ORIGINS: origin });
+  });
+  afterAll(async () => {
+    await stack.close();
+    logs.restore();
+  });
+
+  const post = (headers: Record<string, string>, body = '{"name":"Ada"}') =>
+    request(`${stack.url}/guest-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+
+  it('mints a token for an allowed origin, with curl allowed locally', async () => {
+    const res = await post({ origin, 'user-agent': 'curl/8.5.0' });
+    const body = (await res.body.json()) as { accessToken: string; guestId: string };
+    expect(res.statusCode).toBe(200);
+    expect(body.accessToken).toMatch(/^eyJ/);
+    expect(res.headers['access-control-allow-origin']).toBe(origin);
+    expect(stack.emulator?.calls.mint).toBe(1);
+  });
+
+  it('refuses a foreign origin with 403 and no token', async () => {
+    const res = await post({ origin: 'https://evil.example' });
+    const text = await res.body.text();
+    expect(res.statusCode).toBe(403);
+    expect(JSON.parse(text).error.code).toBe('ORIGIN_NOT_ALLOWED');
+    expect(text).not.toMatch(/eyJ/);
+  });
+
+  it('answers an oversized body without reading it all', async () => {
+    const res = await post({ origin }, JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }));
+    expect(res.statusCode).toBe(413);
+    await res.body.dump();
+  });
+
+  it('serves the demo page at /', async () => {
+    const res = await request(`${stack.url}/`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/html');
+    await res.body.dump();
+  });
+
+  it('does not serve files outside web/', async () => {
+    const res = await request(`${stack.url}/../package.json`);
+    expect(res.statusCode).toBe(404);
+    await res.body.dump();
+  });
+});
