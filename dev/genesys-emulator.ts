@@ -69,6 +69,7 @@ export type ReceivedGuest = {
 
 export class GenesysEmulator {
   readonly calls: Record<EmulatorEndpoint, number> = { oauth: 0, mint: 0, keys: 0 };
+  /** The most recent Guest API bodies (the last 1,000). */
   readonly received: ReceivedGuest[] = [];
   guestTokenTtlSeconds: number;
   oauthTokenTtlSeconds: number;
@@ -77,6 +78,7 @@ export class GenesysEmulator {
 
   private readonly faults: Record<EmulatorEndpoint, Fault[]> = { oauth: [], mint: [], keys: [] };
   private readonly tokens = new Map<string, number>();
+  private readonly issued: string[] = [];
   private readonly clients: Map<string, string>;
   private readonly clock: Clock;
   private published: SigningKey[] = [];
@@ -153,6 +155,14 @@ export class GenesysEmulator {
   /** Rotate a client's secret: the old one is refused with invalid_client from now on. */
   setClientSecret(clientId: string, clientSecret: string): void {
     this.clients.set(clientId, clientSecret);
+  }
+
+  /**
+   * Every value that must never reach a log: client secrets, OAuth tokens and guest tokens
+   * this emulator issued. Tests sweep captured log lines for them.
+   */
+  secrets(): string[] {
+    return [...this.clients.values(), ...this.issued];
   }
 
   /** Signs a guest token with the current key; tests use it to craft their own. */
@@ -246,6 +256,7 @@ export class GenesysEmulator {
     }
     const token = randomBytes(24).toString('base64url');
     this.tokens.set(token, this.clock() + this.oauthTokenTtlSeconds * 1000);
+    remember(this.issued, token);
     sendJson(res, 200, {
       access_token: token,
       token_type: 'bearer',
@@ -270,7 +281,7 @@ export class GenesysEmulator {
     } catch {
       return sendJson(res, 400, { code: 'bad.request', message: 'body is not JSON' });
     }
-    this.received.push(guest);
+    remember(this.received, guest);
 
     let token: string;
     if (fault?.kind === 'token') token = fault.token;
@@ -279,8 +290,17 @@ export class GenesysEmulator {
     else if (fault?.kind === 'badSignature')
       token = await this.signGuestToken({}, {}, await strangerKey(this.current.kid));
     else token = await this.signGuestToken();
+    remember(this.issued, token);
     sendJson(res, 200, { access_token: token });
   }
+}
+
+/** Records stay bounded so a long load run does not grow the process. */
+const RECORD_LIMIT = 1000;
+
+function remember<T>(records: T[], item: T): void {
+  records.push(item);
+  if (records.length > RECORD_LIMIT) records.shift();
 }
 
 /** A key pair nobody published, carrying the current kid, so only the signature gives it away. */

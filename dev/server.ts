@@ -114,6 +114,8 @@ export async function startLocal(env: NodeJS.ProcessEnv = process.env): Promise<
     });
   }
 
+  // Lambda's runtime sets this; Powertools only reports cold starts when it is present.
+  process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
   const dispatcher = createUpstreamAgent();
   const handler = createHandler({ config, credentials, dispatcher });
   const server = createLocalServer(handler);

@@ -20,6 +20,8 @@ export interface IssuedEvent {
 }
 
 export interface Audit {
+  /** Counts every invocation, so each one publishes at least one metric. */
+  received(): void;
   issued(request: AuditedRequest, event: IssuedEvent): void;
   refused(request: AuditedRequest, error: HttpError | undefined): void;
   upstreamLatency(upstream: Upstream, latencyMs: number): void;
@@ -46,6 +48,9 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
   });
 
   return {
+    received() {
+      metrics.addMetric('Requests', MetricUnit.Count, 1);
+    },
     issued(request, { guestId, upstreamLatencyMs }) {
       const visitor = request.context.visitor;
       logger.info(AUDIT_ISSUED, {

@@ -29,6 +29,10 @@ export interface Config {
   /** Case-insensitive substrings of User-Agent values that are refused. */
   readonly botUserAgentPatterns: readonly string[];
   readonly logLevel: LogLevel;
+  /** customAttributes keys dropped whole, rather than masked, when a value holds PII. */
+  readonly piiDropAttributes: readonly string[];
+  /** Key for the keyed hash of client IPs in audit events; random per container when unset. */
+  readonly auditIpHashKey: string | undefined;
 }
 
 /** Headless browsers, command-line HTTP clients, scripting libraries and common crawlers. */
@@ -96,6 +100,11 @@ const positiveInt = z.pipe(
   ),
 );
 
+/** The same key rule as the request schema's customAttributes. */
+const attributeKey = z
+  .string()
+  .check(z.regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'each entry must be a customAttributes key'));
+
 const envSchema = z.object({
   GENESYS_ENVIRONMENT: z._default(z.enum(GENESYS_ENVIRONMENTS), 'mypurecloud.com'),
   GENESYS_LOGIN_BASE_URL: z.optional(upstreamUrl),
@@ -117,6 +126,12 @@ const envSchema = z.object({
   TOKEN_DELIVERY: z._default(z.enum(['body', 'cookie']), 'body'),
   RATE_LIMIT_PER_MINUTE: z._default(positiveInt, 20),
   BOT_USER_AGENT_PATTERNS: z.optional(z.pipe(z.string(), z.transform(commaList))),
+  PII_DROP_ATTRIBUTES: z.optional(
+    z.pipe(z.string(), z.pipe(z.transform(commaList), z.array(attributeKey))),
+  ),
+  AUDIT_IP_HASH_KEY: z.optional(
+    z.string().check(z.minLength(32, 'must be at least 32 characters')),
+  ),
   LOG_LEVEL: z._default(
     z.pipe(
       z.string(),
@@ -161,5 +176,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       (e.BOT_USER_AGENT_PATTERNS ?? DEFAULT_BOT_USER_AGENT_PATTERNS).map((p) => p.toLowerCase()),
     ),
     logLevel: e.LOG_LEVEL as LogLevel,
+    piiDropAttributes: Object.freeze([...new Set(e.PII_DROP_ATTRIBUTES ?? [])]),
+    auditIpHashKey: e.AUDIT_IP_HASH_KEY,
   });
 }

@@ -40,10 +40,6 @@ export interface HandlerDeps {
   clock?: Clock;
   logger?: Logger;
   metrics?: Metrics;
-  /** Key for hashing client IPs in the audit log; random per container when absent. */
-  ipHashKey?: string;
-  /** Attribute keys dropped whole, rather than masked, when they hold PII. */
-  dropPiiAttributes?: readonly string[];
 }
 
 export type GuestTokenHandler = ReturnType<typeof createHandler>;
@@ -52,7 +48,7 @@ export function createHandler(deps: HandlerDeps) {
   const { config, credentials, dispatcher, clock = systemClock } = deps;
   const logger = deps.logger ?? createLogger(config.logLevel);
   const metrics = deps.metrics ?? createMetrics(logger);
-  const audit = createAudit({ logger, metrics, ipHashKey: deps.ipHashKey });
+  const audit = createAudit({ logger, metrics, ipHashKey: config.auditIpHashKey });
   const { endpoints } = config;
 
   const tokens = createOAuthTokenCache({
@@ -75,6 +71,7 @@ export function createHandler(deps: HandlerDeps) {
   const correlation: PipelineMiddleware = {
     before: async ({ event }) => {
       logger.setCorrelationId(event.requestContext?.requestId);
+      audit.received();
     },
   };
 
@@ -99,7 +96,7 @@ export function createHandler(deps: HandlerDeps) {
         clock,
       }),
     )
-    .use(scrub({ clock, dropAttributes: deps.dropPiiAttributes }))
+    .use(scrub({ clock, dropAttributes: config.piiDropAttributes }))
     .handler(async (event, context, { signal }) => {
       if (!context.guest) throw new Error('the handler ran before the scrub step');
       const started = clock();

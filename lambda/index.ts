@@ -26,5 +26,4 @@ export const handler = createHandler({
     clock: systemClock,
   }),
   dispatcher: createUpstreamAgent(),
-  ipHashKey: process.env.AUDIT_IP_HASH_KEY,
 });

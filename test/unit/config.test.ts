@@ -21,6 +21,8 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 20,
       botUserAgentPatterns: DEFAULT_BOT_USER_AGENT_PATTERNS,
       logLevel: 'INFO',
+      piiDropAttributes: [],
+      auditIpHashKey: undefined,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -41,6 +43,8 @@ describe('loadConfig', () => {
       RATE_LIMIT_PER_MINUTE: '5',
       BOT_USER_AGENT_PATTERNS: 'EvilBot, scraper',
       LOG_LEVEL: 'debug',
+      PII_DROP_ATTRIBUTES: 'cardNumber, notes,cardNumber',
+      AUDIT_IP_HASH_KEY: 'k'.repeat(32),
     });
     expect(config.allowedOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
     expect(config.endpoints.guestUrl).toBe('https://gateway.example/custom/guest');
@@ -50,6 +54,8 @@ describe('loadConfig', () => {
     expect(config.rateLimitPerMinute).toBe(5);
     expect(config.botUserAgentPatterns).toEqual(['evilbot', 'scraper']);
     expect(config.logLevel).toBe('DEBUG');
+    expect(config.piiDropAttributes).toEqual(['cardNumber', 'notes']);
+    expect(config.auditIpHashKey).toBe('k'.repeat(32));
   });
 
   it.each([
@@ -73,6 +79,8 @@ describe('loadConfig', () => {
     [{ ...base, RATE_LIMIT_PER_MINUTE: 'ten' }, /RATE_LIMIT_PER_MINUTE/],
     [{ ...base, LOG_LEVEL: 'LOUD' }, /LOG_LEVEL/],
     [{ ...base, GENESYS_GUEST_API_PATH: 'no-slash' }, /GENESYS_GUEST_API_PATH/],
+    [{ ...base, PII_DROP_ATTRIBUTES: 'ok, 9bad' }, /PII_DROP_ATTRIBUTES \(entry 1\)/],
+    [{ ...base, AUDIT_IP_HASH_KEY: 'short' }, /AUDIT_IP_HASH_KEY: must be at least 32/],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
