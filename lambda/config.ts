@@ -117,7 +117,9 @@ const envSchema = z.object({
   GUEST_JWT_AUDIENCE: z.optional(z.string().check(z.minLength(1))),
   GENESYS_CREDENTIALS_SECRET_ID: z.optional(z.string().check(z.minLength(1))),
   ALLOWED_ORIGINS: z.pipe(
-    z.string().check(z.minLength(1, 'is required: a comma-separated list of exact origins')),
+    z
+      .string({ error: 'is required: a comma-separated list of exact origins' })
+      .check(z.minLength(1, 'is required: a comma-separated list of exact origins')),
     z.pipe(
       z.transform(commaList),
       z.array(exactOrigin).check(z.minLength(1, 'must list at least one origin')),
@@ -153,7 +155,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       const where = rest.length > 0 ? ` (entry ${rest.join('.')})` : '';
       return `${String(variable)}${where}: ${issue.message}`;
     });
-    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`, problems);
   }
   const e = parsed.data;
   return Object.freeze({

@@ -126,8 +126,12 @@ export const DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS = 5;
 
 /** A configuration value is missing or wrong; raised at cold start, never per request. */
 export class ConfigError extends Error {
-  constructor(message: string) {
+  /** One entry per bad variable, each opening with the variable's name. */
+  readonly problems: readonly string[];
+
+  constructor(message: string, problems: readonly string[] = [message]) {
     super(message);
     this.name = 'ConfigError';
+    this.problems = problems;
   }
 }

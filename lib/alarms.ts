@@ -1,0 +1,135 @@
+// What pages someone: the API's 5xx rate and p99 latency, Lambda errors and throttles, a spike
+// in WAF blocks, and Genesys failing us (the handler's UpstreamFailures metric, summed over
+// upstreams). With an alarm email, each alarm notifies an SNS topic on ALARM and on OK.
+
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { Upstream } from '../lambda/errors';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/observability';
+import type { StackSettings } from './settings';
+
+const PERIOD = Duration.minutes(5);
+const UPSTREAMS: readonly Upstream[] = ['secrets', 'oauth', 'mint', 'keys'];
+
+export interface GuestTokenAlarmsProps {
+  api: apigateway.RestApi;
+  handler: lambda.IFunction;
+  webAclName: string;
+  settings: StackSettings;
+}
+
+export class GuestTokenAlarms extends Construct {
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly topic: sns.Topic | undefined;
+
+  constructor(scope: Construct, id: string, props: GuestTokenAlarmsProps) {
+    super(scope, id);
+    const { api, handler, webAclName, settings } = props;
+
+    const alarm = (
+      name: string,
+      description: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      evaluationPeriods = 3,
+      datapointsToAlarm = 2,
+    ) => {
+      const created = new cloudwatch.Alarm(this, name, {
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods,
+        datapointsToAlarm,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.alarms.push(created);
+    };
+
+    alarm(
+      'Api5xxRate',
+      'More than 5% of guest token requests answered 5xx',
+      api.metricServerError({ period: PERIOD, statistic: cloudwatch.Stats.AVERAGE }),
+      0.05,
+    );
+    alarm(
+      'ApiLatencyP99',
+      'p99 latency of the guest token API above 3 s',
+      api.metricLatency({ period: PERIOD, statistic: cloudwatch.Stats.percentile(99) }),
+      3000,
+    );
+    alarm(
+      'LambdaErrors',
+      'The guest token function failed (a crash or timeout, not a refused request)',
+      handler.metricErrors({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+      1,
+      1,
+      1,
+    );
+    alarm(
+      'LambdaThrottles',
+      'The guest token function was throttled (reserved or account concurrency reached)',
+      handler.metricThrottles({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+      1,
+      1,
+      1,
+    );
+    alarm(
+      'WafBlockedSpike',
+      `The web ACL blocked ${settings.wafBlockedAlarmThreshold} or more requests in 5 minutes`,
+      new cloudwatch.Metric({
+        namespace: 'AWS/WAFV2',
+        metricName: 'BlockedRequests',
+        dimensionsMap: { WebACL: webAclName, Region: Stack.of(this).region, Rule: 'ALL' },
+        period: PERIOD,
+        statistic: cloudwatch.Stats.SUM,
+      }),
+      settings.wafBlockedAlarmThreshold,
+      1,
+      1,
+    );
+    alarm(
+      'UpstreamFailures',
+      'Genesys Cloud or Secrets Manager failed 10 or more requests in 5 minutes',
+      new cloudwatch.MathExpression({
+        label: 'UpstreamFailures',
+        expression: UPSTREAMS.join(' + '),
+        period: PERIOD,
+        usingMetrics: Object.fromEntries(
+          UPSTREAMS.map((upstream) => [
+            upstream,
+            new cloudwatch.Metric({
+              namespace: METRICS_NAMESPACE,
+              metricName: 'UpstreamFailures',
+              dimensionsMap: { service: SERVICE_NAME, upstream },
+              period: PERIOD,
+              statistic: cloudwatch.Stats.SUM,
+            }),
+          ]),
+        ),
+      }),
+      10,
+      2,
+      2,
+    );
+
+    if (settings.alarmEmail) {
+      this.topic = new sns.Topic(this, 'Topic', {
+        displayName: 'Guest token proxy alarms',
+        enforceSSL: true,
+      });
+      this.topic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
+      const notify = new actions.SnsAction(this.topic);
+      for (const each of this.alarms) {
+        each.addAlarmAction(notify);
+        each.addOkAction(notify);
+      }
+    }
+  }
+}

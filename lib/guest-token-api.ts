@@ -1,0 +1,101 @@
+// The public edge: a regional REST API with exactly POST and OPTIONS on /guest-token, both
+// proxied to the function (which answers CORS preflights itself, from its allowlist). Stage
+// throttling, JSON access logs, execution logging for errors only and never bodies (tokens
+// must not reach API Gateway's logs). API Gateway's own refusals keep the documented
+// {"error":{code,message,requestId}} shape.
+
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { StackSettings } from './settings';
+
+export const GUEST_TOKEN_PATH = 'guest-token';
+export const STAGE_NAME = 'v1';
+
+export interface GuestTokenApiProps {
+  handler: lambda.IFunction;
+  settings: StackSettings;
+}
+
+export class GuestTokenApi extends Construct {
+  readonly api: apigateway.RestApi;
+  readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, { handler, settings }: GuestTokenApiProps) {
+    super(scope, id);
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: settings.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.api = new apigateway.RestApi(this, 'Api', {
+      description: 'Genesys Cloud guest token proxy',
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      // Execution logging needs the account-level CloudWatch role.
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: STAGE_NAME,
+        throttlingRateLimit: settings.apiThrottleRateLimit,
+        throttlingBurstLimit: settings.apiThrottleBurstLimit,
+        metricsEnabled: true,
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: apigateway.AccessLogField.contextRequestId(),
+            requestTime: apigateway.AccessLogField.contextRequestTime(),
+            ip: apigateway.AccessLogField.contextIdentitySourceIp(),
+            httpMethod: apigateway.AccessLogField.contextHttpMethod(),
+            path: apigateway.AccessLogField.contextResourcePath(),
+            status: apigateway.AccessLogField.contextStatus(),
+            responseLength: apigateway.AccessLogField.contextResponseLength(),
+            responseLatencyMs: apigateway.AccessLogField.contextResponseLatency(),
+            integrationLatencyMs: apigateway.AccessLogField.contextIntegrationLatency(),
+            wafStatus: apigateway.AccessLogField.contextWafResponseCode(),
+            error: apigateway.AccessLogField.contextErrorMessage(),
+          }),
+        ),
+      },
+    });
+
+    // The function's own test-invoke permission is left out: only this stage may call it.
+    const integration = new apigateway.LambdaIntegration(handler, { allowTestInvoke: false });
+    const resource = this.api.root.addResource(GUEST_TOKEN_PATH);
+    resource.addMethod('POST', integration);
+    resource.addMethod('OPTIONS', integration);
+
+    const refusal = (code: string, message: string) =>
+      JSON.stringify({ error: { code, message, requestId: '$context.requestId' } });
+    const noStore = { 'Cache-Control': "'no-store'", 'X-Content-Type-Options': "'nosniff'" };
+    const responses: [string, apigateway.ResponseType, string, string, string?][] = [
+      ['NotFound', apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN, '404', 'NOT_FOUND'],
+      ['Throttled', apigateway.ResponseType.THROTTLED, '429', 'RATE_LIMITED', '1'],
+      ['WafBlocked', apigateway.ResponseType.WAF_FILTERED, '403', 'REQUEST_BLOCKED'],
+      ['Default4xx', apigateway.ResponseType.DEFAULT_4XX, '400', 'INVALID_REQUEST'],
+      ['Default5xx', apigateway.ResponseType.DEFAULT_5XX, '503', 'UPSTREAM_UNAVAILABLE', '5'],
+    ];
+    const messages: Record<string, string> = {
+      NOT_FOUND: 'No such resource; POST /guest-token',
+      RATE_LIMITED: 'Too many requests; retry after the Retry-After delay',
+      REQUEST_BLOCKED: 'The request was blocked by the firewall',
+      INVALID_REQUEST: 'The request was refused by the gateway',
+      UPSTREAM_UNAVAILABLE: 'The service is unavailable; retry after the Retry-After delay',
+    };
+    for (const [id, type, statusCode, code, retryAfter] of responses) {
+      this.api.addGatewayResponse(id, {
+        type,
+        statusCode,
+        responseHeaders: { ...noStore, ...(retryAfter && { 'Retry-After': `'${retryAfter}'` }) },
+        templates: { 'application/json': refusal(code, messages[code] ?? code) },
+      });
+    }
+  }
+
+  get url(): string {
+    return this.api.urlForPath(`/${GUEST_TOKEN_PATH}`);
+  }
+}

@@ -1,0 +1,107 @@
+// The handler as a Lambda function, with the Secrets Manager secret it reads and nothing more:
+// its role may write to its own log group and read that one secret (and, for an imported
+// secret under a customer KMS key, decrypt with that key through Secrets Manager only).
+
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { StackSettings } from './settings';
+
+const PROJECT_ROOT = path.join(__dirname, '..');
+
+/** How the stack bundles the handler; the cold-start benchmark bundles the same way. */
+export const BUNDLING = {
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  target: 'node22',
+  format: OutputFormat.CJS,
+  // Prefer packages' ESM builds so esbuild can drop what the handler does not use.
+  mainFields: ['module', 'main'],
+  // Bundle the AWS SDK client too: the version we test against, not whichever the runtime has.
+  externalModules: [],
+} as const;
+
+export interface GuestTokenFunctionProps {
+  settings: StackSettings;
+}
+
+export class GuestTokenFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly secret: secretsmanager.ISecret;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, { settings }: GuestTokenFunctionProps) {
+    super(scope, id);
+
+    this.secret = settings.existingSecretArn
+      ? secretsmanager.Secret.fromSecretCompleteArn(
+          this,
+          'GenesysClient',
+          settings.existingSecretArn,
+        )
+      : new secretsmanager.Secret(this, 'GenesysClient', {
+          description: `Genesys Cloud OAuth client (client credentials) for ${Stack.of(this).stackName}: {"clientId","clientSecret"}. Replace the placeholder after the first deploy.`,
+          // A random placeholder: the function answers 503 until the operator puts the
+          // real client in (README, "Put the Genesys client in the secret").
+          generateSecretString: {
+            secretStringTemplate: JSON.stringify({
+              clientId: 'replace-with-the-genesys-client-id',
+            }),
+            generateStringKey: 'clientSecret',
+            excludePunctuation: true,
+          },
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: settings.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Guest token handler: writes its own logs, reads the Genesys client secret',
+    });
+    this.logGroup.grantWrite(role);
+
+    this.function = new NodejsFunction(this, 'Handler', {
+      entry: path.join(PROJECT_ROOT, 'lambda/index.ts'),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: settings.memorySize,
+      // Upstream calls are bounded well inside this; API Gateway gives up at 29 s.
+      timeout: Duration.seconds(10),
+      role,
+      logGroup: this.logGroup,
+      reservedConcurrentExecutions: settings.reservedConcurrency,
+      environment: {
+        ...settings.handlerEnvironment,
+        GENESYS_CREDENTIALS_SECRET_ID: this.secret.secretArn,
+      },
+      bundling: { ...BUNDLING, mainFields: [...BUNDLING.mainFields], externalModules: [] },
+    });
+    this.secret.grantRead(this.function);
+    if (settings.secretKmsKeyArn) {
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [settings.secretKmsKeyArn],
+          conditions: {
+            StringEquals: {
+              'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
+            },
+          },
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,160 @@
+// Deployment settings from CDK context (cdk.json defaults, `-c key=value` overrides), checked
+// before anything is built. The handler's own settings are turned into the environment the
+// function will get and checked by the very parser the function runs at cold start
+// (lambda/config.ts), so a value the function would refuse fails the synth instead, named by
+// its context key. Infrastructure settings are checked here.
+
+import * as z from 'zod/mini';
+import { loadConfig } from '../lambda/config';
+import { ConfigError } from '../lambda/errors';
+import '../lambda/zod-messages';
+
+/** Context key → the handler's environment variable. */
+export const HANDLER_CONTEXT_KEYS = {
+  allowedOrigins: 'ALLOWED_ORIGINS',
+  genesysEnvironment: 'GENESYS_ENVIRONMENT',
+  genesysLoginBaseUrl: 'GENESYS_LOGIN_BASE_URL',
+  genesysApiBaseUrl: 'GENESYS_API_BASE_URL',
+  genesysGuestApiPath: 'GENESYS_GUEST_API_PATH',
+  guestJwtKeysUrl: 'GUEST_JWT_KEYS_URL',
+  guestJwtIssuer: 'GUEST_JWT_ISSUER',
+  guestJwtAudience: 'GUEST_JWT_AUDIENCE',
+  tokenDelivery: 'TOKEN_DELIVERY',
+  rateLimitPerMinute: 'RATE_LIMIT_PER_MINUTE',
+  botUserAgentPatterns: 'BOT_USER_AGENT_PATTERNS',
+  piiDropAttributes: 'PII_DROP_ATTRIBUTES',
+  logLevel: 'LOG_LEVEL',
+} as const;
+
+/** CloudWatch Logs retention periods, in days. */
+const RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+];
+
+// Context from cdk.json arrives typed; from `-c key=value` it is always a string.
+const int = (min: number, max: number) =>
+  z.pipe(
+    z.union([z.number(), z.string().check(z.regex(/^\d+$/, 'must be a whole number'))]),
+    z.pipe(
+      z.transform((value: number | string) => Number(value)),
+      z.int().check(z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`)),
+    ),
+  );
+
+const bool = z.pipe(
+  z.union([z.boolean(), z.enum(['true', 'false'])]),
+  z.transform((value: boolean | 'true' | 'false') => value === true || value === 'true'),
+);
+
+const infraSchema = z.object({
+  existingSecretArn: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/,
+          'must be the complete ARN of a Secrets Manager secret (ending in its 6-character suffix)',
+        ),
+      ),
+  ),
+  secretKmsKeyArn: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/,
+          'must be the ARN of a KMS key',
+        ),
+      ),
+  ),
+  apiThrottleRateLimit: z._default(int(1, 10_000), 50),
+  apiThrottleBurstLimit: z._default(int(1, 5_000), 100),
+  wafRateLimit: z._default(int(10, 2_000_000_000), 300),
+  wafRateWindowSeconds: z._default(
+    z.pipe(
+      int(60, 600),
+      z
+        .number()
+        .check(z.refine((v) => [60, 120, 300, 600].includes(v), 'must be 60, 120, 300 or 600')),
+    ),
+    300,
+  ),
+  wafBlockAnonymousIps: z._default(bool, false),
+  wafBlockedAlarmThreshold: z._default(int(1, 1_000_000), 500),
+  alarmEmail: z.optional(z.email('must be an email address')),
+  reservedConcurrency: z.optional(int(1, 10_000)),
+  memorySize: z._default(int(128, 3008), 512),
+  logRetentionDays: z._default(
+    z.pipe(
+      int(1, 3653),
+      z
+        .number()
+        .check(
+          z.refine(
+            (v) => RETENTION_DAYS.includes(v),
+            `must be one of ${RETENTION_DAYS.join(', ')}`,
+          ),
+        ),
+    ),
+    30,
+  ),
+});
+
+export type InfraSettings = z.infer<typeof infraSchema>;
+
+export interface StackSettings extends InfraSettings {
+  /** The function's environment, minus the secret id (the stack adds it). */
+  handlerEnvironment: Record<string, string>;
+  /** The origins, for the API's own CORS-free setup and the README's output. */
+  allowedOrigins: readonly string[];
+}
+
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}
+
+/** Reads and checks every setting; throws SettingsError naming each bad context key. */
+export function readSettings(context: (key: string) => unknown): StackSettings {
+  const problems: string[] = [];
+
+  const handlerEnvironment: Record<string, string> = {};
+  for (const [key, variable] of Object.entries(HANDLER_CONTEXT_KEYS)) {
+    const value = context(key);
+    if (value === undefined || value === null || value === '') continue;
+    handlerEnvironment[variable] = Array.isArray(value) ? value.join(',') : String(value);
+  }
+  let allowedOrigins: readonly string[] = [];
+  try {
+    // The secret id is the stack's own; a stand-in lets the rest be checked.
+    const config = loadConfig({ ...handlerEnvironment, GENESYS_CREDENTIALS_SECRET_ID: 'stack' });
+    allowedOrigins = config.allowedOrigins;
+    handlerEnvironment.ALLOWED_ORIGINS = allowedOrigins.join(',');
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems.map(renameVariable));
+  }
+
+  const infra = infraSchema.safeParse(
+    Object.fromEntries(Object.keys(infraSchema.shape).map((key) => [key, context(key)])),
+  );
+  if (!infra.success)
+    problems.push(
+      ...infra.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    );
+  if (infra.success && infra.data.secretKmsKeyArn && !infra.data.existingSecretArn)
+    problems.push('secretKmsKeyArn: only applies with existingSecretArn');
+
+  if (problems.length > 0 || !infra.success)
+    throw new SettingsError(`Invalid CDK context: ${problems.join('; ')}`);
+  return { ...infra.data, handlerEnvironment, allowedOrigins };
+}
+
+const CONTEXT_KEY_OF = new Map<string, string>(
+  Object.entries(HANDLER_CONTEXT_KEYS).map(([key, variable]) => [variable, key]),
+);
+
+/** loadConfig names environment variables; the operator set context keys. */
+function renameVariable(problem: string): string {
+  return problem.replace(/^[A-Z_]+/, (variable) => CONTEXT_KEY_OF.get(variable) ?? variable);
+}

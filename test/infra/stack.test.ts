@@ -1,0 +1,388 @@
+// The stack's security properties, proved on the synthesized template, offline. Bundling is
+// skipped except in the one test that checks the real bundle.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App, type Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { GuestTokenStack } from '../../lib/guest-token-stack';
+import { readSettings, SettingsError } from '../../lib/settings';
+
+const ROOT = path.join(__dirname, '../..');
+const CDK_JSON = JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8'));
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:genesys-client-AbC123';
+const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/0b7c7e4a-3c1e-4f7e-9d55-2d8b8a1c0e11';
+
+function synth(
+  context: Record<string, unknown> = {},
+  { bundle = false, extend }: { bundle?: boolean; extend?: (stack: Stack) => void } = {},
+) {
+  const app = new App({
+    context: {
+      ...CDK_JSON.context,
+      allowedOrigins: ['https://chat.example.com', 'https://www.example.com'],
+      ...context,
+      ...(!bundle && { 'aws:cdk:bundling-stacks': [] }),
+    },
+  });
+  const settings = readSettings((key) => app.node.tryGetContext(key));
+  const stack = new GuestTokenStack(app, 'Proxy', { settings });
+  extend?.(stack);
+  // Template.fromStack synthesizes the app, so it is only called when a test asks for it.
+  return {
+    app,
+    stack,
+    get template() {
+      return Template.fromStack(stack);
+    },
+  };
+}
+
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+function statements(template: Template): Statement[] {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (policy) => policy.Properties.PolicyDocument.Statement as Statement[],
+  );
+}
+
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+describe('the function and its secret', () => {
+  it('may read that one secret and nothing broader', () => {
+    const { template } = synth();
+    const [secretId] = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
+    const secretStatements = statements(template).filter((s) =>
+      actionsOf(s).some((action) => action.startsWith('secretsmanager:')),
+    );
+    expect(secretStatements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+        Resource: { Ref: secretId },
+      },
+    ]);
+    for (const s of statements(template)) expect(s.Resource).not.toBe('*');
+    // No AWS-managed policy on the function's role: logs go to its own group only.
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
+    const roleId = fn?.Properties.Role['Fn::GetAtt'][0];
+    expect(template.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
+    expect(statements(template)).toContainEqual(
+      expect.objectContaining({
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^GuestTokenLogs/), 'Arn'] },
+      }),
+    );
+  });
+
+  it('creates the secret with a placeholder client and keeps it on stack deletion', () => {
+    const { template } = synth();
+    template.hasResource('AWS::SecretsManager::Secret', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        GenerateSecretString: Match.objectLike({
+          GenerateStringKey: 'clientSecret',
+          SecretStringTemplate: JSON.stringify({ clientId: 'replace-with-the-genesys-client-id' }),
+        }),
+      },
+    });
+  });
+
+  it('imports an existing secret by ARN, and decrypts with its customer key through Secrets Manager only', () => {
+    const { template } = synth({ existingSecretArn: SECRET_ARN, secretKmsKeyArn: KEY_ARN });
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    const all = statements(template);
+    expect(all.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')))).toEqual([
+      expect.objectContaining({ Resource: SECRET_ARN }),
+    ]);
+    expect(all).toContainEqual(
+      expect.objectContaining({
+        Action: 'kms:Decrypt',
+        Resource: KEY_ARN,
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': {
+              'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
+            },
+          },
+        },
+      }),
+    );
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ GENESYS_CREDENTIALS_SECRET_ID: SECRET_ARN }) },
+    });
+  });
+
+  it('runs Node 22 on arm64 with a timeout well under API Gateway’s 29 s, settings in its environment', () => {
+    const { template } = synth({ reservedConcurrency: '25', tokenDelivery: 'cookie' });
+    const [secretId] = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Timeout: 10,
+      MemorySize: 512,
+      ReservedConcurrentExecutions: 25,
+      Environment: {
+        Variables: Match.objectLike({
+          ALLOWED_ORIGINS: 'https://chat.example.com,https://www.example.com',
+          GENESYS_ENVIRONMENT: 'mypurecloud.com',
+          TOKEN_DELIVERY: 'cookie',
+          RATE_LIMIT_PER_MINUTE: '20',
+          GENESYS_CREDENTIALS_SECRET_ID: { Ref: secretId },
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+});
+
+describe('the API', () => {
+  it('exposes only POST and OPTIONS on /guest-token, both proxied to the function', () => {
+    const { template } = synth();
+    const resources = template.findResources('AWS::ApiGateway::Resource');
+    expect(Object.values(resources).map((r) => r.Properties.PathPart)).toEqual(['guest-token']);
+    const [resourceId] = Object.keys(resources);
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+    expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['OPTIONS', 'POST']);
+    for (const method of methods) {
+      expect(method.Properties.ResourceId).toEqual({ Ref: resourceId });
+      expect(method.Properties.Integration.Type).toBe('AWS_PROXY');
+      expect(method.Properties.ApiKeyRequired).toBeUndefined();
+    }
+    template.resourceCountIs('AWS::ApiGateway::ApiKey', 0);
+    // Only the deployed stage may invoke the function (no test-invoke permission).
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
+    expect(permissions).toHaveLength(2);
+    for (const permission of permissions)
+      expect(JSON.stringify(permission.Properties.SourceArn)).toMatch(
+        /\/(POST|OPTIONS)\/guest-token/,
+      );
+  });
+
+  it('throttles the stage from context and never logs bodies', () => {
+    const { template } = synth({ apiThrottleRateLimit: '30', apiThrottleBurstLimit: 60 });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'v1',
+      MethodSettings: [
+        Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: 30,
+          ThrottlingBurstLimit: 60,
+          DataTraceEnabled: false,
+          LoggingLevel: 'ERROR',
+        }),
+      ],
+      AccessLogSetting: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('"status":"\\$context.status"'),
+      },
+    });
+  });
+
+  it('answers its own refusals in the documented error shape, never cached', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'THROTTLED',
+      StatusCode: '429',
+      ResponseParameters: Match.objectLike({
+        'gatewayresponse.header.Retry-After': "'1'",
+        'gatewayresponse.header.Cache-Control': "'no-store'",
+      }),
+      ResponseTemplates: {
+        'application/json': Match.stringLikeRegexp('"code":"RATE_LIMITED"'),
+      },
+    });
+  });
+});
+
+describe('the web ACL', () => {
+  it('is associated with the stage and limits each IP at the rate from context', () => {
+    const { template } = synth({ wafRateLimit: 120, wafRateWindowSeconds: '60' });
+    const [stageId] = Object.keys(template.findResources('AWS::ApiGateway::Stage'));
+    const [aclId] = Object.keys(template.findResources('AWS::WAFv2::WebACL'));
+    const [association] = Object.values(template.findResources('AWS::WAFv2::WebACLAssociation'));
+    expect(association?.Properties.WebACLArn).toEqual({ 'Fn::GetAtt': [aclId, 'Arn'] });
+    expect(JSON.stringify(association?.Properties.ResourceArn)).toContain(`"Ref":"${stageId}"`);
+
+    const acl = template.toJSON().Resources[aclId as string].Properties;
+    expect(acl.Scope).toBe('REGIONAL');
+    const rate = acl.Rules.find((rule: { Name: string }) => rule.Name === 'RateLimitPerIp');
+    expect(rate.Statement.RateBasedStatement).toEqual({
+      Limit: 120,
+      EvaluationWindowSec: 60,
+      AggregateKeyType: 'IP',
+    });
+    expect(rate.Action.Block.CustomResponse).toMatchObject({
+      ResponseCode: 429,
+      ResponseHeaders: expect.arrayContaining([{ Name: 'Retry-After', Value: '60' }]),
+    });
+    const groups = acl.Rules.flatMap(
+      (rule: { Statement: { ManagedRuleGroupStatement?: { Name: string } } }) =>
+        rule.Statement.ManagedRuleGroupStatement?.Name ?? [],
+    );
+    expect(groups).toEqual([
+      'AWSManagedRulesCommonRuleSet',
+      'AWSManagedRulesKnownBadInputsRuleSet',
+      'AWSManagedRulesAmazonIpReputationList',
+    ]);
+    for (const rule of acl.Rules) expect(rule.VisibilityConfig.CloudWatchMetricsEnabled).toBe(true);
+  });
+
+  it('adds the anonymous IP list when asked', () => {
+    const { template } = synth({ wafBlockAnonymousIps: 'true' });
+    template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Rules: Match.arrayWith([
+        Match.objectLike({
+          Statement: {
+            ManagedRuleGroupStatement: {
+              VendorName: 'AWS',
+              Name: 'AWSManagedRulesAnonymousIpList',
+            },
+          },
+        }),
+      ]),
+    });
+  });
+});
+
+describe('the whole template', () => {
+  it('has no wildcard origin anywhere', () => {
+    const { template } = synth();
+    const text = JSON.stringify(template.toJSON());
+    expect(text).not.toMatch(/Access-Control-Allow-Origin/i);
+    expect(text).not.toMatch(/"ALLOWED_ORIGINS":"[^"]*\*/);
+  });
+
+  it('has the alarms, and notifies an SNS topic when an alarm email is given', () => {
+    const quiet = synth().template;
+    const names = Object.keys(quiet.findResources('AWS::CloudWatch::Alarm')).map((id) =>
+      id.replace(/^Alarms/, '').replace(/[0-9A-F]{8}$/, ''),
+    );
+    expect(names.sort()).toEqual(
+      [
+        'Api5xxRate',
+        'ApiLatencyP99',
+        'LambdaErrors',
+        'LambdaThrottles',
+        'UpstreamFailures',
+        'WafBlockedSpike',
+      ].sort(),
+    );
+    quiet.resourceCountIs('AWS::SNS::Topic', 0);
+    quiet.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'secrets + oauth + mint + keys' })]),
+    });
+
+    const { template } = synth({ alarmEmail: 'oncall@example.com' });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
+    const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic'));
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: topicId }]);
+    }
+  });
+
+  it('outputs the endpoint URL, the secret ARN and the web ACL ARN', () => {
+    const outputs = synth().template.toJSON().Outputs;
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['GuestTokenUrl', 'SecretArn', 'WebAclArn']),
+    );
+    expect(JSON.stringify(outputs.GuestTokenUrl.Value)).toMatch(/"\/guest-token"\]\]\}$/);
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  const nag = (context: Record<string, unknown>, extend?: (stack: Stack) => void) => {
+    const { app } = synth(context, { extend });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    app.synth();
+  };
+
+  it.each([
+    ['the defaults', {}],
+    ['an alarm email', { alarmEmail: 'oncall@example.com' }],
+    [
+      'an imported secret under a customer key',
+      { existingSecretArn: SECRET_ARN, secretKmsKeyArn: KEY_ARN },
+    ],
+  ])('has no unacknowledged finding with %s', (_, context) => {
+    expect(() => nag(context)).not.toThrow();
+  });
+
+  it('does fail on a finding nobody acknowledged', () => {
+    expect(() =>
+      nag({}, (stack) => {
+        new sns.Topic(stack, 'Unencrypted');
+      }),
+    ).toThrow(/AwsSolutions-SNS3/);
+  });
+});
+
+describe('context validation', () => {
+  const read = (context: Record<string, unknown>) => () =>
+    readSettings((key) => ({ ...CDK_JSON.context, ...context })[key]);
+
+  it.each([
+    [{ allowedOrigins: undefined }, /allowedOrigins: is required/],
+    [{ allowedOrigins: '*' }, /allowedOrigins.*"\*" is not allowed/],
+    [{ allowedOrigins: ['https://a.example', 'https://b.example/'] }, /allowedOrigins \(entry 1\)/],
+    [{ genesysEnvironment: 'example.com' }, /genesysEnvironment/],
+    [{ genesysApiBaseUrl: 'http://api.example.com' }, /genesysApiBaseUrl: must be an https URL/],
+    [{ tokenDelivery: 'header' }, /tokenDelivery/],
+    [{ apiThrottleRateLimit: 'fast' }, /apiThrottleRateLimit: must be a whole number/],
+    [{ apiThrottleBurstLimit: 0 }, /apiThrottleBurstLimit: must be at least 1/],
+    [{ wafRateLimit: 5 }, /wafRateLimit: must be at least 10/],
+    [{ wafRateWindowSeconds: 90 }, /wafRateWindowSeconds: must be 60, 120, 300 or 600/],
+    [{ wafBlockAnonymousIps: 'yes' }, /wafBlockAnonymousIps/],
+    [{ existingSecretArn: 'genesys-client' }, /existingSecretArn: must be the complete ARN/],
+    [{ secretKmsKeyArn: KEY_ARN }, /secretKmsKeyArn: only applies with existingSecretArn/],
+    [{ alarmEmail: 'oncall' }, /alarmEmail: must be an email address/],
+    [{ logRetentionDays: 45 }, /logRetentionDays: must be one of/],
+  ])('refuses %j, naming the key', (context, message) => {
+    expect(read(context)).toThrow(SettingsError);
+    expect(read(context)).toThrow(message);
+  });
+
+  it('fails `cdk synth` with that message and no stack trace', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'bin/app.ts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        CDK_OUTDIR: mkdtempSync(path.join(tmpdir(), 'cdk-bad-')),
+        CDK_CONTEXT_JSON: JSON.stringify({ allowedOrigins: '*', wafRateLimit: 1 }),
+      },
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      'Invalid CDK context: allowedOrigins (entry 0): "*" is not allowed; list exact origins; wafRateLimit: must be at least 10',
+    );
+  });
+});
+
+describe('the real bundle', () => {
+  it('is built by the local esbuild, minified, with the SDK client inside', () => {
+    const { app } = synth({}, { bundle: true });
+    const { directory } = app.synth();
+    const assets = readdirSync(directory).filter((name) => name.startsWith('asset.'));
+    expect(assets).toHaveLength(1);
+    const bundle = path.join(directory, assets[0] as string, 'index.js');
+    expect(existsSync(bundle)).toBe(true);
+    expect(existsSync(`${bundle}.map`)).toBe(true);
+    const code = readFileSync(bundle, 'utf8');
+    // The Secrets Manager client is inside, not left to the runtime's copy.
+    expect(code.includes('require("@aws-sdk/client-secrets-manager")')).toBe(false);
+    expect(code.includes('GetSecretValue')).toBe(true);
+    const lines = code.split('\n').length;
+    expect(code.length / lines).toBeGreaterThan(2000); // minified: long lines, no layout
+    expect(statSync(bundle).size).toBeLessThan(1_500_000);
+  });
+});
