@@ -1,5 +1,6 @@
 // A loopback stand-in for Genesys Cloud, used by `npm start`, the integration tests and the
-// benchmarks. It serves the three upstream endpoints of DESIGN.md with real RS256 signing,
+// benchmarks. It serves the three upstream endpoints of DESIGN.md with real RS256 signing
+// (plus Secrets Manager's GetSecretValue, so the real AWS SDK client can be pointed here),
 // rotates keys on request, issues tokens with configurable lifetimes, counts every call,
 // records what the Guest API received, and injects faults per endpoint.
 
@@ -14,7 +15,7 @@ import {
   OAUTH_TOKEN_PATH,
 } from '../lambda/genesys/endpoints';
 
-export type EmulatorEndpoint = 'oauth' | 'mint' | 'keys';
+export type EmulatorEndpoint = 'secrets' | 'oauth' | 'mint' | 'keys';
 
 export type Fault =
   /** Answer with this status (and Retry-After / extra headers / JSON body if given). */
@@ -68,7 +69,7 @@ export type ReceivedGuest = {
 };
 
 export class GenesysEmulator {
-  readonly calls: Record<EmulatorEndpoint, number> = { oauth: 0, mint: 0, keys: 0 };
+  readonly calls: Record<EmulatorEndpoint, number> = { secrets: 0, oauth: 0, mint: 0, keys: 0 };
   /** The most recent Guest API bodies (the last 1,000). */
   readonly received: ReceivedGuest[] = [];
   guestTokenTtlSeconds: number;
@@ -76,7 +77,12 @@ export class GenesysEmulator {
   latencyMs: number;
   keySetFormat: 'jwks' | 'jwk';
 
-  private readonly faults: Record<EmulatorEndpoint, Fault[]> = { oauth: [], mint: [], keys: [] };
+  private readonly faults: Record<EmulatorEndpoint, Fault[]> = {
+    secrets: [],
+    oauth: [],
+    mint: [],
+    keys: [],
+  };
   private readonly tokens = new Map<string, number>();
   private readonly issued: string[] = [];
   private readonly clients: Map<string, string>;
@@ -131,9 +137,7 @@ export class GenesysEmulator {
   }
 
   resetCounters(): void {
-    this.calls.oauth = 0;
-    this.calls.mint = 0;
-    this.calls.keys = 0;
+    for (const endpoint of Object.keys(this.calls) as EmulatorEndpoint[]) this.calls[endpoint] = 0;
     this.received.length = 0;
   }
 
@@ -146,6 +150,12 @@ export class GenesysEmulator {
     this.published = keepOld ? [...this.published, this.current] : [this.current];
     return kid;
   }
+
+  /**
+   * What GetSecretValue answers as SecretString: by default the first client's credentials as
+   * `{"clientId","clientSecret"}`, following setClientSecret. Set it to serve something else.
+   */
+  secretString: string | undefined;
 
   /** Every OAuth token issued so far stops working (the Guest API answers 401). */
   revokeTokens(): void {
@@ -203,13 +213,15 @@ export class GenesysEmulator {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     const endpoint: EmulatorEndpoint | undefined =
-      req.method === 'POST' && path === OAUTH_TOKEN_PATH
-        ? 'oauth'
-        : req.method === 'POST' && path === DEFAULT_GUEST_API_PATH
-          ? 'mint'
-          : req.method === 'GET' && path === DEFAULT_KEYS_PATH
-            ? 'keys'
-            : undefined;
+      req.method === 'POST' && path === '/' && req.headers['x-amz-target'] === GET_SECRET_VALUE
+        ? 'secrets'
+        : req.method === 'POST' && path === OAUTH_TOKEN_PATH
+          ? 'oauth'
+          : req.method === 'POST' && path === DEFAULT_GUEST_API_PATH
+            ? 'mint'
+            : req.method === 'GET' && path === DEFAULT_KEYS_PATH
+              ? 'keys'
+              : undefined;
     const body = await readBody(req);
     if (!endpoint) return sendJson(res, 404, { message: 'not found' });
     this.calls[endpoint]++;
@@ -232,12 +244,32 @@ export class GenesysEmulator {
       return sendJson(res, fault.status, fault.body ?? { message: 'injected fault' }, headers);
     }
 
+    if (endpoint === 'secrets') return this.getSecretValue(body, res);
     if (endpoint === 'oauth') return this.issueAccessToken(req, body, res);
     if (endpoint === 'keys') {
       const keys = this.published.map((key) => key.publicJwk);
       return sendJson(res, 200, this.keySetFormat === 'jwk' ? this.current.publicJwk : { keys });
     }
     return this.mintGuest(req, body, res, fault);
+  }
+
+  private getSecretValue(body: string, res: ServerResponse): void {
+    const { SecretId } = JSON.parse(body || '{}') as { SecretId?: string };
+    const [clientId, clientSecret] = [...this.clients][0] ?? [];
+    const secretString = this.secretString ?? JSON.stringify({ clientId, clientSecret });
+    sendJson(
+      res,
+      200,
+      {
+        ARN: SecretId,
+        Name: SecretId,
+        SecretString: secretString,
+        VersionId: randomUUID(),
+        VersionStages: ['AWSCURRENT'],
+        CreatedDate: Math.floor(this.clock() / 1000),
+      },
+      { 'content-type': 'application/x-amz-json-1.1' },
+    );
   }
 
   private issueAccessToken(req: IncomingMessage, body: string, res: ServerResponse): void {
@@ -294,6 +326,8 @@ export class GenesysEmulator {
     sendJson(res, 200, { access_token: token });
   }
 }
+
+const GET_SECRET_VALUE = 'secretsmanager.GetSecretValue';
 
 /** Records stay bounded so a long load run does not grow the process. */
 const RECORD_LIMIT = 1000;

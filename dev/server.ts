@@ -71,19 +71,28 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
+export interface LocalOptions {
+  /** Use this emulator (left running on close) rather than starting one. */
+  emulator?: GenesysEmulator;
+}
+
 /** Starts the local stack; the environment is read exactly as Lambda reads it. */
-export async function startLocal(env: NodeJS.ProcessEnv = process.env): Promise<LocalStack> {
+export async function startLocal(
+  env: NodeJS.ProcessEnv = process.env,
+  options: LocalOptions = {},
+): Promise<LocalStack> {
   const port = Number(env.PORT ?? 3000);
   const host = env.HOST ?? '127.0.0.1';
   const useEmulator = !env.GENESYS_LOGIN_BASE_URL && !env.GENESYS_API_BASE_URL;
 
-  const emulator = useEmulator
-    ? await GenesysEmulator.start({
+  const emulator = !useEmulator
+    ? undefined
+    : (options.emulator ??
+      (await GenesysEmulator.start({
         guestTokenTtlSeconds: env.EMULATOR_GUEST_TOKEN_TTL_SECONDS
           ? Number(env.EMULATOR_GUEST_TOKEN_TTL_SECONDS)
           : undefined,
-      })
-    : undefined;
+      })));
   const selfOrigins = [`http://${host}:${port}`, `http://localhost:${port}`].join(',');
   const config = loadConfig({
     // Local defaults: this page's own origins, and command-line clients allowed so curl works.
@@ -133,7 +142,7 @@ export async function startLocal(env: NodeJS.ProcessEnv = process.env): Promise<
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dispatcher.close();
-      await emulator?.close();
+      if (!options.emulator) await emulator?.close();
     },
   };
 }

@@ -3,7 +3,7 @@
 // Client IPs are keyed hashes; attribute keys are listed, values never.
 
 import { createHmac, randomBytes } from 'node:crypto';
-import type { HttpError, Upstream } from './errors';
+import type { HttpError } from './errors';
 import { UpstreamUnavailableError } from './errors';
 import { type Logger, type Metrics, MetricUnit } from './observability';
 import { header, type PipelineRequest, sourceIp } from './pipeline';
@@ -24,7 +24,6 @@ export interface Audit {
   received(): void;
   issued(request: AuditedRequest, event: IssuedEvent): void;
   refused(request: AuditedRequest, error: HttpError | undefined): void;
-  upstreamLatency(upstream: Upstream, latencyMs: number): void;
   oauthRefreshed(latencyMs: number): void;
   keySetRefreshed(): void;
   preflight(): void;
@@ -65,6 +64,7 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
         },
       });
       metrics.addMetric('TokensIssued', MetricUnit.Count, 1);
+      metrics.addMetric('MintLatency', MetricUnit.Milliseconds, upstreamLatencyMs);
       if (visitor?.reason === 'expired') metrics.addMetric('ExpiryRefreshes', MetricUnit.Count, 1);
     },
     refused(request, error) {
@@ -89,16 +89,9 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
         failure.addMetric('UpstreamFailures', MetricUnit.Count, 1);
       }
     },
-    upstreamLatency(upstream, latencyMs) {
-      const single = metrics.singleMetric();
-      single.addDimension('upstream', upstream);
-      single.addMetric('UpstreamLatency', MetricUnit.Milliseconds, latencyMs);
-    },
     oauthRefreshed(latencyMs) {
       metrics.addMetric('OAuthRefreshes', MetricUnit.Count, 1);
-      const single = metrics.singleMetric();
-      single.addDimension('upstream', 'oauth');
-      single.addMetric('UpstreamLatency', MetricUnit.Milliseconds, latencyMs);
+      metrics.addMetric('OAuthLatency', MetricUnit.Milliseconds, latencyMs);
     },
     keySetRefreshed() {
       metrics.addMetric('KeySetRefreshes', MetricUnit.Count, 1);

@@ -99,10 +99,10 @@ export function createHandler(deps: HandlerDeps) {
     .use(scrub({ clock, dropAttributes: config.piiDropAttributes }))
     .handler(async (event, context, { signal }) => {
       if (!context.guest) throw new Error('the handler ran before the scrub step');
+      verifier.prefetch();
       const started = clock();
       const jwt = await guestApi.mint(context.guest, signal);
       const upstreamLatencyMs = clock() - started;
-      audit.upstreamLatency('mint', upstreamLatencyMs);
       const verified = await verifier.verify(jwt);
       audit.issued({ event, context }, { guestId: verified.guestId, upstreamLatencyMs });
       return respond(jwt, verified, config.tokenDelivery, clock());

@@ -87,7 +87,15 @@ export class GuestTokenFunction extends Construct {
         ...settings.handlerEnvironment,
         GENESYS_CREDENTIALS_SECRET_ID: this.secret.secretArn,
       },
-      bundling: { ...BUNDLING, mainFields: [...BUNDLING.mainFields], externalModules: [] },
+      bundling: {
+        minify: BUNDLING.minify,
+        sourceMap: BUNDLING.sourceMap,
+        sourcesContent: BUNDLING.sourcesContent,
+        target: BUNDLING.target,
+        format: BUNDLING.format,
+        mainFields: [...BUNDLING.mainFields],
+        externalModules: [],
+      },
     });
     this.secret.grantRead(this.function);
     if (settings.secretKmsKeyArn) {

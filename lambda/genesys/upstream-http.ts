@@ -2,19 +2,20 @@
 // container, with connect, header and body timeouts, a cap on how much of a response is read,
 // and every transport failure turned into UpstreamUnavailableError (503 with Retry-After).
 
-import { Agent, type Dispatcher, request } from 'undici';
+import type { Dispatcher, Agent as UndiciAgent } from 'undici';
 import {
   DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS,
   type Upstream,
   UpstreamUnavailableError,
 } from '../errors';
+import { Agent } from './undici-lean';
 
 export const UPSTREAM_TIMEOUTS = { connectMs: 2_000, headersMs: 5_000, bodyMs: 5_000 } as const;
 /** Nothing Genesys sends us (a token, a key set) comes close to this. */
 const MAX_RESPONSE_BYTES = 256 * 1024;
 
 /** The production pool: keep-alive, bounded connections per origin, timeouts on every phase. */
-export function createUpstreamAgent(): Agent {
+export function createUpstreamAgent(): UndiciAgent {
   return new Agent({
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 60_000,
@@ -47,8 +48,10 @@ export async function sendUpstream(
   req: UpstreamRequest,
 ): Promise<UpstreamResponse> {
   try {
-    const res = await request(req.url, {
-      dispatcher,
+    const url = new URL(req.url);
+    const res = await dispatcher.request({
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
       method: req.method,
       headers: { accept: 'application/json', ...req.headers },
       body: req.body,

@@ -26,6 +26,11 @@ export interface VerifiedGuestToken {
 }
 
 export interface GuestJwtVerifier {
+  /**
+   * Starts loading the key set if it is not cached, without waiting: on a cold container the
+   * fetch then overlaps the mint instead of following it. A failure surfaces in verify().
+   */
+  prefetch(): void;
   verify(jwt: string): Promise<VerifiedGuestToken>;
 }
 
@@ -74,6 +79,9 @@ export function createGuestJwtVerifier(options: GuestJwtVerifierOptions): GuestJ
   };
 
   return {
+    prefetch() {
+      keys.get().catch(() => {});
+    },
     async verify(jwt) {
       rejectMalformed(jwt);
       let keySet = await keys.get();

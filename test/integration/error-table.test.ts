@@ -31,7 +31,7 @@ describe('error table', () => {
     const answer = await h.invoke({ body: '{"name": "Ada"' });
     expectRefusal(answer, 400, 'INVALID_REQUEST');
     expectCorsFor(answer, ORIGIN);
-    expect(h.emulator.calls).toEqual({ oauth: 0, mint: 0, keys: 0 });
+    expect(h.emulator.calls).toEqual({ secrets: 0, oauth: 0, mint: 0, keys: 0 });
   });
 
   it('400 INVALID_REQUEST naming the field for a schema violation', async () => {
@@ -59,7 +59,7 @@ describe('error table', () => {
       headers: { Origin: 'https://evil.example' },
     });
     expectRefusal(preflight, 403, 'ORIGIN_NOT_ALLOWED');
-    expect(h.emulator.calls).toEqual({ oauth: 0, mint: 0, keys: 0 });
+    expect(h.emulator.calls).toEqual({ secrets: 0, oauth: 0, mint: 0, keys: 0 });
   });
 
   it('403 BOT_DETECTED for a denylisted user agent', async () => {

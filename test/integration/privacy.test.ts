@@ -120,8 +120,8 @@ describe('privacy', () => {
         'OAuthRefreshes',
         'KeySetRefreshes',
         'TokensIssued',
-        'UpstreamLatency', // oauth
-        'UpstreamLatency', // mint
+        'OAuthLatency',
+        'MintLatency',
         'Requests',
         'Refusals',
       ].sort(),

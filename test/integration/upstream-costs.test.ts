@@ -21,7 +21,7 @@ describe('upstream cost per request', () => {
     h.emulator.resetCounters();
 
     expect((await h.invoke()).status).toBe(200);
-    expect(h.emulator.calls).toEqual({ oauth: 0, mint: 1, keys: 0 });
+    expect(h.emulator.calls).toEqual({ secrets: 0, oauth: 0, mint: 1, keys: 0 });
   });
 
   it('shares one OAuth fetch and one key-set fetch across 50 concurrent cold requests', async () => {
@@ -30,7 +30,7 @@ describe('upstream cost per request', () => {
     );
     expect(answers.map((a) => a.status)).toEqual(Array(50).fill(200));
     expect(new Set(answers.map((a) => a.body.guestId)).size).toBe(50);
-    expect(h.emulator.calls).toEqual({ oauth: 1, mint: 50, keys: 1 });
+    expect(h.emulator.calls).toEqual({ secrets: 0, oauth: 1, mint: 50, keys: 1 });
   });
 
   it('refreshes the OAuth token once on an upstream 401 and still succeeds', async () => {
@@ -40,7 +40,7 @@ describe('upstream cost per request', () => {
 
     const answer = await h.invoke();
     expect(answer.status).toBe(200);
-    expect(h.emulator.calls).toEqual({ oauth: 1, mint: 2, keys: 0 });
+    expect(h.emulator.calls).toEqual({ secrets: 0, oauth: 1, mint: 2, keys: 0 });
   });
 
   it('fetches a new OAuth token once the cached one is inside its refresh margin', async () => {
@@ -73,7 +73,7 @@ describe('upstream cost per request', () => {
 
     h.emulator.resetCounters();
     expect((await h.invoke()).status).toBe(200);
-    expect(h.emulator.calls).toEqual({ oauth: 0, mint: 1, keys: 0 });
+    expect(h.emulator.calls).toEqual({ secrets: 0, oauth: 0, mint: 1, keys: 0 });
   });
 
   it('accepts a key endpoint that serves one bare JWK instead of a JWKS', async () => {
@@ -108,7 +108,7 @@ describe('a client secret rotated under a warm container', () => {
       expect(answer.status).toBe(200);
       expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
       // mint (401) → oauth with the old secret (invalid_client) → oauth with the new one → mint
-      expect(h.emulator.calls).toEqual({ oauth: 2, mint: 2, keys: 0 });
+      expect(h.emulator.calls).toEqual({ secrets: 0, oauth: 2, mint: 2, keys: 0 });
     } finally {
       await h.close();
       secrets.restore();

@@ -99,7 +99,7 @@ describe('guard step in the chain', () => {
       });
       expect(answer.status).toBe(403);
       expect(answer.body.error.code).toBe('BOT_DETECTED');
-      expect(h.emulator.calls).toEqual({ oauth: 0, mint: 0, keys: 0 });
+      expect(h.emulator.calls).toEqual({ secrets: 0, oauth: 0, mint: 0, keys: 0 });
     } finally {
       await h.close();
     }
