@@ -1,0 +1,79 @@
+// The benchmarks' moving parts, each in its own Node process as in production: the emulator
+// (Genesys, far away), the proxy (the local server: adapter + handler, credentials read from
+// the emulator's Secrets Manager endpoint through the real AWS SDK client), and the client
+// (the benchmark itself). Children talk to the parent over IPC.
+
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import * as path from 'node:path';
+import type { EmulatorEndpoint } from '../dev/genesys-emulator';
+
+export type Calls = Record<EmulatorEndpoint, number>;
+
+interface Reply {
+  url?: string;
+  calls?: Calls;
+  rss?: number;
+}
+
+export interface Child {
+  url: string;
+  ask(question: 'calls' | 'reset' | 'rss'): Promise<Reply>;
+  stop(): Promise<void>;
+}
+
+async function start(script: string, env: Record<string, string>, profile = false): Promise<Child> {
+  // BENCH_CPU_PROFILE=<dir> writes a CPU profile of the proxy process there.
+  const profileDir = profile ? process.env.BENCH_CPU_PROFILE : undefined;
+  const child: ChildProcess = fork(path.join(__dirname, script), [], {
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    ],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const [ready] = (await once(child, 'message')) as [Reply];
+  if (!ready.url) throw new Error(`${script} did not start`);
+  return {
+    url: ready.url,
+    async ask(question) {
+      child.send(question);
+      const [reply] = (await once(child, 'message')) as [Reply];
+      return reply;
+    },
+    async stop() {
+      const exited = once(child, 'exit');
+      child.disconnect();
+      await exited;
+    },
+  };
+}
+
+/** The emulator, adding `latencyMs` to every call. */
+export function startEmulator(latencyMs: number): Promise<Child> {
+  return start('child-emulator.ts', { BENCH_LATENCY_MS: String(latencyMs) });
+}
+
+/** Everything the handler needs to run against the emulator exactly as it runs in Lambda. */
+export function lambdaEnvironment(emulatorUrl: string, origin: string): Record<string, string> {
+  return {
+    ALLOWED_ORIGINS: origin,
+    GENESYS_LOGIN_BASE_URL: emulatorUrl,
+    GENESYS_API_BASE_URL: emulatorUrl,
+    GENESYS_CREDENTIALS_SECRET_ID: 'genesys-guest-token-proxy/bench',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: emulatorUrl,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    LOG_LEVEL: 'ERROR',
+  };
+}
+
+/** The local server (adapter + handler) on a free port, talking to the emulator. */
+export function startProxy(emulatorUrl: string, origin: string): Promise<Child> {
+  return start('child-proxy.ts', { ...lambdaEnvironment(emulatorUrl, origin), PORT: '0' }, true);
+}
