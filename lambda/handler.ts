@@ -75,7 +75,9 @@ export function createHandler(deps: HandlerDeps) {
     },
   };
 
-  return middy<PipelineEvent, PipelineResult, Error, PipelineContext>({ timeoutEarlyInMillis: 250 })
+  const chain = middy<PipelineEvent, PipelineResult, Error, PipelineContext>({
+    timeoutEarlyInMillis: 250,
+  })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(correlation)
@@ -99,7 +101,7 @@ export function createHandler(deps: HandlerDeps) {
     .use(scrub({ clock, dropAttributes: config.piiDropAttributes }))
     .handler(async (event, context, { signal }) => {
       if (!context.guest) throw new Error('the handler ran before the scrub step');
-      verifier.prefetch();
+      void verifier.prefetch();
       const started = clock();
       const jwt = await guestApi.mint(context.guest, signal);
       const upstreamLatencyMs = clock() - started;
@@ -107,4 +109,15 @@ export function createHandler(deps: HandlerDeps) {
       audit.issued({ event, context }, { guestId: verified.guestId, upstreamLatencyMs });
       return respond(jwt, verified, config.tokenDelivery, clock());
     });
+
+  return Object.assign(chain, {
+    /**
+     * Loads the credentials, an OAuth token and the key set ahead of the first request (Lambda
+     * calls it during init). Settles when both loads have; a failure is not cached, so the
+     * next request loads again and reports it.
+     */
+    async warmUp(): Promise<void> {
+      await Promise.allSettled([tokens.get(), verifier.prefetch()]);
+    },
+  });
 }

@@ -27,3 +27,6 @@ export const handler = createHandler({
   }),
   dispatcher: createUpstreamAgent(),
 });
+
+// Init-phase work: the token and key set load while Lambda hands over the first event.
+void handler.warmUp();

@@ -30,7 +30,7 @@ export interface GuestJwtVerifier {
    * Starts loading the key set if it is not cached, without waiting: on a cold container the
    * fetch then overlaps the mint instead of following it. A failure surfaces in verify().
    */
-  prefetch(): void;
+  prefetch(): Promise<void>;
   verify(jwt: string): Promise<VerifiedGuestToken>;
 }
 
@@ -80,7 +80,10 @@ export function createGuestJwtVerifier(options: GuestJwtVerifierOptions): GuestJ
 
   return {
     prefetch() {
-      keys.get().catch(() => {});
+      return keys.get().then(
+        () => {},
+        () => {},
+      );
     },
     async verify(jwt) {
       rejectMalformed(jwt);

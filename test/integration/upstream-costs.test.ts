@@ -33,6 +33,24 @@ describe('upstream cost per request', () => {
     expect(h.emulator.calls).toEqual({ secrets: 0, oauth: 1, mint: 50, keys: 1 });
   });
 
+  it('loads the OAuth token and the key set in the warm-up, so the first request only mints', async () => {
+    await h.warmUp();
+    expect(h.emulator.calls).toEqual({ secrets: 0, oauth: 1, mint: 0, keys: 1 });
+
+    expect((await h.invoke()).status).toBe(200);
+    expect(h.emulator.calls).toEqual({ secrets: 0, oauth: 1, mint: 1, keys: 1 });
+  });
+
+  it('does not keep a failed warm-up: the first request loads again and succeeds', async () => {
+    h.emulator.inject('oauth', { kind: 'status', status: 400 });
+    h.emulator.inject('keys', { kind: 'status', status: 400 });
+    await h.warmUp();
+    expect(h.emulator.calls).toEqual({ secrets: 0, oauth: 1, mint: 0, keys: 1 });
+
+    expect((await h.invoke()).status).toBe(200);
+    expect(h.emulator.calls).toEqual({ secrets: 0, oauth: 2, mint: 1, keys: 2 });
+  });
+
   it('refreshes the OAuth token once on an upstream 401 and still succeeds', async () => {
     expect((await h.invoke()).status).toBe(200);
     h.emulator.revokeTokens();
