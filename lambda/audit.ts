@@ -5,6 +5,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { HttpError } from './errors';
 import { UpstreamUnavailableError } from './errors';
+import type { UpstreamEvents } from './genesys/upstream-http';
 import { type Logger, type Metrics, MetricUnit } from './observability';
 import { header, type PipelineRequest, sourceIp } from './pipeline';
 
@@ -19,7 +20,7 @@ export interface IssuedEvent {
   upstreamLatencyMs: number;
 }
 
-export interface Audit {
+export interface Audit extends Required<UpstreamEvents> {
   /** Counts every invocation, so each one publishes at least one metric. */
   received(): void;
   issued(request: AuditedRequest, event: IssuedEvent): void;
@@ -98,6 +99,21 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
     },
     preflight() {
       metrics.addMetric('Preflights', MetricUnit.Count, 1);
+    },
+    retried(upstream, reason, delayMs) {
+      logger.warn('upstream.retry', { upstream, reason, delayMs });
+      const single = metrics.singleMetric();
+      single.addDimension('upstream', upstream);
+      single.addMetric('UpstreamRetries', MetricUnit.Count, 1);
+    },
+    breakerOpened(upstream, openMs) {
+      logger.error('upstream.circuit-open', { upstream, openMs });
+      const single = metrics.singleMetric();
+      single.addDimension('upstream', upstream);
+      single.addMetric('CircuitOpened', MetricUnit.Count, 1);
+    },
+    rateLimit(upstream, state) {
+      logger.debug('upstream.rate-limit', { upstream, ...state });
     },
   };
 }

@@ -18,6 +18,7 @@ import { errorResponse } from './error-response';
 import type { CredentialsProvider } from './genesys/credentials';
 import { createGuestApi } from './genesys/guest-api';
 import { createOAuthTokenCache } from './genesys/oauth-token-cache';
+import { createUpstreamHttp, RETRY_POLICY, type Sleep } from './genesys/upstream-http';
 import { createGuestJwtVerifier } from './genesys/verify-guest-jwt';
 import { guard } from './guard';
 import { createLogger, createMetrics, type Logger, type Metrics } from './observability';
@@ -38,6 +39,10 @@ export interface HandlerDeps {
   /** The undici dispatcher for every upstream call (a keep-alive Agent in production). */
   dispatcher: Dispatcher;
   clock?: Clock;
+  /** How retries wait (tests pass one that moves their clock instead). */
+  sleep?: Sleep;
+  /** The jitter's source of randomness, a number in [0, 1). */
+  random?: () => number;
   logger?: Logger;
   metrics?: Metrics;
 }
@@ -50,20 +55,27 @@ export function createHandler(deps: HandlerDeps) {
   const metrics = deps.metrics ?? createMetrics(logger);
   const audit = createAudit({ logger, metrics, ipHashKey: config.auditIpHashKey });
   const { endpoints } = config;
+  const http = createUpstreamHttp({
+    dispatcher,
+    clock,
+    sleep: deps.sleep,
+    random: deps.random,
+    events: audit,
+  });
 
   const tokens = createOAuthTokenCache({
     tokenUrl: endpoints.tokenUrl,
     credentials,
-    dispatcher,
+    http,
     clock,
     onRefresh: audit.oauthRefreshed,
   });
-  const guestApi = createGuestApi({ guestUrl: endpoints.guestUrl, tokens, dispatcher, clock });
+  const guestApi = createGuestApi({ guestUrl: endpoints.guestUrl, tokens, http, clock });
   const verifier = createGuestJwtVerifier({
     keysUrl: endpoints.keysUrl,
     issuer: endpoints.issuer,
     audience: endpoints.audience,
-    dispatcher,
+    http,
     clock,
     onKeysRefresh: audit.keySetRefreshed,
   });
@@ -103,7 +115,10 @@ export function createHandler(deps: HandlerDeps) {
       if (!context.guest) throw new Error('the handler ran before the scrub step');
       void verifier.prefetch();
       const started = clock();
-      const jwt = await guestApi.mint(context.guest, signal);
+      // Leave a second to answer before Lambda's own timeout, and never wait past the budget.
+      const remainingMs = context.getRemainingTimeInMillis?.() ?? RETRY_POLICY.budgetMs;
+      const deadline = started + Math.min(RETRY_POLICY.budgetMs, remainingMs - 1_000);
+      const jwt = await guestApi.mint(context.guest, { signal, deadline });
       const upstreamLatencyMs = clock() - started;
       const verified = await verifier.verify(jwt);
       audit.issued({ event, context }, { guestId: verified.guestId, upstreamLatencyMs });

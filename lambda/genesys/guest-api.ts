@@ -2,12 +2,11 @@
 // token. A 401 means the cached token died early (revoked, clock skew): drop it and mint once
 // more with a fresh one. Anything else unusable is a 503; the response must carry a token.
 
-import type { Dispatcher } from 'undici';
 import * as z from 'zod/mini';
 import type { Clock } from '../clock';
 import { InvalidGuestTokenError, UpstreamUnavailableError } from '../errors';
 import type { OAuthTokenCache } from './oauth-token-cache';
-import { sendUpstream, unavailableFromStatus } from './upstream-http';
+import { type UpstreamHttp, unavailableFromStatus } from './upstream-http';
 
 /** What Genesys receives: the visitor after validation and PII scrubbing. */
 export interface GuestPayload {
@@ -18,38 +17,44 @@ export interface GuestPayload {
 
 export interface GuestApi {
   /** Resolves with the guest JWT exactly as Genesys returned it (not yet verified). */
-  mint(guest: GuestPayload, signal?: AbortSignal): Promise<string>;
+  mint(guest: GuestPayload, call?: CallLimits): Promise<string>;
+}
+
+/** The caller's abort signal and deadline (epoch ms), retries included. */
+export interface CallLimits {
+  signal?: AbortSignal;
+  deadline?: number;
 }
 
 export interface GuestApiOptions {
   guestUrl: string;
   tokens: OAuthTokenCache;
-  dispatcher: Dispatcher;
+  http: UpstreamHttp;
   clock: Clock;
 }
 
 const mintResponse = z.object({ access_token: z.string().check(z.minLength(1)) });
 
-export function createGuestApi({ guestUrl, tokens, dispatcher, clock }: GuestApiOptions): GuestApi {
-  const post = async (bearer: string, body: string, signal?: AbortSignal) =>
-    sendUpstream(dispatcher, {
+export function createGuestApi({ guestUrl, tokens, http, clock }: GuestApiOptions): GuestApi {
+  const post = async (bearer: string, body: string, call: CallLimits) =>
+    http.send({
       upstream: 'mint',
       url: guestUrl,
       method: 'POST',
       headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
       body,
-      signal,
+      ...call,
     });
 
   return {
-    async mint(guest, signal) {
+    async mint(guest, call = {}) {
       const body = JSON.stringify(guest);
       let bearer = await tokens.get();
-      let res = await post(bearer, body, signal);
+      let res = await post(bearer, body, call);
       if (res.status === 401) {
         tokens.invalidate(bearer);
         bearer = await tokens.get();
-        res = await post(bearer, body, signal);
+        res = await post(bearer, body, call);
       }
       if (res.status === 401) {
         throw new UpstreamUnavailableError(

@@ -3,20 +3,19 @@
 // concurrent callers share one fetch; the mint step drops it when Genesys answers 401.
 // On `invalid_client` the credentials are re-read once, in case the secret was rotated.
 
-import type { Dispatcher } from 'undici';
 import * as z from 'zod/mini';
 import { type CachedValue, createCachedValue } from '../cached-value';
 import type { Clock } from '../clock';
 import { UpstreamUnavailableError } from '../errors';
 import type { ClientCredentials, CredentialsProvider } from './credentials';
-import { sendUpstream, unavailableFromStatus } from './upstream-http';
+import { type UpstreamHttp, unavailableFromStatus } from './upstream-http';
 
 export type OAuthTokenCache = Pick<CachedValue<string>, 'get' | 'invalidate'>;
 
 export interface OAuthTokenCacheOptions {
   tokenUrl: string;
   credentials: CredentialsProvider;
-  dispatcher: Dispatcher;
+  http: UpstreamHttp;
   clock: Clock;
   /** Called once per token actually fetched (for the refresh metric). */
   onRefresh?: (latencyMs: number) => void;
@@ -35,13 +34,13 @@ export function refreshMarginMs(expiresInSeconds: number): number {
 export function createOAuthTokenCache({
   tokenUrl,
   credentials,
-  dispatcher,
+  http,
   clock,
   onRefresh,
 }: OAuthTokenCacheOptions): OAuthTokenCache {
   const requestToken = async (client: ClientCredentials) => {
     const basic = Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64');
-    return sendUpstream(dispatcher, {
+    return http.send({
       upstream: 'oauth',
       url: tokenUrl,
       method: 'POST',

@@ -1,4 +1,4 @@
-// Types for the three undici modules lambda/genesys/undici-lean.ts loads directly.
+// Types for the undici modules lambda/genesys/undici-lean.ts loads directly.
 
 declare module 'undici/lib/dispatcher/agent' {
   import type { Agent } from 'undici';
@@ -17,4 +17,11 @@ declare module 'undici/lib/dispatcher/dispatcher' {
 declare module 'undici/lib/api' {
   const api: Record<'request' | 'stream' | 'pipeline' | 'upgrade' | 'connect', unknown>;
   export default api;
+}
+
+declare module 'undici/lib/interceptor/retry' {
+  import type { interceptors } from 'undici';
+
+  const retry: typeof interceptors.retry;
+  export default retry;
 }

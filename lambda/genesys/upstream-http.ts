@@ -1,15 +1,23 @@
 // The one way the proxy talks HTTP to Genesys: undici over a keep-alive pool created once per
 // container, with connect, header and body timeouts, a cap on how much of a response is read,
 // and every transport failure turned into UpstreamUnavailableError (503 with Retry-After).
+//
+// Each call goes through its upstream's circuit breaker and undici's retry handler, driven by
+// our policy: 429, 502, 503, 504 and connection errors are retried with full-jitter
+// exponential backoff or the upstream's Retry-After (seconds or HTTP date), never past the
+// call's deadline; any other status is answered at once. Genesys's `inin-ratelimit-*`
+// headers, when present, hold further calls to that upstream until its window resets once
+// it is nearly spent, so we stop before the 429.
 
 import type { Dispatcher, Agent as UndiciAgent } from 'undici';
+import type { Clock } from '../clock';
 import {
   DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS,
   type Upstream,
   UpstreamUnavailableError,
 } from '../errors';
-import { Agent } from './undici-lean';
-
+import { type CircuitBreaker, createCircuitBreaker } from './circuit-breaker';
+import { Agent, retryInterceptor } from './undici-lean';
 export const UPSTREAM_TIMEOUTS = { connectMs: 2_000, headersMs: 5_000, bodyMs: 5_000 } as const;
 /** Nothing Genesys sends us (a token, a key set) comes close to this. */
 const MAX_RESPONSE_BYTES = 256 * 1024;
@@ -33,6 +41,8 @@ export interface UpstreamRequest {
   headers?: Record<string, string>;
   body?: string;
   signal?: AbortSignal;
+  /** Epoch ms by which the call, retries included, must be over. */
+  deadline?: number;
 }
 
 export interface UpstreamResponse {
@@ -42,36 +52,216 @@ export interface UpstreamResponse {
   json: unknown;
 }
 
-/** Sends one request; resolves for any HTTP status, rejects only on transport failure. */
-export async function sendUpstream(
+export interface UpstreamHttp {
+  /**
+   * Sends one request (retrying as the policy allows); resolves with the final answer for any
+   * status, rejects with UpstreamUnavailableError on transport failure, an open breaker or a
+   * spent deadline.
+   */
+  send(req: UpstreamRequest): Promise<UpstreamResponse>;
+}
+
+/** Sleeps `ms`, or rejects when `signal` aborts first. Tests pass one that moves their clock. */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+export interface RateLimitState {
+  allowed: number;
+  count: number;
+  resetSeconds: number;
+}
+
+/** What the upstream layer reports (the audit step turns these into log lines and metrics). */
+export interface UpstreamEvents {
+  retried?(upstream: Upstream, reason: string, delayMs: number): void;
+  breakerOpened?(upstream: Upstream, openMs: number): void;
+  rateLimit?(upstream: Upstream, state: RateLimitState): void;
+}
+
+export const RETRY_POLICY = {
+  /** Attempts per call, the first included. */
+  maxAttempts: 3,
+  baseDelayMs: 100,
+  maxDelayMs: 2_000,
+  /** A call that is not over by then is given up (well under API Gateway's 29 s). */
+  budgetMs: 8_000,
+  /** Stop calling when this share of the rate-limit window is left (at least one call). */
+  rateLimitReserve: 0.02,
+} as const;
+
+const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+const RETRYABLE_ERRORS = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
+
+export interface UpstreamHttpOptions {
+  dispatcher: Dispatcher;
+  clock: Clock;
+  sleep?: Sleep;
+  /** A number in [0, 1) for the jitter. */
+  random?: () => number;
+  events?: UpstreamEvents;
+  breaker?: { failureThreshold?: number; openMs?: number };
+}
+
+export function createUpstreamHttp({
+  dispatcher,
+  clock,
+  sleep = realSleep,
+  random = Math.random,
+  events = {},
+  breaker: breakerOptions,
+}: UpstreamHttpOptions): UpstreamHttp {
+  const retrying = dispatcher.compose(retryInterceptor({ throwOnError: false }));
+  const breakers = new Map<Upstream, CircuitBreaker>();
+  const breakerFor = (upstream: Upstream) => {
+    let breaker = breakers.get(upstream);
+    if (!breaker) {
+      breaker = createCircuitBreaker({
+        upstream,
+        clock,
+        ...breakerOptions,
+        onOpen: events.breakerOpened,
+      });
+      breakers.set(upstream, breaker);
+    }
+    return breaker;
+  };
+
+  /** undici's retry hook: `done()` retries, `done(err)` gives the answer (or error) back. */
+  const retryDecision =
+    (req: UpstreamRequest, deadline: number, breaker: CircuitBreaker) =>
+    (
+      err: RetryableError,
+      { state }: { state: { counter: number } },
+      done: (err?: Error | null) => void,
+    ) => {
+      const status = err.statusCode;
+      const now = clock();
+      const retryAfter = status ? parseRetryAfter(err.headers?.['retry-after'], now) : undefined;
+      if (status === 429 && retryAfter) breaker.holdUntil(now + retryAfter * 1000);
+      const retryable = status
+        ? RETRYABLE_STATUSES.has(status)
+        : RETRYABLE_ERRORS.has(err.code ?? '');
+      if (!retryable || state.counter >= RETRY_POLICY.maxAttempts || req.signal?.aborted) {
+        return done(err);
+      }
+      const backoff = Math.min(
+        RETRY_POLICY.maxDelayMs,
+        RETRY_POLICY.baseDelayMs * 2 ** (state.counter - 1),
+      );
+      const delayMs = retryAfter ? retryAfter * 1000 : Math.floor(random() * backoff);
+      if (now + delayMs >= deadline) return done(err);
+      events.retried?.(req.upstream, status ? `HTTP ${status}` : (err.code ?? 'error'), delayMs);
+      sleep(delayMs, req.signal).then(
+        () => done(null),
+        () => done(err),
+      );
+    };
+
+  return {
+    async send(req) {
+      const breaker = breakerFor(req.upstream);
+      breaker.admit();
+      const deadline = Math.min(req.deadline ?? Infinity, clock() + RETRY_POLICY.budgetMs);
+      const budget = AbortSignal.timeout(Math.max(1, deadline - clock()));
+      const signal = req.signal ? AbortSignal.any([req.signal, budget]) : budget;
+      let res: UpstreamResponse;
+      try {
+        res = await request(retrying, { ...req, signal }, retryDecision(req, deadline, breaker));
+      } catch (error) {
+        breaker.failed();
+        if (error instanceof UpstreamUnavailableError) throw error;
+        const code = budget.aborted
+          ? 'deadline passed'
+          : ((error as { code?: string }).code ?? (error as Error).name);
+        throw new UpstreamUnavailableError(
+          req.upstream,
+          `request failed: ${code}`,
+          DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS,
+          { cause: error },
+        );
+      }
+      if (res.status >= 500 || res.status === 429) breaker.failed();
+      else breaker.succeeded();
+      const rateLimit = readRateLimit(res.headers);
+      if (rateLimit) {
+        events.rateLimit?.(req.upstream, rateLimit);
+        const reserve = Math.max(1, Math.floor(rateLimit.allowed * RETRY_POLICY.rateLimitReserve));
+        if (rateLimit.allowed - rateLimit.count <= reserve) {
+          breaker.holdUntil(clock() + rateLimit.resetSeconds * 1000);
+        }
+      }
+      return res;
+    },
+  };
+}
+
+interface RetryableError extends Error {
+  statusCode?: number;
+  code?: string;
+  headers?: Record<string, string | string[] | undefined>;
+}
+
+async function request(
   dispatcher: Dispatcher,
   req: UpstreamRequest,
+  retry: unknown,
 ): Promise<UpstreamResponse> {
-  try {
-    const url = new URL(req.url);
-    const res = await dispatcher.request({
-      origin: url.origin,
-      path: `${url.pathname}${url.search}`,
-      method: req.method,
-      headers: { accept: 'application/json', ...req.headers },
-      body: req.body,
-      signal: req.signal,
-      headersTimeout: UPSTREAM_TIMEOUTS.headersMs,
-      bodyTimeout: UPSTREAM_TIMEOUTS.bodyMs,
-    });
-    const text = await readCapped(res.body, req.upstream);
-    return { status: res.statusCode, headers: res.headers, json: parseJson(text) };
-  } catch (error) {
-    if (error instanceof UpstreamUnavailableError) throw error;
-    const code = (error as { code?: string }).code ?? (error as Error).name;
-    throw new UpstreamUnavailableError(
-      req.upstream,
-      `request failed: ${code}`,
-      DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS,
-      { cause: error },
-    );
-  }
+  const url = new URL(req.url);
+  const res = await dispatcher.request({
+    origin: url.origin,
+    path: `${url.pathname}${url.search}`,
+    method: req.method,
+    headers: { accept: 'application/json', ...req.headers },
+    body: req.body,
+    signal: req.signal,
+    headersTimeout: UPSTREAM_TIMEOUTS.headersMs,
+    bodyTimeout: UPSTREAM_TIMEOUTS.bodyMs,
+    // undici's RetryHandler reads this per request; its types do not list it on request().
+    retryOptions: { retry, throwOnError: false },
+  } as Dispatcher.RequestOptions);
+  const text = await readCapped(res.body, req.upstream);
+  return { status: res.statusCode, headers: res.headers, json: parseJson(text) };
 }
+
+/** Genesys's (deprecated, sometimes absent) window headers; undefined unless all three parse. */
+export function readRateLimit(
+  headers: Record<string, string | string[] | undefined>,
+): RateLimitState | undefined {
+  const read = (name: string) => {
+    const value = headers[`inin-ratelimit-${name}`];
+    const number = Number(Array.isArray(value) ? value[0] : value);
+    return value !== undefined && Number.isFinite(number) && number >= 0 ? number : undefined;
+  };
+  const allowed = read('allowed');
+  const count = read('count');
+  const resetSeconds = read('reset');
+  if (allowed === undefined || count === undefined || resetSeconds === undefined) return undefined;
+  return { allowed, count, resetSeconds };
+}
+
+const realSleep: Sleep = (ms, signal) =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 
 /** The 503 for an upstream that answered with a status we cannot use. */
 export function unavailableFromStatus(

@@ -13,11 +13,10 @@ import {
   type JWTPayload,
   jwtVerify,
 } from 'jose';
-import type { Dispatcher } from 'undici';
 import { createCachedValue } from '../cached-value';
 import type { Clock } from '../clock';
 import { InvalidGuestTokenError, UpstreamUnavailableError } from '../errors';
-import { sendUpstream, unavailableFromStatus } from './upstream-http';
+import { type UpstreamHttp, unavailableFromStatus } from './upstream-http';
 
 export interface VerifiedGuestToken {
   guestId: string;
@@ -38,7 +37,7 @@ export interface GuestJwtVerifierOptions {
   keysUrl: string;
   issuer: string;
   audience: string;
-  dispatcher: Dispatcher;
+  http: UpstreamHttp;
   clock: Clock;
   /** Called once per key set actually fetched (for the refresh metric). */
   onKeysRefresh?: () => void;
@@ -56,10 +55,10 @@ const KEY_BEARING_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 type KeySet = ReturnType<typeof createLocalJWKSet>;
 
 export function createGuestJwtVerifier(options: GuestJwtVerifierOptions): GuestJwtVerifier {
-  const { keysUrl, issuer, audience, dispatcher, clock, onKeysRefresh } = options;
+  const { keysUrl, issuer, audience, http, clock, onKeysRefresh } = options;
 
   const keys = createCachedValue<KeySet>(async () => {
-    const res = await sendUpstream(dispatcher, { upstream: 'keys', url: keysUrl, method: 'GET' });
+    const res = await http.send({ upstream: 'keys', url: keysUrl, method: 'GET' });
     if (res.status !== 200) throw unavailableFromStatus('keys', res, clock());
     const keySet = toRsaKeySet(res.json);
     onKeysRefresh?.();

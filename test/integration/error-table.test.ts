@@ -1,6 +1,7 @@
 // Every row of DESIGN.md's error table, produced through the real Middy chain against the
 // emulator: status, code, request id, CORS headers, Retry-After where due, and no token leaked.
 
+import { RETRY_POLICY } from '../../lambda/genesys/upstream-http';
 import { type Answer, containsJwt, type Harness, ORIGIN, startHarness } from '../fixtures/harness';
 
 function expectRefusal(answer: Answer, status: number, code: string): void {
@@ -107,7 +108,12 @@ describe('error table', () => {
   });
 
   it('503 UPSTREAM_UNAVAILABLE passing on the upstream Retry-After', async () => {
-    h.emulator.inject('mint', { kind: 'status', status: 503, retryAfter: '7' });
+    // Every attempt the retry policy makes gets the 503.
+    h.emulator.inject(
+      'mint',
+      { kind: 'status', status: 503, retryAfter: '7' },
+      RETRY_POLICY.maxAttempts,
+    );
     const answer = await h.invoke();
     expectRefusal(answer, 503, 'UPSTREAM_UNAVAILABLE');
     expect(answer.headers['retry-after']).toBe('7');
@@ -115,7 +121,7 @@ describe('error table', () => {
   });
 
   it('503 UPSTREAM_UNAVAILABLE with a default Retry-After when Genesys is unreachable', async () => {
-    h.emulator.inject('oauth', { kind: 'drop' });
+    h.emulator.inject('oauth', { kind: 'drop' }, RETRY_POLICY.maxAttempts);
     const answer = await h.invoke();
     expectRefusal(answer, 503, 'UPSTREAM_UNAVAILABLE');
     expect(Number(answer.headers['retry-after'])).toBeGreaterThanOrEqual(1);

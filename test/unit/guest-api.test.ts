@@ -1,12 +1,14 @@
 import { MockAgent } from 'undici';
 import { createGuestApi, type GuestPayload } from '../../lambda/genesys/guest-api';
 import type { OAuthTokenCache } from '../../lambda/genesys/oauth-token-cache';
+import { createUpstreamHttp } from '../../lambda/genesys/upstream-http';
 import { manualClock } from '../fixtures/manual-clock';
 
 const API = 'https://api.mypurecloud.com';
 const guest: GuestPayload = { name: 'Ada', customAttributes: { plan: 'gold' } };
 
 function setup(bearers = ['tok-1', 'tok-2']) {
+  const clock = manualClock();
   const agent = new MockAgent();
   agent.disableNetConnect();
   let current = 0;
@@ -19,8 +21,8 @@ function setup(bearers = ['tok-1', 'tok-2']) {
   const api = createGuestApi({
     guestUrl: `${API}/api/v2/webchat/guest`,
     tokens,
-    dispatcher: agent,
-    clock: manualClock(),
+    http: createUpstreamHttp({ dispatcher: agent, clock }),
+    clock,
   });
   return { agent, pool: agent.get(API), tokens, api };
 }

@@ -2,6 +2,7 @@ import { MockAgent } from 'undici';
 import { UpstreamUnavailableError } from '../../lambda/errors';
 import type { CredentialsProvider } from '../../lambda/genesys/credentials';
 import { createOAuthTokenCache, refreshMarginMs } from '../../lambda/genesys/oauth-token-cache';
+import { createUpstreamHttp } from '../../lambda/genesys/upstream-http';
 import { manualClock } from '../fixtures/manual-clock';
 
 const LOGIN = 'https://login.mypurecloud.com';
@@ -25,7 +26,7 @@ function setup(secrets: string[] = ['s1']) {
   const cache = createOAuthTokenCache({
     tokenUrl: `${LOGIN}/oauth/token`,
     credentials,
-    dispatcher: agent,
+    http: createUpstreamHttp({ dispatcher: agent, clock }),
     clock,
   });
   return { agent, pool: agent.get(LOGIN), clock, credentials, cache };

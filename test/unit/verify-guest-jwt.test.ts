@@ -1,5 +1,6 @@
 import { MockAgent } from 'undici';
 import { InvalidGuestTokenError } from '../../lambda/errors';
+import { createUpstreamHttp } from '../../lambda/genesys/upstream-http';
 import {
   createGuestJwtVerifier,
   UNKNOWN_KID_COOLDOWN_MS,
@@ -23,7 +24,7 @@ function setup(keySet: object = { keys: [key.publicJwk] }) {
     keysUrl: `${API}${KEYS_PATH}`,
     issuer: API,
     audience: API,
-    dispatcher: agent,
+    http: createUpstreamHttp({ dispatcher: agent, clock }),
     clock,
     onKeysRefresh: () => refreshes++,
   });
@@ -203,7 +204,7 @@ describe('guest JWT verification', () => {
       keysUrl: `${API}${KEYS_PATH}`,
       issuer: API,
       audience: API,
-      dispatcher: agent,
+      http: createUpstreamHttp({ dispatcher: agent, clock }),
       clock,
     });
     const token = signRs256(key, {
