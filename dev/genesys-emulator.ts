@@ -50,6 +50,12 @@ export interface EmulatorOptions {
   latencyMs?: number;
   /** Serve the key set as a JWKS (default) or as one bare JWK. */
   keySetFormat?: 'jwks' | 'jwk';
+  /**
+   * Per-minute limit on each Genesys endpoint, announced in `inin-ratelimit-*` headers and
+   * enforced with 429 + Retry-After. Off by default (Genesys stopped sending the headers in
+   * 2021; its 429s remain).
+   */
+  rateLimitPerMinute?: number;
   clock?: Clock;
   host?: string;
   port?: number;
@@ -76,6 +82,7 @@ export class GenesysEmulator {
   oauthTokenTtlSeconds: number;
   latencyMs: number;
   keySetFormat: 'jwks' | 'jwk';
+  rateLimitPerMinute: number | undefined;
 
   private readonly faults: Record<EmulatorEndpoint, Fault[]> = {
     secrets: [],
@@ -83,6 +90,7 @@ export class GenesysEmulator {
     mint: [],
     keys: [],
   };
+  private readonly windows = new Map<EmulatorEndpoint, { start: number; count: number }>();
   private readonly tokens = new Map<string, number>();
   private readonly issued: string[] = [];
   private readonly clients: Map<string, string>;
@@ -102,6 +110,7 @@ export class GenesysEmulator {
     this.oauthTokenTtlSeconds = options.oauthTokenTtlSeconds ?? 86_400;
     this.latencyMs = options.latencyMs ?? 0;
     this.keySetFormat = options.keySetFormat ?? 'jwks';
+    this.rateLimitPerMinute = options.rateLimitPerMinute;
     this.clock = options.clock ?? Date.now;
   }
 
@@ -157,6 +166,11 @@ export class GenesysEmulator {
    */
   secretString: string | undefined;
 
+  /** The public half of the current signing key, as published in the key set. */
+  get publicJwk(): JWK {
+    return this.current.publicJwk;
+  }
+
   /** Every OAuth token issued so far stops working (the Guest API answers 401). */
   revokeTokens(): void {
     this.tokens.clear();
@@ -198,9 +212,14 @@ export class GenesysEmulator {
       if (value === undefined) delete payload[name];
       else payload[name] = value;
     }
-    return new SignJWT(payload)
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid, ...header })
-      .sign(key.privateKey);
+    return (
+      new SignJWT(payload)
+        .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid, ...header })
+        // Lets a test's `crit` through jose's own check, so the proxy is the one to refuse it.
+        .sign(key.privateKey, {
+          crit: Object.fromEntries(critical(header).map((name) => [name, true])),
+        })
+    );
   }
 
   close(): Promise<void> {
@@ -226,6 +245,7 @@ export class GenesysEmulator {
     if (!endpoint) return sendJson(res, 404, { message: 'not found' });
     this.calls[endpoint]++;
     if (this.latencyMs > 0) await delay(this.latencyMs);
+    if (endpoint !== 'secrets' && this.overRateLimit(endpoint, res)) return;
 
     let fault = this.faults[endpoint].shift();
     if (fault?.kind === 'latency') {
@@ -251,6 +271,26 @@ export class GenesysEmulator {
       return sendJson(res, 200, this.keySetFormat === 'jwk' ? this.current.publicJwk : { keys });
     }
     return this.mintGuest(req, body, res, fault);
+  }
+
+  /** Counts the call in its minute; sets the rate-limit headers, or answers 429 when over. */
+  private overRateLimit(endpoint: EmulatorEndpoint, res: ServerResponse): boolean {
+    const allowed = this.rateLimitPerMinute;
+    if (allowed === undefined) return false;
+    const now = this.clock();
+    let window = this.windows.get(endpoint);
+    if (!window || now - window.start >= 60_000) {
+      window = { start: now, count: 0 };
+      this.windows.set(endpoint, window);
+    }
+    window.count++;
+    const reset = Math.max(1, Math.ceil((window.start + 60_000 - now) / 1000));
+    res.setHeader('inin-ratelimit-allowed', String(allowed));
+    res.setHeader('inin-ratelimit-count', String(Math.min(window.count, allowed)));
+    res.setHeader('inin-ratelimit-reset', String(reset));
+    if (window.count <= allowed) return false;
+    sendJson(res, 429, { message: 'Rate limit exceeded' }, { 'retry-after': String(reset) });
+    return true;
   }
 
   private getSecretValue(body: string, res: ServerResponse): void {
@@ -335,6 +375,10 @@ const RECORD_LIMIT = 1000;
 function remember<T>(records: T[], item: T): void {
   records.push(item);
   if (records.length > RECORD_LIMIT) records.shift();
+}
+
+function critical(header: Record<string, unknown>): string[] {
+  return Array.isArray(header.crit) ? header.crit.filter((name) => typeof name === 'string') : [];
 }
 
 /** A key pair nobody published, carrying the current kid, so only the signature gives it away. */

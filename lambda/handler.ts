@@ -113,14 +113,15 @@ export function createHandler(deps: HandlerDeps) {
     .use(scrub({ clock, dropAttributes: config.piiDropAttributes }))
     .handler(async (event, context, { signal }) => {
       if (!context.guest) throw new Error('the handler ran before the scrub step');
-      void verifier.prefetch();
+      const keySet = verifier.keySet();
+      keySet.catch(() => {}); // awaited by verify(); unobserved only when the mint fails
       const started = clock();
       // Leave a second to answer before Lambda's own timeout, and never wait past the budget.
       const remainingMs = context.getRemainingTimeInMillis?.() ?? RETRY_POLICY.budgetMs;
       const deadline = started + Math.min(RETRY_POLICY.budgetMs, remainingMs - 1_000);
       const jwt = await guestApi.mint(context.guest, { signal, deadline });
       const upstreamLatencyMs = clock() - started;
-      const verified = await verifier.verify(jwt);
+      const verified = await verifier.verify(jwt, keySet);
       audit.issued({ event, context }, { guestId: verified.guestId, upstreamLatencyMs });
       return respond(jwt, verified, config.tokenDelivery, clock());
     });
@@ -132,7 +133,7 @@ export function createHandler(deps: HandlerDeps) {
      * next request loads again and reports it.
      */
     async warmUp(): Promise<void> {
-      await Promise.allSettled([tokens.get(), verifier.prefetch()]);
+      await Promise.allSettled([tokens.get(), verifier.keySet()]);
     },
   });
 }

@@ -24,13 +24,16 @@ export interface VerifiedGuestToken {
   expiresAt: number;
 }
 
+export type KeySet = ReturnType<typeof createLocalJWKSet>;
+
 export interface GuestJwtVerifier {
   /**
-   * Starts loading the key set if it is not cached, without waiting: on a cold container the
-   * fetch then overlaps the mint instead of following it. A failure surfaces in verify().
+   * The cached key set, or the one load in flight. The handler starts it before the mint so a
+   * cold fetch overlaps the mint, and hands it to verify(): a failed load then fails that
+   * request closed instead of being fetched a second time.
    */
-  prefetch(): Promise<void>;
-  verify(jwt: string): Promise<VerifiedGuestToken>;
+  keySet(): Promise<KeySet>;
+  verify(jwt: string, keySet?: Promise<KeySet>): Promise<VerifiedGuestToken>;
 }
 
 export interface GuestJwtVerifierOptions {
@@ -51,8 +54,6 @@ const CLOCK_TOLERANCE_SECONDS = 30;
 const MAX_JWT_LENGTH = 16 * 1024;
 /** Header parameters that would let a token name its own key (RFC 7515 §4.1.2–4.1.6). */
 const KEY_BEARING_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
-
-type KeySet = ReturnType<typeof createLocalJWKSet>;
 
 export function createGuestJwtVerifier(options: GuestJwtVerifierOptions): GuestJwtVerifier {
   const { keysUrl, issuer, audience, http, clock, onKeysRefresh } = options;
@@ -78,15 +79,10 @@ export function createGuestJwtVerifier(options: GuestJwtVerifierOptions): GuestJ
   };
 
   return {
-    prefetch() {
-      return keys.get().then(
-        () => {},
-        () => {},
-      );
-    },
-    async verify(jwt) {
+    keySet: () => keys.get(),
+    async verify(jwt, loading = keys.get()) {
       rejectMalformed(jwt);
-      let keySet = await keys.get();
+      let keySet = await loading;
       let payload: JWTPayload;
       try {
         payload = await verifyWith(jwt, keySet);
