@@ -5,6 +5,7 @@ import { GenesysEmulator } from '../dev/genesys-emulator';
 async function main(): Promise<void> {
   const emulator = await GenesysEmulator.start({
     latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 0),
+    faultRate: Number(process.env.BENCH_FAULT_RATE ?? 0),
   });
   process.on('message', (question) => {
     if (question === 'reset') emulator.resetCounters();

@@ -3,8 +3,16 @@
 import { startLocal } from '../dev/server';
 
 async function main(): Promise<void> {
+  let unhandled = 0;
+  process.on('unhandledRejection', () => {
+    unhandled++;
+  });
   const local = await startLocal(process.env);
-  process.on('message', () => process.send?.({ rss: process.memoryUsage().rss }));
+  process.on('message', () => {
+    // Collect first (the proxy runs with --expose-gc) so RSS compares live memory, not garbage.
+    (globalThis as { gc?: () => void }).gc?.();
+    process.send?.({ rss: process.memoryUsage().rss, unhandled });
+  });
   process.on('disconnect', () => void local.close().then(() => process.exit(0)));
   process.send?.({ url: local.url });
 }

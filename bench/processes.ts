@@ -14,6 +14,8 @@ interface Reply {
   url?: string;
   calls?: Calls;
   rss?: number;
+  /** Unhandled promise rejections the proxy process has seen. */
+  unhandled?: number;
 }
 
 export interface Child {
@@ -29,6 +31,7 @@ async function start(script: string, env: Record<string, string>, profile = fals
     execArgv: [
       '--import',
       'tsx',
+      '--expose-gc',
       ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
     ],
     env: { ...process.env, ...env },
@@ -51,9 +54,12 @@ async function start(script: string, env: Record<string, string>, profile = fals
   };
 }
 
-/** The emulator, adding `latencyMs` to every call. */
-export function startEmulator(latencyMs: number): Promise<Child> {
-  return start('child-emulator.ts', { BENCH_LATENCY_MS: String(latencyMs) });
+/** The emulator, adding `latencyMs` to every call and failing `faultRate` of them. */
+export function startEmulator(latencyMs: number, faultRate = 0): Promise<Child> {
+  return start('child-emulator.ts', {
+    BENCH_LATENCY_MS: String(latencyMs),
+    BENCH_FAULT_RATE: String(faultRate),
+  });
 }
 
 /** Everything the handler needs to run against the emulator exactly as it runs in Lambda. */

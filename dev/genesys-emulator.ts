@@ -56,6 +56,11 @@ export interface EmulatorOptions {
    * 2021; its 429s remain).
    */
   rateLimitPerMinute?: number;
+  /**
+   * Share of Genesys calls (0–1) that fail at random with a 502, 503, 504 or a dropped
+   * connection, for load runs. Queued faults still come first.
+   */
+  faultRate?: number;
   clock?: Clock;
   host?: string;
   port?: number;
@@ -83,6 +88,7 @@ export class GenesysEmulator {
   latencyMs: number;
   keySetFormat: 'jwks' | 'jwk';
   rateLimitPerMinute: number | undefined;
+  faultRate: number;
 
   private readonly faults: Record<EmulatorEndpoint, Fault[]> = {
     secrets: [],
@@ -111,6 +117,7 @@ export class GenesysEmulator {
     this.latencyMs = options.latencyMs ?? 0;
     this.keySetFormat = options.keySetFormat ?? 'jwks';
     this.rateLimitPerMinute = options.rateLimitPerMinute;
+    this.faultRate = options.faultRate ?? 0;
     this.clock = options.clock ?? Date.now;
   }
 
@@ -247,7 +254,7 @@ export class GenesysEmulator {
     if (this.latencyMs > 0) await delay(this.latencyMs);
     if (endpoint !== 'secrets' && this.overRateLimit(endpoint, res)) return;
 
-    let fault = this.faults[endpoint].shift();
+    let fault = this.faults[endpoint].shift() ?? this.randomFault(endpoint);
     if (fault?.kind === 'latency') {
       await delay(fault.ms);
       fault = undefined;
@@ -271,6 +278,19 @@ export class GenesysEmulator {
       return sendJson(res, 200, this.keySetFormat === 'jwk' ? this.current.publicJwk : { keys });
     }
     return this.mintGuest(req, body, res, fault);
+  }
+
+  private randomFault(endpoint: EmulatorEndpoint): Fault | undefined {
+    if (endpoint === 'secrets' || this.faultRate === 0 || Math.random() >= this.faultRate) {
+      return undefined;
+    }
+    const faults: Fault[] = [
+      { kind: 'status', status: 502 },
+      { kind: 'status', status: 503 },
+      { kind: 'status', status: 504 },
+      { kind: 'drop' },
+    ];
+    return faults[Math.floor(Math.random() * faults.length)];
   }
 
   /** Counts the call in its minute; sets the rate-limit headers, or answers 429 when over. */
