@@ -1,0 +1,259 @@
+import {
+  type GuestToken,
+  TokenManager,
+  type TokenManagerOptions,
+  type TokenRequestError,
+} from '../../web/token-manager.js';
+import { type FakeTimers, fakeTimers } from '../fixtures/fake-timers';
+import { type TokenEndpoint, tokenBody, tokenEndpoint } from '../fixtures/token-endpoint';
+
+const MINUTE = 60_000;
+
+interface Setup {
+  manager: TokenManager;
+  endpoint: TokenEndpoint;
+  timers: FakeTimers;
+  document: EventTarget & { visibilityState: string };
+  window: EventTarget;
+  events: string[];
+}
+
+function setup(
+  options: Partial<TokenManagerOptions> = {},
+  defaults: Parameters<typeof tokenEndpoint>[0] = {},
+): Setup {
+  const timers = fakeTimers();
+  const endpoint = tokenEndpoint(defaults);
+  const document = Object.assign(new EventTarget(), { visibilityState: 'visible' });
+  const window = new EventTarget();
+  const manager = new TokenManager({
+    endpoint: 'https://tokens.example.com/guest-token',
+    fetch: endpoint.fetch,
+    now: timers.now,
+    timers,
+    random: () => 0.5,
+    document,
+    window,
+    ...options,
+  });
+  const events: string[] = [];
+  manager.addEventListener('refresh', (e) => {
+    events.push(`refresh:${(e as CustomEvent).detail.reason}`);
+  });
+  manager.addEventListener('token', (e) => {
+    events.push(`token:${(e as CustomEvent<GuestToken>).detail.guestId}`);
+  });
+  manager.addEventListener('retry', (e) => {
+    events.push(`retry:${(e as CustomEvent).detail.delayMs}`);
+  });
+  manager.addEventListener('error', (e) => {
+    events.push(`error:${(e as CustomEvent).detail.error.code}`);
+  });
+  return { manager, endpoint, timers, document, window, events };
+}
+
+describe('TokenManager: getting and refreshing', () => {
+  it('gets a token on start, sending the visitor and the reason', async () => {
+    const { manager, endpoint, events } = setup({ visitor: () => ({ name: 'Ada' }) });
+    const token = await manager.start();
+    expect(token).toMatchObject({ accessToken: 'jwt-1', guestId: 'guest-1', reason: 'initial' });
+    expect(endpoint.calls.map((c) => c.body)).toEqual([{ name: 'Ada', reason: 'initial' }]);
+    expect(endpoint.calls[0]?.init).toMatchObject({
+      method: 'POST',
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+    expect(events).toEqual(['refresh:initial', 'token:guest-1']);
+  });
+
+  it('takes expiry from expiresIn on its own clock, not from the server date', async () => {
+    const { manager, timers } = setup();
+    const started = timers.now();
+    const token = await manager.start();
+    expect(token.expiresAt).toBe(started + 1800 * 1000);
+  });
+
+  it('refreshes 10 minutes before a 30-minute token expires', async () => {
+    const { manager, endpoint, timers, events } = setup();
+    await manager.start();
+    await timers.advance(20 * MINUTE - 1);
+    expect(endpoint.calls).toHaveLength(1);
+    await timers.advance(1);
+    expect(endpoint.calls.map((c) => c.body.reason)).toEqual(['initial', 'refresh']);
+    expect(manager.token?.guestId).toBe('guest-2');
+    expect(events).toEqual([
+      'refresh:initial',
+      'token:guest-1',
+      'refresh:refresh',
+      'token:guest-2',
+    ]);
+  });
+
+  it.each([
+    [60, undefined, 20_000],
+    [6, undefined, 2_000],
+    [1800, undefined, 10 * MINUTE],
+    [300, 30_000, 30_000],
+    [7200, undefined, 10 * MINUTE],
+  ])(
+    'clamps the margin for a %i s token (margin option %p) to %i ms',
+    async (expiresIn, margin, expected) => {
+      const { manager, timers } = setup(margin ? { refreshMarginMs: margin } : {}, { expiresIn });
+      await manager.start();
+      expect(timers.pending()).toEqual([expiresIn * 1000 - expected]);
+      expect(manager.marginFor(expiresIn * 1000)).toBe(expected);
+    },
+  );
+
+  it('returns the cached token while it is fresh', async () => {
+    const { manager, endpoint, timers } = setup();
+    await manager.start();
+    await timers.advance(5 * MINUTE);
+    expect((await manager.getToken()).guestId).toBe('guest-1');
+    expect(endpoint.calls).toHaveLength(1);
+  });
+
+  it('shares one request between concurrent callers', async () => {
+    const { manager, endpoint, timers } = setup();
+    endpoint.hold();
+    const callers = [manager.getToken(), manager.getToken(), manager.start(), manager.refresh()];
+    await timers.settle();
+    endpoint.release();
+    const tokens = await Promise.all(callers);
+    expect(endpoint.calls).toHaveLength(1);
+    expect(new Set(tokens.map((t) => t.guestId))).toEqual(new Set(['guest-1']));
+  });
+
+  it('asks with credentials in cookie mode and needs no token in the body', async () => {
+    const { manager, endpoint } = setup({ delivery: 'cookie' }, { delivery: 'cookie' });
+    const token = await manager.start();
+    expect(token.accessToken).toBeUndefined();
+    expect(token.guestId).toBe('guest-1');
+    expect(endpoint.calls[0]?.init.credentials).toBe('include');
+  });
+
+  it('stops refreshing and forgets the token on stop()', async () => {
+    const { manager, endpoint, timers } = setup();
+    await manager.start();
+    manager.stop();
+    expect(manager.token).toBeUndefined();
+    await timers.advance(60 * MINUTE);
+    expect(endpoint.calls).toHaveLength(1);
+  });
+});
+
+describe('TokenManager: failures', () => {
+  it('waits what Retry-After says, in seconds', async () => {
+    const { manager, endpoint, timers, events } = setup();
+    endpoint.reply({
+      status: 503,
+      body: { error: { code: 'UPSTREAM_UNAVAILABLE' } },
+      headers: { 'retry-after': '7' },
+    });
+    const first = manager.start();
+    await timers.settle();
+    expect(timers.pending()).toEqual([7_000]);
+    await timers.advance(6_999);
+    expect(endpoint.calls).toHaveLength(1);
+    await timers.advance(1);
+    expect((await first).guestId).toBe('guest-2');
+    expect(events).toEqual(['refresh:initial', 'retry:7000', 'token:guest-2']);
+  });
+
+  it('waits what Retry-After says, as an HTTP date', async () => {
+    const { manager, endpoint, timers } = setup();
+    const date = new Date(timers.now() + 12_000).toUTCString();
+    endpoint.reply({
+      status: 429,
+      body: { error: { code: 'RATE_LIMITED' } },
+      headers: { 'retry-after': date },
+    });
+    const first = manager.start();
+    await timers.settle();
+    expect(timers.pending()).toEqual([12_000]);
+    await timers.advance(12_000);
+    await expect(first).resolves.toMatchObject({ guestId: 'guest-2' });
+  });
+
+  it('backs off exponentially with jitter when there is no Retry-After, network errors included', async () => {
+    const { manager, endpoint, timers, events } = setup({ baseDelayMs: 1_000, random: () => 0.5 });
+    endpoint.reply('network-error', { status: 502 }, { status: 500 });
+    const first = manager.start();
+    await timers.advance(60_000);
+    await expect(first).resolves.toMatchObject({ guestId: 'guest-4' });
+    // Full jitter: random × base × 2^(attempt − 1) = 500, 1000, 2000 ms.
+    expect(events.filter((e) => e.startsWith('retry'))).toEqual([
+      'retry:500',
+      'retry:1000',
+      'retry:2000',
+    ]);
+  });
+
+  it('gives up after maxAttempts with one error event', async () => {
+    const { manager, endpoint, timers, events } = setup({ maxAttempts: 3 });
+    endpoint.reply(
+      { status: 503 },
+      { status: 503 },
+      { status: 503 },
+      { status: 200, body: tokenBody(9) },
+    );
+    const first = manager.start();
+    first.catch(() => {});
+    await timers.advance(10 * MINUTE);
+    await expect(first).rejects.toMatchObject({ status: 503, code: 'HTTP_503' });
+    expect(endpoint.calls).toHaveLength(3);
+    expect(events.filter((e) => e.startsWith('error'))).toEqual(['error:HTTP_503']);
+  });
+
+  it('does not retry a refusal such as 403 ORIGIN_NOT_ALLOWED', async () => {
+    const { manager, endpoint, events } = setup();
+    endpoint.reply({ status: 403, body: { error: { code: 'ORIGIN_NOT_ALLOWED', message: 'no' } } });
+    const error = (await manager.start().catch((e: unknown) => e)) as TokenRequestError;
+    expect(error).toMatchObject({ status: 403, code: 'ORIGIN_NOT_ALLOWED', retryable: false });
+    expect(endpoint.calls).toHaveLength(1);
+    expect(events).toEqual(['refresh:initial', 'error:ORIGIN_NOT_ALLOWED']);
+  });
+
+  it('refuses a 200 without a token in body mode', async () => {
+    const { manager, endpoint } = setup();
+    endpoint.reply({ status: 200, body: { guestId: 'g', expiresIn: 60 } });
+    await expect(manager.start()).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
+  });
+});
+
+describe('TokenManager: waking up', () => {
+  it('refreshes as "expired" when the tab becomes visible after the token ran out', async () => {
+    const { manager, endpoint, timers, document } = setup();
+    await manager.start();
+    // A laptop asleep: the clock jumps, no timer fires.
+    timers.now.advance(45 * MINUTE);
+    document.visibilityState = 'visible';
+    document.dispatchEvent(new Event('visibilitychange'));
+    await timers.settle();
+    expect(endpoint.calls.map((c) => c.body.reason)).toEqual(['initial', 'expired']);
+  });
+
+  it('refreshes as "refresh" when the network comes back inside the margin', async () => {
+    const { manager, endpoint, timers, window } = setup();
+    await manager.start();
+    timers.now.advance(25 * MINUTE);
+    window.dispatchEvent(new Event('online'));
+    await timers.settle();
+    expect(endpoint.calls.map((c) => c.body.reason)).toEqual(['initial', 'refresh']);
+  });
+
+  it('does nothing when the token is still fresh, when hidden, or once stopped', async () => {
+    const { manager, endpoint, timers, document, window } = setup();
+    await manager.start();
+    window.dispatchEvent(new Event('online'));
+    timers.now.advance(45 * MINUTE);
+    document.visibilityState = 'hidden';
+    document.dispatchEvent(new Event('visibilitychange'));
+    manager.stop();
+    document.visibilityState = 'visible';
+    document.dispatchEvent(new Event('visibilitychange'));
+    window.dispatchEvent(new Event('online'));
+    await timers.settle();
+    expect(endpoint.calls).toHaveLength(1);
+  });
+});

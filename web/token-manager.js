@@ -1,0 +1,328 @@
+// @ts-check
+// The browser side of the guest token service: one object that gets a guest token from the
+// proxy, keeps it in memory only (never localStorage, sessionStorage, IndexedDB or a cookie
+// JavaScript can read), refreshes it before it expires, and tells the page what happened.
+//
+//   const tokens = new TokenManager({ endpoint: 'https://tokens.example.com/guest-token' });
+//   tokens.addEventListener('token', (e) => chat.setAccessToken(e.detail.accessToken));
+//   await tokens.start();
+//
+// Refresh timing: 10 minutes before expiry by default, a third of the lifetime for tokens
+// shorter than 30 minutes. Timers do not fire while a laptop sleeps, so the token is checked
+// again when the tab becomes visible or the network comes back. Concurrent callers share one
+// request; failures are retried with full-jitter exponential backoff, honouring Retry-After.
+// Every request says why it was made (`initial`, `refresh`, `expired`), so the backend can
+// count expiry-driven refreshes.
+
+/** @typedef {'initial' | 'refresh' | 'expired'} RefreshReason */
+
+/**
+ * @typedef {object} GuestToken
+ * @property {string} [accessToken] The guest JWT; absent in cookie mode, where only the
+ *   browser holds it (an HttpOnly cookie).
+ * @property {string} guestId
+ * @property {number} expiresAt Epoch milliseconds, computed from `expiresIn` on this clock.
+ * @property {number} issuedAt Epoch milliseconds when it was requested.
+ * @property {RefreshReason} reason Why this token was requested.
+ */
+
+/**
+ * @typedef {object} Timers
+ * @property {(callback: () => void, ms: number) => unknown} setTimeout
+ * @property {(handle: unknown) => void} clearTimeout
+ */
+
+/**
+ * @typedef {object} TokenManagerOptions
+ * @property {string} endpoint The proxy's `/guest-token` URL.
+ * @property {'body' | 'cookie'} [delivery] How the proxy hands the token over (its
+ *   TOKEN_DELIVERY); default `body`.
+ * @property {() => Record<string, unknown>} [visitor] Fields sent with each request (name,
+ *   email, customAttributes, pageUrl).
+ * @property {number} [refreshMarginMs] How long before expiry to refresh; default 10 minutes.
+ * @property {number} [maxAttempts] Attempts per refresh before an `error` event; default 4.
+ * @property {number} [baseDelayMs] First backoff step; default 1 s.
+ * @property {number} [maxDelayMs] Longest backoff wait; default 30 s.
+ * @property {typeof fetch} [fetch]
+ * @property {() => number} [now] Epoch milliseconds.
+ * @property {Timers} [timers]
+ * @property {() => number} [random] A number in [0, 1), for the jitter.
+ * @property {EventTarget & { visibilityState?: string }} [document] Where `visibilitychange`
+ *   is heard.
+ * @property {EventTarget} [window] Where `online` is heard.
+ */
+
+/** A refresh that failed: the proxy's error code and status, or a network failure (status 0). */
+export class TokenRequestError extends Error {
+  /**
+   * @param {string} message
+   * @param {number} status
+   * @param {string} code
+   * @param {boolean} retryable
+   * @param {number} [retryAfterMs]
+   */
+  constructor(message, status, code, retryable, retryAfterMs) {
+    super(message);
+    this.name = 'TokenRequestError';
+    this.status = status;
+    this.code = code;
+    this.retryable = retryable;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+const RETRYABLE_STATUSES = [429, 500, 502, 503, 504];
+const DEFAULT_MARGIN_MS = 10 * 60_000;
+
+/**
+ * Events: `refresh` (a request starts; detail `{ reason }`), `retry` (a failed attempt will be
+ * retried; detail `{ attempt, delayMs, error }`), `token` (detail: the GuestToken), `error`
+ * (a refresh gave up; detail `{ error }`).
+ */
+export class TokenManager extends EventTarget {
+  /** @type {GuestToken | undefined} */ #token;
+  /** @type {Promise<GuestToken> | undefined} */ #inFlight;
+  /** @type {unknown} */ #timer;
+  #started = false;
+  #stopped = false;
+  #options;
+  #fetch;
+  #now;
+  #timers;
+  #random;
+
+  /** @param {TokenManagerOptions} options */
+  constructor(options) {
+    super();
+    if (!options?.endpoint) throw new TypeError('TokenManager needs an endpoint');
+    this.#options = {
+      delivery: /** @type {'body' | 'cookie'} */ ('body'),
+      refreshMarginMs: DEFAULT_MARGIN_MS,
+      maxAttempts: 4,
+      baseDelayMs: 1_000,
+      maxDelayMs: 30_000,
+      ...options,
+    };
+    this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#now = options.now ?? Date.now;
+    this.#timers = options.timers ?? {
+      setTimeout: (/** @type {() => void} */ callback, /** @type {number} */ ms) =>
+        globalThis.setTimeout(callback, ms),
+      clearTimeout: (/** @type {any} */ handle) => globalThis.clearTimeout(handle),
+    };
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** The current token, if any (it may be close to or past expiry). */
+  get token() {
+    return this.#token;
+  }
+
+  /**
+   * How long before expiry a token of this lifetime is refreshed: the configured margin, or a
+   * third of the lifetime when that is shorter.
+   * @param {number} lifetimeMs
+   */
+  marginFor(lifetimeMs) {
+    return Math.min(this.#options.refreshMarginMs, Math.floor(lifetimeMs / 3));
+  }
+
+  /**
+   * A token that is not yet due for refresh, fetching one if needed. Callers that arrive while
+   * a request is in flight share it.
+   * @returns {Promise<GuestToken>}
+   */
+  getToken() {
+    const token = this.#token;
+    if (token && this.#now() < this.#refreshAt(token)) return Promise.resolve(token);
+    return this.refresh();
+  }
+
+  /**
+   * Fetches a new token now (or joins the request in flight). The reason defaults to what the
+   * current token's state implies.
+   * @param {RefreshReason} [reason]
+   * @returns {Promise<GuestToken>}
+   */
+  refresh(reason = this.#reasonNow()) {
+    this.#inFlight ??= this.#request(reason).finally(() => {
+      this.#inFlight = undefined;
+    });
+    return this.#inFlight;
+  }
+
+  /** Gets the first token and keeps it fresh until stop(). Resolves with the first token. */
+  start() {
+    this.#stopped = false;
+    if (!this.#started) {
+      this.#started = true;
+      this.#options.document?.addEventListener('visibilitychange', this.#onWake);
+      this.#options.window?.addEventListener('online', this.#onWake);
+    }
+    return this.getToken();
+  }
+
+  /** Stops refreshing, stops listening and forgets the token. */
+  stop() {
+    this.#started = false;
+    this.#stopped = true;
+    this.#timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#options.document?.removeEventListener('visibilitychange', this.#onWake);
+    this.#options.window?.removeEventListener('online', this.#onWake);
+    this.#token = undefined;
+  }
+
+  /** The tab became visible or the network came back: refresh if the token is due. */
+  #onWake = () => {
+    if (!this.#started) return;
+    if (this.#options.document?.visibilityState === 'hidden') return;
+    const token = this.#token;
+    if (token && this.#now() < this.#refreshAt(token)) return;
+    this.refresh().catch(() => {}); // reported through the `error` event
+  };
+
+  /** @returns {RefreshReason} */
+  #reasonNow() {
+    const token = this.#token;
+    if (!token) return 'initial';
+    return this.#now() >= token.expiresAt ? 'expired' : 'refresh';
+  }
+
+  /** @param {GuestToken} token */
+  #refreshAt(token) {
+    return token.expiresAt - this.#margin(token);
+  }
+
+  /** @param {GuestToken} token */
+  #margin(token) {
+    return this.marginFor(token.expiresAt - token.issuedAt);
+  }
+
+  /**
+   * @param {RefreshReason} reason
+   * @returns {Promise<GuestToken>}
+   */
+  async #request(reason) {
+    this.#emit('refresh', { reason });
+    const { maxAttempts, baseDelayMs, maxDelayMs } = this.#options;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const token = await this.#fetchToken(reason);
+        this.#token = token;
+        this.#schedule(token);
+        this.#emit('token', token);
+        return token;
+      } catch (caught) {
+        const error = toTokenError(caught);
+        if (!error.retryable || attempt >= maxAttempts || this.#stopped) {
+          this.#emit('error', { error });
+          throw error;
+        }
+        const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
+        const delayMs = error.retryAfterMs ?? Math.floor(this.#random() * backoff);
+        this.#emit('retry', { attempt, delayMs, error });
+        await new Promise((resolve) => this.#timers.setTimeout(() => resolve(undefined), delayMs));
+      }
+    }
+  }
+
+  /**
+   * @param {RefreshReason} reason
+   * @returns {Promise<GuestToken>}
+   */
+  async #fetchToken(reason) {
+    const { endpoint, delivery, visitor } = this.#options;
+    const requestedAt = this.#now();
+    let response;
+    try {
+      response = await this.#fetch(endpoint, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ...visitor?.(), reason }),
+        // Cookie mode needs the Set-Cookie honoured; body mode sends and keeps no cookies.
+        credentials: delivery === 'cookie' ? 'include' : 'omit',
+        cache: 'no-store',
+      });
+    } catch (error) {
+      // fetch rejects on network failure and on a CORS refusal; the page cannot tell which.
+      throw new TokenRequestError(`token request failed: ${String(error)}`, 0, 'NETWORK', true);
+    }
+    /** @type {any} */
+    let body;
+    try {
+      body = await response.json();
+    } catch {
+      body = undefined;
+    }
+    if (!response.ok) {
+      const code = body?.error?.code ?? `HTTP_${response.status}`;
+      throw new TokenRequestError(
+        body?.error?.message ?? `token request answered ${response.status}`,
+        response.status,
+        code,
+        RETRYABLE_STATUSES.includes(response.status),
+        retryAfterMs(response.headers.get('retry-after'), this.#now()),
+      );
+    }
+    const expiresIn = Number(body?.expiresIn);
+    if (typeof body?.guestId !== 'string' || !Number.isFinite(expiresIn)) {
+      throw new TokenRequestError(
+        'token response has no guestId or expiresIn',
+        200,
+        'BAD_RESPONSE',
+        true,
+      );
+    }
+    if (delivery === 'body' && typeof body.accessToken !== 'string') {
+      throw new TokenRequestError('token response has no accessToken', 200, 'BAD_RESPONSE', false);
+    }
+    return {
+      ...(delivery === 'body' && { accessToken: body.accessToken }),
+      guestId: body.guestId,
+      // Relative to this clock, so a skewed client clock does not matter.
+      expiresAt: requestedAt + expiresIn * 1000,
+      issuedAt: requestedAt,
+      reason,
+    };
+  }
+
+  /** @param {GuestToken} token */
+  #schedule(token) {
+    this.#timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (!this.#started) return;
+    const delay = Math.max(0, this.#refreshAt(token) - this.#now());
+    this.#timer = this.#timers.setTimeout(() => {
+      this.#timer = undefined;
+      this.refresh().catch(() => {}); // reported through the `error` event
+    }, delay);
+  }
+
+  /**
+   * @param {string} type
+   * @param {unknown} detail
+   */
+  #emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}
+
+/** @param {unknown} error */
+function toTokenError(error) {
+  if (error instanceof TokenRequestError) return error;
+  return new TokenRequestError(String(error), 0, 'CLIENT', false);
+}
+
+/**
+ * Retry-After in milliseconds from `now`: delta-seconds or an HTTP date.
+ * @param {string | null} value
+ * @param {number} now
+ */
+export function retryAfterMs(value, now) {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = /^[A-Za-z]{3}/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
