@@ -93,27 +93,51 @@ export async function startLocal(
           ? Number(env.EMULATOR_GUEST_TOKEN_TTL_SECONDS)
           : undefined,
       })));
-  const selfOrigins = [`http://${host}:${port}`, `http://localhost:${port}`].join(',');
-  const config = loadConfig({
-    // Local defaults: this page's own origins, and command-line clients allowed so curl works.
-    ALLOWED_ORIGINS: selfOrigins,
-    BOT_USER_AGENT_PATTERNS: DEFAULT_BOT_USER_AGENT_PATTERNS.filter(
-      (p) => p !== 'curl/' && p !== 'wget/',
-    ).join(','),
-    ...env,
-    ...(emulator && {
-      GENESYS_LOGIN_BASE_URL: emulator.baseUrl,
-      GENESYS_API_BASE_URL: emulator.baseUrl,
-    }),
+  // Listen first, so the default allowed origins name the port actually bound (PORT=0 too).
+  let handler: ProxyHandler | undefined;
+  const server = createLocalServer((event, context) => {
+    if (!handler) throw new Error('the handler is not ready');
+    return handler(event, context);
   });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const boundPort = (server.address() as AddressInfo).port;
+  const selfOrigins = [`http://${host}:${boundPort}`, `http://localhost:${boundPort}`].join(',');
+  const closeOnError: (error: unknown) => never = (error) => {
+    server.close();
+    if (!options.emulator) void emulator?.close();
+    throw error;
+  };
+  const config = (() => {
+    try {
+      return loadConfig({
+        // Local defaults: this page's own origins, and command-line clients allowed so curl works.
+        ALLOWED_ORIGINS: selfOrigins,
+        BOT_USER_AGENT_PATTERNS: DEFAULT_BOT_USER_AGENT_PATTERNS.filter(
+          (p) => p !== 'curl/' && p !== 'wget/',
+        ).join(','),
+        ...env,
+        ...(emulator && {
+          GENESYS_LOGIN_BASE_URL: emulator.baseUrl,
+          GENESYS_API_BASE_URL: emulator.baseUrl,
+        }),
+      });
+    } catch (error) {
+      return closeOnError(error);
+    }
+  })();
 
   let credentials: CredentialsProvider;
   if (emulator) {
     credentials = createStaticCredentials(DEV_CREDENTIALS);
   } else {
     if (!config.credentialsSecretId) {
-      throw new ConfigError(
-        'GENESYS_CREDENTIALS_SECRET_ID: is required when GENESYS_*_BASE_URL is set',
+      closeOnError(
+        new ConfigError(
+          'GENESYS_CREDENTIALS_SECRET_ID: is required when GENESYS_*_BASE_URL is set',
+        ),
       );
     }
     credentials = createSecretsManagerCredentials({
@@ -126,14 +150,8 @@ export async function startLocal(
   // Lambda's runtime sets this; Powertools only reports cold starts when it is present.
   process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
   const dispatcher = createUpstreamAgent();
-  const handler = createHandler({ config, credentials, dispatcher });
-  const server = createLocalServer(handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${host}:${address.port}`;
+  handler = createHandler({ config, credentials, dispatcher });
+  const url = `http://${host}:${boundPort}`;
   return {
     server,
     url,

@@ -1,0 +1,54 @@
+// `npm run screenshot`: the demo page in Debian's Chromium against the local stack (emulator
+// with 60-second guest tokens), after one scheduled refresh and one "token expired" recovery,
+// saved to docs/demo.png for the README.
+
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_PATH, DESKTOP_USER_AGENT } from './browser';
+import { GenesysEmulator } from './genesys-emulator';
+import { startLocal } from './server';
+
+const OUT = join(__dirname, '..', 'docs', 'demo.png');
+
+async function main(): Promise<void> {
+  const emulator = await GenesysEmulator.start({ guestTokenTtlSeconds: 60 });
+  const local = await startLocal({ PORT: '0', LOG_LEVEL: 'ERROR' }, { emulator });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({
+      userAgent: DESKTOP_USER_AGENT,
+      viewport: { width: 900, height: 720 },
+    });
+    await page.goto(`${local.url}/`);
+    const hasEvent = (type: string, reason: string) =>
+      page.waitForFunction(
+        ([t, r]) =>
+          (
+            window as unknown as { demo?: { events: { type: string; reason?: string }[] } }
+          ).demo?.events.some((e) => e.type === t && e.reason === r),
+        [type, reason] as const,
+        { timeout: 60_000 },
+      );
+    await hasEvent('token', 'initial');
+    await page.click('#expire-sdk');
+    await hasEvent('token', 'expired');
+    await page.click('#refresh-now');
+    await hasEvent('token', 'refresh');
+    await page.waitForFunction(() =>
+      document
+        .querySelector('#sdk-state')
+        ?.textContent?.startsWith('connected, tokens received: 3'),
+    );
+    await page.screenshot({ path: OUT, fullPage: true });
+    process.stdout.write(`wrote ${OUT}\n`);
+  } finally {
+    await browser.close();
+    await local.close();
+    await emulator.close();
+  }
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`${error.stack ?? error.message}\n`);
+  process.exit(1);
+});
