@@ -15,8 +15,6 @@ const manager = new TokenManager({
   endpoint,
   delivery,
   visitor: () => ({ name: 'Demo Visitor', pageUrl: location.href }),
-  document,
-  window,
 });
 // In cookie mode the token never reaches JavaScript, so there is nothing to hand an SDK.
 const sdk = delivery === 'body' ? createStandInChatSdk() : undefined;

@@ -48,8 +48,8 @@
  * @property {Timers} [timers]
  * @property {() => number} [random] A number in [0, 1), for the jitter.
  * @property {EventTarget & { visibilityState?: string }} [document] Where `visibilitychange`
- *   is heard.
- * @property {EventTarget} [window] Where `online` is heard.
+ *   is heard; the page's document by default.
+ * @property {EventTarget} [window] Where `online` is heard; the page's window by default.
  */
 
 /** A refresh that failed: the proxy's error code and status, or a network failure (status 0). */
@@ -101,6 +101,9 @@ export class TokenManager extends EventTarget {
       maxAttempts: 4,
       baseDelayMs: 1_000,
       maxDelayMs: 30_000,
+      // The page's own, when there is one: wake-ups are heard without being wired by hand.
+      document: /** @type {TokenManagerOptions['document']} */ (globalThis.document),
+      window: /** @type {TokenManagerOptions['window']} */ (globalThis.window),
       ...options,
     };
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
