@@ -1,7 +1,7 @@
 import { connectChatSdk } from '../../web/chat-sdk-adapter.js';
 import { TokenManager } from '../../web/token-manager.js';
 import { fakeTimers } from '../fixtures/fake-timers';
-import { tokenEndpoint } from '../fixtures/token-endpoint';
+import { scriptedManagerOptions, tokenEndpoint } from '../fixtures/token-endpoint';
 
 /** A chat SDK as the adapter sees it: records what it was told, fires "expired" on demand. */
 function fakeSdk() {
@@ -27,14 +27,7 @@ function fakeSdk() {
 function setup() {
   const timers = fakeTimers();
   const endpoint = tokenEndpoint();
-  const manager = new TokenManager({
-    endpoint: 'https://tokens.example.com/guest-token',
-    fetch: endpoint.fetch,
-    now: timers.now,
-    timers,
-    random: () => 0.5,
-    maxAttempts: 2,
-  });
+  const manager = new TokenManager({ ...scriptedManagerOptions(endpoint, timers), maxAttempts: 2 });
   const errors: string[] = [];
   manager.addEventListener('error', (e) => {
     const { error, source } = (e as CustomEvent).detail;

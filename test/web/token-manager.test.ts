@@ -5,7 +5,12 @@ import {
   type TokenRequestError,
 } from '../../web/token-manager.js';
 import { type FakeTimers, fakeTimers } from '../fixtures/fake-timers';
-import { type TokenEndpoint, tokenBody, tokenEndpoint } from '../fixtures/token-endpoint';
+import {
+  scriptedManagerOptions,
+  type TokenEndpoint,
+  tokenBody,
+  tokenEndpoint,
+} from '../fixtures/token-endpoint';
 
 const MINUTE = 60_000;
 
@@ -27,11 +32,7 @@ function setup(
   const document = Object.assign(new EventTarget(), { visibilityState: 'visible' });
   const window = new EventTarget();
   const manager = new TokenManager({
-    endpoint: 'https://tokens.example.com/guest-token',
-    fetch: endpoint.fetch,
-    now: timers.now,
-    timers,
-    random: () => 0.5,
+    ...scriptedManagerOptions(endpoint, timers),
     document,
     window,
     ...options,
