@@ -25,7 +25,6 @@ export interface CircuitBreaker {
   failed(): void;
   /** The upstream asked us to wait until `until` (epoch ms). */
   holdUntil(until: number): void;
-  readonly state: 'closed' | 'open' | 'half-open';
 }
 
 export const BREAKER_DEFAULTS = { failureThreshold: 5, openMs: 5_000 } as const;
@@ -56,10 +55,6 @@ export function createCircuitBreaker({
   };
 
   return {
-    get state() {
-      if (openUntil === 0) return 'closed';
-      return clock() < openUntil ? 'open' : 'half-open';
-    },
     admit() {
       const now = clock();
       if (now < heldUntil) refuse(heldUntil, 'holding off: upstream asked us to wait');

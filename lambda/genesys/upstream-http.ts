@@ -18,6 +18,7 @@ import {
 } from '../errors';
 import { type CircuitBreaker, createCircuitBreaker } from './circuit-breaker';
 import { Agent, retryInterceptor } from './undici-lean';
+
 export const UPSTREAM_TIMEOUTS = { connectMs: 2_000, headersMs: 5_000, bodyMs: 5_000 } as const;
 /** Nothing Genesys sends us (a token, a key set) comes close to this. */
 const MAX_RESPONSE_BYTES = 256 * 1024;
