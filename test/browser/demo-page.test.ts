@@ -27,6 +27,7 @@ const describeInBrowser = existsSync(CHROMIUM) ? describe : describe.skip;
 const title = existsSync(CHROMIUM)
   ? 'demo page in Chromium'
   : `demo page in Chromium (skipped: no Chromium at ${CHROMIUM}; apt-get install -y chromium, or set CHROMIUM_PATH)`;
+if (!existsSync(CHROMIUM)) console.warn(title);
 
 describeInBrowser(title, () => {
   let emulator: GenesysEmulator;
