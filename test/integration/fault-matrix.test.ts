@@ -109,6 +109,9 @@ describe('retry budget', () => {
     expect(answer.headers['retry-after']).toBe('30');
     expect(h.emulator.calls.mint).toBe(1);
     expect(h.retryWaits).toEqual([]);
+
+    h.emulator.clearFaults();
+    expectToken(await h.invoke());
   });
 
   it('never waits longer in total than the budget', async () => {
@@ -118,6 +121,10 @@ describe('retry budget', () => {
     const waited = h.retryWaits.reduce((sum, ms) => sum + ms, 0);
     expect(waited).toBeLessThan(RETRY_POLICY.budgetMs);
     expect(h.emulator.calls.mint).toBe(2);
+
+    h.emulator.clearFaults();
+    h.clock.advance(5_000); // the 429 asked us to hold off this long
+    expectToken(await h.invoke());
   });
 });
 
@@ -284,6 +291,7 @@ describe('hostile guest tokens', () => {
     h.emulator.inject('keys', { kind: 'status', status: 503 }, ATTEMPTS);
     expectRefused(await h.invoke(), 503, 'UPSTREAM_UNAVAILABLE');
     expect(h.emulator.calls.keys).toBe(ATTEMPTS);
+    expectToken(await h.invoke());
   });
 
   it('fails closed when the key set holds no usable key', async () => {
