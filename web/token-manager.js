@@ -84,7 +84,8 @@ export class TokenManager extends EventTarget {
   /** @type {Promise<GuestToken> | undefined} */ #inFlight;
   /** @type {unknown} */ #timer;
   #started = false;
-  #stopped = false;
+  /** Bumped by stop(): requests begun before it neither retry nor keep their token. */
+  #generation = 0;
   #options;
   #fetch;
   #now;
@@ -156,7 +157,6 @@ export class TokenManager extends EventTarget {
 
   /** Gets the first token and keeps it fresh until stop(). Resolves with the first token. */
   start() {
-    this.#stopped = false;
     if (!this.#started) {
       this.#started = true;
       this.#options.document?.addEventListener('visibilitychange', this.#onWake);
@@ -168,7 +168,7 @@ export class TokenManager extends EventTarget {
   /** Stops refreshing, stops listening and forgets the token. */
   stop() {
     this.#started = false;
-    this.#stopped = true;
+    this.#generation++;
     this.#timers.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#options.document?.removeEventListener('visibilitychange', this.#onWake);
@@ -209,16 +209,20 @@ export class TokenManager extends EventTarget {
   async #request(reason) {
     this.#emit('refresh', { reason });
     const { maxAttempts, baseDelayMs, maxDelayMs } = this.#options;
+    const generation = this.#generation;
+    const stopped = () => generation !== this.#generation;
     for (let attempt = 1; ; attempt++) {
       try {
         const token = await this.#fetchToken(reason);
+        // stop() forgets the token: one that lands afterwards goes to the caller only.
+        if (stopped()) return token;
         this.#token = token;
         this.#schedule(token);
         this.#emit('token', token);
         return token;
       } catch (caught) {
         const error = toTokenError(caught);
-        if (!error.retryable || attempt >= maxAttempts || this.#stopped) {
+        if (!error.retryable || attempt >= maxAttempts || stopped()) {
           this.#emit('error', { error });
           throw error;
         }
@@ -226,6 +230,8 @@ export class TokenManager extends EventTarget {
         const delayMs = error.retryAfterMs ?? Math.floor(this.#random() * backoff);
         this.#emit('retry', { attempt, delayMs, error });
         await new Promise((resolve) => this.#timers.setTimeout(() => resolve(undefined), delayMs));
+        if (stopped())
+          throw new TokenRequestError('stopped while waiting to retry', 0, 'STOPPED', false);
       }
     }
   }

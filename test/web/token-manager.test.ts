@@ -133,6 +133,27 @@ describe('TokenManager: getting and refreshing', () => {
     expect(endpoint.calls[0]?.init.credentials).toBe('include');
   });
 
+  it('does not retry, or keep a late token, once stopped', async () => {
+    const { manager, endpoint, timers } = setup();
+    endpoint.reply({ status: 503, headers: { 'retry-after': '5' } });
+    const first = manager.start();
+    first.catch(() => {});
+    await timers.settle();
+    manager.stop();
+    await timers.advance(10_000);
+    await expect(first).rejects.toMatchObject({ code: 'STOPPED' });
+    expect(endpoint.calls).toHaveLength(1);
+
+    endpoint.hold();
+    const late = manager.start();
+    await timers.settle();
+    manager.stop();
+    endpoint.release();
+    await expect(late).resolves.toMatchObject({ guestId: 'guest-2' });
+    expect(manager.token).toBeUndefined();
+    expect(timers.pending()).toEqual([]);
+  });
+
   it('stops refreshing and forgets the token on stop()', async () => {
     const { manager, endpoint, timers } = setup();
     await manager.start();
