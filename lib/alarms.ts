@@ -1,6 +1,6 @@
 // What pages someone: the API's 5xx rate and p99 latency, Lambda errors and throttles, a spike
-// in WAF blocks, and Genesys failing us (the handler's UpstreamFailures metric, summed over
-// upstreams). With an alarm email, each alarm notifies an SNS topic on ALARM and on OK.
+// in WAF blocks, and Genesys failing us (the handler's UpstreamFailures metric, and any
+// circuit breaker opening, each summed over upstreams). With an alarm email, each alarm notifies an SNS topic on ALARM and on OK.
 
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -94,29 +94,41 @@ export class GuestTokenAlarms extends Construct {
       1,
       1,
     );
-    alarm(
-      'UpstreamFailures',
-      'Genesys Cloud or Secrets Manager failed 10 or more requests in 5 minutes',
+    /** One of the handler's per-upstream metrics, summed over the upstreams that emit it. */
+    const acrossUpstreams = (metricName: string, upstreams: readonly Upstream[]) =>
       new cloudwatch.MathExpression({
-        label: 'UpstreamFailures',
-        expression: UPSTREAMS.join(' + '),
+        label: metricName,
+        expression: upstreams.join(' + '),
         period: PERIOD,
         usingMetrics: Object.fromEntries(
-          UPSTREAMS.map((upstream) => [
+          upstreams.map((upstream) => [
             upstream,
             new cloudwatch.Metric({
               namespace: METRICS_NAMESPACE,
-              metricName: 'UpstreamFailures',
+              metricName,
               dimensionsMap: { service: SERVICE_NAME, upstream },
               period: PERIOD,
               statistic: cloudwatch.Stats.SUM,
             }),
           ]),
         ),
-      }),
+      });
+    alarm(
+      'UpstreamFailures',
+      'Genesys Cloud or Secrets Manager failed 10 or more requests in 5 minutes',
+      acrossUpstreams('UpstreamFailures', UPSTREAMS),
       10,
       2,
       2,
+    );
+    alarm(
+      'CircuitOpen',
+      'A circuit breaker opened: a Genesys endpoint failed 5 calls in a row',
+      // Secrets Manager calls go through the AWS SDK's own retries, not a breaker.
+      acrossUpstreams('CircuitOpened', ['oauth', 'mint', 'keys']),
+      1,
+      1,
+      1,
     );
 
     if (settings.alarmEmail) {

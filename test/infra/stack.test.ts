@@ -267,6 +267,7 @@ describe('the whole template', () => {
       [
         'Api5xxRate',
         'ApiLatencyP99',
+        'CircuitOpen',
         'LambdaErrors',
         'LambdaThrottles',
         'UpstreamFailures',
@@ -276,6 +277,12 @@ describe('the whole template', () => {
     quiet.resourceCountIs('AWS::SNS::Topic', 0);
     quiet.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([Match.objectLike({ Expression: 'secrets + oauth + mint + keys' })]),
+    });
+    quiet.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: 1,
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'oauth + mint + keys', Label: 'CircuitOpened' }),
+      ]),
     });
 
     const { template } = synth({ alarmEmail: 'oncall@example.com' });
