@@ -12,7 +12,6 @@ import { systemClock } from '../lambda/clock';
 import { DEFAULT_BOT_USER_AGENT_PATTERNS, loadConfig } from '../lambda/config';
 import { ConfigError } from '../lambda/errors';
 import {
-  type CredentialsProvider,
   createSecretsManagerCredentials,
   createStaticCredentials,
 } from '../lambda/genesys/credentials';
@@ -105,52 +104,43 @@ export async function startLocal(
   });
   const boundPort = (server.address() as AddressInfo).port;
   const selfOrigins = [`http://${host}:${boundPort}`, `http://localhost:${boundPort}`].join(',');
-  const closeOnError: (error: unknown) => never = (error) => {
-    server.close();
-    if (!options.emulator) void emulator?.close();
-    throw error;
-  };
-  const config = (() => {
-    try {
-      return loadConfig({
-        // Local defaults: this page's own origins, and command-line clients allowed so curl works.
-        ALLOWED_ORIGINS: selfOrigins,
-        BOT_USER_AGENT_PATTERNS: DEFAULT_BOT_USER_AGENT_PATTERNS.filter(
-          (p) => p !== 'curl/' && p !== 'wget/',
-        ).join(','),
-        ...env,
-        ...(emulator && {
-          GENESYS_LOGIN_BASE_URL: emulator.baseUrl,
-          GENESYS_API_BASE_URL: emulator.baseUrl,
-        }),
-      });
-    } catch (error) {
-      return closeOnError(error);
-    }
-  })();
-
-  let credentials: CredentialsProvider;
-  if (emulator) {
-    credentials = createStaticCredentials(DEV_CREDENTIALS);
-  } else {
-    if (!config.credentialsSecretId) {
-      closeOnError(
-        new ConfigError(
-          'GENESYS_CREDENTIALS_SECRET_ID: is required when GENESYS_*_BASE_URL is set',
-        ),
+  let dispatcher: ReturnType<typeof createUpstreamAgent>;
+  try {
+    const config = loadConfig({
+      // Local defaults: this page's own origins, and command-line clients allowed so curl works.
+      ALLOWED_ORIGINS: selfOrigins,
+      BOT_USER_AGENT_PATTERNS: DEFAULT_BOT_USER_AGENT_PATTERNS.filter(
+        (p) => p !== 'curl/' && p !== 'wget/',
+      ).join(','),
+      ...env,
+      ...(emulator && {
+        GENESYS_LOGIN_BASE_URL: emulator.baseUrl,
+        GENESYS_API_BASE_URL: emulator.baseUrl,
+      }),
+    });
+    const secretId = config.credentialsSecretId;
+    if (!emulator && !secretId) {
+      throw new ConfigError(
+        'GENESYS_CREDENTIALS_SECRET_ID: is required when GENESYS_*_BASE_URL is set',
       );
     }
-    credentials = createSecretsManagerCredentials({
-      client: new SecretsManagerClient({}),
-      secretId: config.credentialsSecretId,
-      clock: systemClock,
-    });
+    const credentials =
+      !emulator && secretId
+        ? createSecretsManagerCredentials({
+            client: new SecretsManagerClient({}),
+            secretId,
+            clock: systemClock,
+          })
+        : createStaticCredentials(DEV_CREDENTIALS);
+    // Lambda's runtime sets this; Powertools only reports cold starts when it is present.
+    process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
+    dispatcher = createUpstreamAgent();
+    handler = createHandler({ config, credentials, dispatcher });
+  } catch (error) {
+    server.close();
+    if (!options.emulator) await emulator?.close();
+    throw error;
   }
-
-  // Lambda's runtime sets this; Powertools only reports cold starts when it is present.
-  process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
-  const dispatcher = createUpstreamAgent();
-  handler = createHandler({ config, credentials, dispatcher });
   const url = `http://${host}:${boundPort}`;
   return {
     server,

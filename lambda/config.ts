@@ -11,6 +11,7 @@ import {
   isAllowedUpstreamUrl,
   resolveEndpoints,
 } from './genesys/endpoints';
+import { ATTRIBUTE_KEY } from './request';
 import './zod-messages';
 
 export type TokenDelivery = 'body' | 'cookie';
@@ -103,7 +104,7 @@ const positiveInt = z.pipe(
 /** The same key rule as the request schema's customAttributes. */
 const attributeKey = z
   .string()
-  .check(z.regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'each entry must be a customAttributes key'));
+  .check(z.regex(ATTRIBUTE_KEY, 'each entry must be a customAttributes key'));
 
 const envSchema = z.object({
   GENESYS_ENVIRONMENT: z._default(z.enum(GENESYS_ENVIRONMENTS), 'mypurecloud.com'),

@@ -100,7 +100,6 @@ const RETRYABLE_ERRORS = new Set([
   'EAI_AGAIN',
   'UND_ERR_SOCKET',
   'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_CLOSED',
 ]);
 
 export interface UpstreamHttpOptions {

@@ -5,8 +5,9 @@
 
 import * as fc from 'fast-check';
 import { buildProxyEvent } from '../../dev/api-gateway-adapter';
+import { DESKTOP_USER_AGENT } from '../../dev/browser';
 import type { ErrorCode } from '../../lambda/errors';
-import { BROWSER_UA, type Harness, ORIGIN, startHarness } from '../fixtures/harness';
+import { type Harness, ORIGIN, startHarness } from '../fixtures/harness';
 
 const RUNS = 10_000;
 
@@ -112,7 +113,7 @@ const request = fc.record({
   ),
   contentType,
   userAgent: fc.oneof(
-    { weight: 6, arbitrary: fc.constant(BROWSER_UA) },
+    { weight: 6, arbitrary: fc.constant(DESKTOP_USER_AGENT) },
     {
       weight: 1,
       arbitrary: fc.constantFrom('curl/8.5.0', 'HeadlessChrome/130', 'Googlebot/2.1', ''),

@@ -1,6 +1,7 @@
+import { DESKTOP_USER_AGENT } from '../../dev/browser';
 import { DEFAULT_BOT_USER_AGENT_PATTERNS } from '../../lambda/config';
 import { createTokenBucket, isBotUserAgent } from '../../lambda/guard';
-import { BROWSER_UA, startHarness } from '../fixtures/harness';
+import { startHarness } from '../fixtures/harness';
 import { manualClock } from '../fixtures/manual-clock';
 
 describe('token bucket', () => {
@@ -55,7 +56,7 @@ describe('bot user agents', () => {
   });
 
   it.each([
-    BROWSER_UA,
+    DESKTOP_USER_AGENT,
     'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
     'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0',
   ])('lets %s through', (ua) => {
