@@ -1,26 +1,48 @@
-// `npm run bench`, part 2: the cold path. The handler is bundled as the stack bundles it
-// (esbuild, minified, the settings of lib/guest-token-function.ts), and so is a bare handler
-// that only returns 200. Each run starts a fresh Node process that loads one bundle and serves
-// its first request against the emulator (no injected latency), reading its credentials from
-// the emulator's Secrets Manager endpoint through the bundled AWS SDK client, as in Lambda.
-// Prints the median of the runs and the bundle sizes, and the same figures for a bundle that
-// only loads the Secrets Manager client and makes its one call, to show what dominates.
+// `npm run bench`, part 2: the cold path and the CPU of a warm invoke, for the bundle Lambda
+// runs. The stack is synthesized (bundling with the local esbuild, as `cdk deploy` does) and
+// its asset is loaded as is. Each cold run starts a fresh Node process that requires the
+// bundle and serves its first request against the emulator (no injected latency), at the
+// production log level (INFO), reading its credentials one of two ways:
+//  - the extension path: the emulator's stand-in for the Parameters and Secrets Lambda
+//    Extension, as in Lambda, where the stack attaches the layer;
+//  - the SDK path: the bundled AWS SDK client, imported on first use, against the emulator's
+//    Secrets Manager endpoint, as where there is no extension.
+// For reference it also builds the same handler with the SDK left to the runtime (external)
+// and a bare handler that only answers 200. Then, in one process, it invokes the deployed
+// bundle a few thousand times and reports process.cpuUsage per invoke.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
 import { build } from 'esbuild';
+import { EXTENSION_SESSION_TOKEN } from '../dev/genesys-emulator';
 import { BUNDLING } from '../lib/guest-token-function';
+import { GuestTokenStack } from '../lib/guest-token-stack';
+import { readSettings } from '../lib/settings';
 import { lambdaEnvironment, startEmulator } from './processes';
 
 const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 15);
+const WARM_INVOKES = Number(process.env.BENCH_WARM_INVOKES ?? 3000);
 const ORIGIN = 'https://www.example.com';
 const ROOT = path.join(__dirname, '..');
 
-async function bundle(entry: string, outdir: string): Promise<string> {
+/** Synthesizes the stack as `cdk synth` would and returns the path of its handler bundle. */
+function deployedBundle(outdir: string): string {
+  const cdkJson = JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8'));
+  const app = new App({ outdir, context: { ...cdkJson.context, allowedOrigins: [ORIGIN] } });
+  const settings = readSettings((key) => app.node.tryGetContext(key));
+  new GuestTokenStack(app, 'Bench', { settings });
+  const { directory } = app.synth();
+  const assets = readdirSync(directory).filter((name) => name.startsWith('asset.'));
+  if (assets.length !== 1) throw new Error(`expected one asset, found ${assets.length}`);
+  return path.join(directory, assets[0] as string, 'index.js');
+}
+
+async function bundle(entry: string, outdir: string, external: string[] = []): Promise<string> {
   const outfile = path.join(outdir, 'index.js');
-  const result = await build({
+  await build({
     entryPoints: [entry],
     outfile,
     bundle: true,
@@ -31,44 +53,73 @@ async function bundle(entry: string, outdir: string): Promise<string> {
     sourcemap: BUNDLING.sourceMap,
     sourcesContent: BUNDLING.sourcesContent,
     mainFields: [...BUNDLING.mainFields],
-    metafile: true,
+    external,
     logLevel: 'error',
   });
-  writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile));
   return outfile;
 }
 
-// Runs in the fresh process: time from before `require` to the first response.
+const EVENT = {
+  resource: '/guest-token',
+  path: '/guest-token',
+  httpMethod: 'POST',
+  headers: { origin: ORIGIN, 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0' },
+  multiValueHeaders: {},
+  queryStringParameters: null,
+  multiValueQueryStringParameters: null,
+  pathParameters: null,
+  stageVariables: null,
+  isBase64Encoded: false,
+  body: JSON.stringify({ name: 'Ada' }),
+  requestContext: {
+    requestId: 'bench',
+    identity: { sourceIp: '203.0.113.7' },
+    httpMethod: 'POST',
+    path: '/guest-token',
+    stage: 'v1',
+  },
+};
+
+// Runs in the fresh process. Cold: time from before `require` to the first response. Warm:
+// CPU time over many invokes after the first. Lambda's own output is left out (stdout
+// ignored), as the runtime hands it to its log agent.
 const DRIVER = `
 const { performance } = require('node:perf_hooks');
-const started = performance.now();
-const { handler } = require(process.env.BUNDLE);
-const loaded = performance.now();
-const event = {
-  resource: '/guest-token', path: '/guest-token', httpMethod: 'POST',
-  headers: { origin: ${JSON.stringify(ORIGIN)}, 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0' },
-  multiValueHeaders: {}, queryStringParameters: null, multiValueQueryStringParameters: null,
-  pathParameters: null, stageVariables: null, isBase64Encoded: false,
-  body: JSON.stringify({ name: 'Ada' }),
-  requestContext: { requestId: 'cold-1', identity: { sourceIp: '203.0.113.7' }, httpMethod: 'POST', path: '/guest-token', stage: 'v1' },
-};
+const event = ${JSON.stringify(EVENT)};
 const context = { functionName: 'bench', functionVersion: '1', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:bench',
-  memoryLimitInMB: '512', awsRequestId: 'cold-1', logGroupName: 'bench', logStreamName: 'bench',
+  memoryLimitInMB: '512', awsRequestId: 'bench', logGroupName: 'bench', logStreamName: 'bench',
   getRemainingTimeInMillis: () => 10000, callbackWaitsForEmptyEventLoop: true };
-Promise.resolve(handler(event, context)).then((result) => {
+(async () => {
+  const started = performance.now();
+  const { handler } = require(process.env.BUNDLE);
+  const loaded = performance.now();
+  const first = await handler(event, context);
   const ms = performance.now() - started;
-  process.stderr.write(JSON.stringify({ ms, loadMs: loaded - started, status: result.statusCode }) + '\\n');
+  const invokes = Number(process.env.WARM_INVOKES ?? 0);
+  let cpuMs = 0;
+  if (invokes > 0) {
+    for (let i = 0; i < 200; i++) await handler(event, context);
+    const cpu = process.cpuUsage();
+    for (let i = 0; i < invokes; i++) {
+      const result = await handler(event, context);
+      if (result.statusCode !== 200) throw new Error('warm invoke answered ' + result.statusCode);
+    }
+    const used = process.cpuUsage(cpu);
+    cpuMs = (used.user + used.system) / 1000 / invokes;
+  }
+  process.stderr.write(JSON.stringify({ ms, loadMs: loaded - started, status: first.statusCode, cpuMs }) + '\\n');
   process.exit(0);
-});
+})();
 `;
 
-interface ColdRun {
+interface Run {
   ms: number;
   loadMs: number;
   status: number;
+  cpuMs: number;
 }
 
-function coldRun(bundlePath: string, env: Record<string, string>): ColdRun {
+function runOnce(bundlePath: string, env: Record<string, string>): Run {
   const child = spawnSync(process.execPath, ['-e', DRIVER], {
     env: { ...env, BUNDLE: bundlePath, AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand' },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -76,9 +127,9 @@ function coldRun(bundlePath: string, env: Record<string, string>): ColdRun {
   });
   const report = child.stderr.trim().split('\n').at(-1) ?? '';
   try {
-    return JSON.parse(report) as ColdRun;
+    return JSON.parse(report) as Run;
   } catch {
-    throw new Error(`cold run failed: ${child.stderr}`);
+    throw new Error(`bench run failed: ${child.stderr}`);
   }
 }
 
@@ -92,48 +143,65 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'cold-start-'));
+  const deployed = deployedBundle(path.join(work, 'cdk.out'));
   const bareEntry = path.join(work, 'bare.ts');
   writeFileSync(bareEntry, 'export const handler = async () => ({ statusCode: 200, body: "" });\n');
-  const sdkEntry = path.join(ROOT, 'bench/secrets-manager-only.ts');
-  const bundles = [
-    {
-      name: 'guest token handler',
-      file: await bundle(path.join(ROOT, 'lambda/index.ts'), path.join(work, 'handler')),
-    },
-    {
-      name: 'Secrets Manager client only (one GetSecretValue)',
-      file: await bundle(sdkEntry, path.join(work, 'sdk')),
-    },
-    { name: 'bare handler (returns 200)', file: await bundle(bareEntry, path.join(work, 'bare')) },
-  ];
+  // Built under the project, so the external SDK resolves from its node_modules, as the
+  // runtime's copy would in Lambda (import() does not look at NODE_PATH).
+  const runtimeSdk = await bundle(
+    path.join(ROOT, 'lambda/index.ts'),
+    mkdtempSync(path.join(ROOT, 'node_modules/.cache-bench-')),
+    ['@aws-sdk/*'],
+  );
+  const bare = await bundle(bareEntry, path.join(work, 'bare'));
 
   const emulator = await startEmulator(0);
-  const env = {
+  process.on('exit', () => rmSync(path.dirname(runtimeSdk), { recursive: true, force: true }));
+  const base = {
     PATH: process.env.PATH ?? '',
     ...lambdaEnvironment(emulator.url, ORIGIN),
+    // The level Lambda runs at; lambdaEnvironment's ERROR suits the loopback benches only.
     LOG_LEVEL: 'INFO',
   };
-  const runs = new Map<string, ColdRun[]>(bundles.map(({ name }) => [name, []]));
+  const viaExtension = {
+    ...base,
+    PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: new URL(emulator.url).port,
+    AWS_SESSION_TOKEN: EXTENSION_SESSION_TOKEN,
+  };
+  const rows = [
+    { name: 'deployed bundle, extension path', file: deployed, env: viaExtension },
+    { name: 'deployed bundle, SDK path', file: deployed, env: base },
+    {
+      name: 'SDK left to the runtime, extension path',
+      file: runtimeSdk,
+      env: viaExtension,
+    },
+    { name: 'SDK left to the runtime, SDK path', file: runtimeSdk, env: base },
+    { name: 'bare handler (returns 200)', file: bare, env: base },
+  ];
+  const runs = new Map<string, Run[]>(rows.map(({ name }) => [name, []]));
+  await emulator.ask('reset');
   for (let run = 0; run < RUNS; run++) {
-    for (const { name, file } of bundles) {
-      const cold = coldRun(file, env);
+    for (const { name, file, env } of rows) {
+      const cold = runOnce(file, env);
       if (cold.status !== 200) throw new Error(`${name} answered ${cold.status} on a cold start`);
       runs.get(name)?.push(cold);
     }
   }
   const { calls } = await emulator.ask('calls');
+  const warm = runOnce(deployed, { ...viaExtension, WARM_INVOKES: String(WARM_INVOKES) });
   await emulator.stop();
 
   const kb = (file: string) => (statSync(file).size / 1024).toFixed(0);
   console.log(
-    `\nCold path: fresh Node ${process.version} process, require(bundle) + first request, ` +
-      `median of ${RUNS} runs, emulator with no injected latency\n`,
+    `\nCold path: fresh Node ${process.version} process, require(bundle) + first request at ` +
+      `LOG_LEVEL=INFO, median of ${RUNS} runs, emulator with no injected latency\n`,
   );
   console.log(
-    '| bundle | size KB | load + first request, median ms | of which load | min ms | max ms |',
+    '| bundle, secret read through | size KB | load + first request, median ms | of which load | min ms | max ms |',
   );
   console.log('|---|---|---|---|---|---|');
-  for (const { name, file } of bundles) {
+  for (const { name, file } of rows) {
     const cold = runs.get(name) ?? [];
     const total = cold.map((run) => run.ms);
     console.log(
@@ -144,8 +212,11 @@ async function main(): Promise<void> {
   }
   console.log(
     `\nUpstream calls over all cold runs: ${JSON.stringify(calls)} ` +
-      `(each handler cold start: secret, OAuth token, mint, key set; plus one secret per ` +
-      `Secrets Manager-only run)`,
+      `(each handler cold start: secret, OAuth token, mint, key set)`,
+  );
+  console.log(
+    `\nWarm: ${WARM_INVOKES} invokes of the deployed bundle in one process at LOG_LEVEL=INFO ` +
+      `(extension path, emulator in its own process): ${warm.cpuMs.toFixed(3)} ms CPU per invoke`,
   );
 }
 

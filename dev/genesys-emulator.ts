@@ -1,6 +1,7 @@
 // A loopback stand-in for Genesys Cloud, used by `npm start`, the integration tests and the
 // benchmarks. It serves the three upstream endpoints of DESIGN.md with real RS256 signing
-// (plus Secrets Manager's GetSecretValue, so the real AWS SDK client can be pointed here),
+// (plus Secrets Manager's GetSecretValue, so the real AWS SDK client can be pointed here, and
+// the Parameters and Secrets Lambda Extension's `GET /secretsmanager/get`, as Lambda reads it),
 // rotates keys on request, issues tokens with configurable lifetimes, counts every call,
 // records what the Guest API received, and injects faults per endpoint.
 
@@ -14,6 +15,7 @@ import {
   DEFAULT_KEYS_PATH,
   OAUTH_TOKEN_PATH,
 } from '../lambda/genesys/endpoints';
+import { EXTENSION_TOKEN_HEADER } from '../lambda/secrets';
 
 export type EmulatorEndpoint = 'secrets' | 'oauth' | 'mint' | 'keys';
 
@@ -61,6 +63,8 @@ export interface EmulatorOptions {
    * connection, for load runs. Queued faults still come first.
    */
   faultRate?: number;
+  /** The session token the extension endpoint wants in X-Aws-Parameters-Secrets-Token. */
+  extensionSessionToken?: string;
   clock?: Clock;
   host?: string;
   port?: number;
@@ -101,6 +105,7 @@ export class GenesysEmulator {
   private readonly issued: string[] = [];
   private readonly clients: Map<string, string>;
   private readonly clock: Clock;
+  private readonly extensionSessionToken: string;
   private published: SigningKey[] = [];
   private current!: SigningKey;
   private server!: Server;
@@ -119,6 +124,7 @@ export class GenesysEmulator {
     this.rateLimitPerMinute = options.rateLimitPerMinute;
     this.faultRate = options.faultRate ?? 0;
     this.clock = options.clock ?? Date.now;
+    this.extensionSessionToken = options.extensionSessionToken ?? EXTENSION_SESSION_TOKEN;
   }
 
   static async start(options: EmulatorOptions = {}): Promise<GenesysEmulator> {
@@ -237,9 +243,11 @@ export class GenesysEmulator {
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
+    const [path, query] = (req.url ?? '/').split('?');
+    const viaExtension = req.method === 'GET' && path === EXTENSION_SECRET_PATH;
     const endpoint: EmulatorEndpoint | undefined =
-      req.method === 'POST' && path === '/' && req.headers['x-amz-target'] === GET_SECRET_VALUE
+      viaExtension ||
+      (req.method === 'POST' && path === '/' && req.headers['x-amz-target'] === GET_SECRET_VALUE)
         ? 'secrets'
         : req.method === 'POST' && path === OAUTH_TOKEN_PATH
           ? 'oauth'
@@ -271,6 +279,13 @@ export class GenesysEmulator {
       return sendJson(res, fault.status, fault.body ?? { message: 'injected fault' }, headers);
     }
 
+    if (viaExtension) {
+      if (req.headers[EXTENSION_TOKEN_HEADER] !== this.extensionSessionToken) {
+        return sendJson(res, 401, { message: 'missing or wrong session token' });
+      }
+      const secretId = new URLSearchParams(query).get('secretId') ?? '';
+      return this.getSecretValue(JSON.stringify({ SecretId: secretId }), res);
+    }
     if (endpoint === 'secrets') return this.getSecretValue(body, res);
     if (endpoint === 'oauth') return this.issueAccessToken(req, body, res);
     if (endpoint === 'keys') {
@@ -388,6 +403,9 @@ export class GenesysEmulator {
 }
 
 const GET_SECRET_VALUE = 'secretsmanager.GetSecretValue';
+const EXTENSION_SECRET_PATH = '/secretsmanager/get';
+/** What the emulator's extension endpoint accepts unless told otherwise. */
+export const EXTENSION_SESSION_TOKEN = 'local-session-token';
 
 /** Records stay bounded so a long load run does not grow the process. */
 const RECORD_LIMIT = 1000;

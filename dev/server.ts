@@ -1,22 +1,21 @@
 // `npm start`: the Lambda handler on http://127.0.0.1:3000 behind the API Gateway adapter, plus
 // the demo page at /. With no GENESYS_*_BASE_URL set it starts the bundled Genesys emulator and
 // uses its development credentials; otherwise it talks to that upstream with credentials from
-// Secrets Manager (GENESYS_CREDENTIALS_SECRET_ID; the SDK honours AWS_ENDPOINT_URL).
+// Secrets Manager (GENESYS_CREDENTIALS_SECRET_ID; the SDK honours AWS_ENDPOINT_URL), read as in
+// Lambda: through the secrets extension's endpoint when PARAMETERS_SECRETS_EXTENSION_HTTP_PORT
+// and AWS_SESSION_TOKEN are set.
 
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { systemClock } from '../lambda/clock';
 import { DEFAULT_BOT_USER_AGENT_PATTERNS, loadConfig } from '../lambda/config';
+import { createSecretCredentials, createStaticCredentials } from '../lambda/credentials';
 import { ConfigError } from '../lambda/errors';
-import {
-  createSecretsManagerCredentials,
-  createStaticCredentials,
-} from '../lambda/genesys/credentials';
 import { createUpstreamAgent } from '../lambda/genesys/upstream-http';
 import { createHandler } from '../lambda/handler';
+import { createSecretReader } from '../lambda/secrets';
 import { invokeThroughAdapter, type ProxyHandler } from './api-gateway-adapter';
 import { DEV_CREDENTIALS, GenesysEmulator } from './genesys-emulator';
 
@@ -124,17 +123,17 @@ export async function startLocal(
         'GENESYS_CREDENTIALS_SECRET_ID: is required when GENESYS_*_BASE_URL is set',
       );
     }
+    dispatcher = createUpstreamAgent();
     const credentials =
       !emulator && secretId
-        ? createSecretsManagerCredentials({
-            client: new SecretsManagerClient({}),
+        ? createSecretCredentials({
+            readSecret: createSecretReader({ env, dispatcher }),
             secretId,
             clock: systemClock,
           })
         : createStaticCredentials(DEV_CREDENTIALS);
     // Lambda's runtime sets this; Powertools only reports cold starts when it is present.
     process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
-    dispatcher = createUpstreamAgent();
     handler = createHandler({ config, credentials, dispatcher });
   } catch (error) {
     server.close();

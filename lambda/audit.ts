@@ -6,7 +6,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { HttpError } from './errors';
 import { UpstreamUnavailableError } from './errors';
 import type { UpstreamEvents } from './genesys/upstream-http';
-import { type Logger, type Metrics, MetricUnit } from './observability';
+import { type Logger, METRIC, type Metrics, MetricUnit } from './observability';
 import { header, type PipelineRequest, sourceIp } from './pipeline';
 
 /** What the audit needs of a request: the event and what the steps left in the context. */
@@ -49,7 +49,7 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
 
   return {
     received() {
-      metrics.addMetric('Requests', MetricUnit.Count, 1);
+      metrics.addMetric(METRIC.requests, MetricUnit.Count, 1);
     },
     issued(request, { guestId, upstreamLatencyMs }) {
       const visitor = request.context.visitor;
@@ -64,9 +64,10 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
           upstreamLatencyMs,
         },
       });
-      metrics.addMetric('TokensIssued', MetricUnit.Count, 1);
-      metrics.addMetric('MintLatency', MetricUnit.Milliseconds, upstreamLatencyMs);
-      if (visitor?.reason === 'expired') metrics.addMetric('ExpiryRefreshes', MetricUnit.Count, 1);
+      metrics.addMetric(METRIC.tokensIssued, MetricUnit.Count, 1);
+      metrics.addMetric(METRIC.mintLatency, MetricUnit.Milliseconds, upstreamLatencyMs);
+      if (visitor?.reason === 'expired')
+        metrics.addMetric(METRIC.expiryRefreshes, MetricUnit.Count, 1);
     },
     refused(request, error) {
       const code = error?.code ?? 'INTERNAL';
@@ -83,34 +84,34 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
       });
       const single = metrics.singleMetric();
       single.addDimension('code', code);
-      single.addMetric('Refusals', MetricUnit.Count, 1);
+      single.addMetric(METRIC.refusals, MetricUnit.Count, 1);
       if (upstream) {
         const failure = metrics.singleMetric();
         failure.addDimension('upstream', upstream);
-        failure.addMetric('UpstreamFailures', MetricUnit.Count, 1);
+        failure.addMetric(METRIC.upstreamFailures, MetricUnit.Count, 1);
       }
     },
     oauthRefreshed(latencyMs) {
-      metrics.addMetric('OAuthRefreshes', MetricUnit.Count, 1);
-      metrics.addMetric('OAuthLatency', MetricUnit.Milliseconds, latencyMs);
+      metrics.addMetric(METRIC.oauthRefreshes, MetricUnit.Count, 1);
+      metrics.addMetric(METRIC.oauthLatency, MetricUnit.Milliseconds, latencyMs);
     },
     keySetRefreshed() {
-      metrics.addMetric('KeySetRefreshes', MetricUnit.Count, 1);
+      metrics.addMetric(METRIC.keySetRefreshes, MetricUnit.Count, 1);
     },
     preflight() {
-      metrics.addMetric('Preflights', MetricUnit.Count, 1);
+      metrics.addMetric(METRIC.preflights, MetricUnit.Count, 1);
     },
     retried(upstream, reason, delayMs) {
       logger.warn('upstream.retry', { upstream, reason, delayMs });
       const single = metrics.singleMetric();
       single.addDimension('upstream', upstream);
-      single.addMetric('UpstreamRetries', MetricUnit.Count, 1);
+      single.addMetric(METRIC.upstreamRetries, MetricUnit.Count, 1);
     },
     breakerOpened(upstream, openMs) {
       logger.error('upstream.circuit-open', { upstream, openMs });
       const single = metrics.singleMetric();
       single.addDimension('upstream', upstream);
-      single.addMetric('CircuitOpened', MetricUnit.Count, 1);
+      single.addMetric(METRIC.circuitOpened, MetricUnit.Count, 1);
     },
     rateLimit(upstream, state) {
       logger.debug('upstream.rate-limit', { upstream, ...state });

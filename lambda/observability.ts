@@ -9,6 +9,26 @@ import type { LogLevel } from './config';
 export const SERVICE_NAME = 'genesys-guest-token-proxy';
 export const METRICS_NAMESPACE = 'GenesysGuestTokenProxy';
 
+/**
+ * Every metric the handler emits, by name: the audit emits them and the stack's dashboard and
+ * alarms chart them, so the two cannot drift apart. ColdStart is Powertools' own.
+ */
+export const METRIC = {
+  requests: 'Requests',
+  tokensIssued: 'TokensIssued',
+  mintLatency: 'MintLatency',
+  expiryRefreshes: 'ExpiryRefreshes',
+  refusals: 'Refusals',
+  upstreamFailures: 'UpstreamFailures',
+  upstreamRetries: 'UpstreamRetries',
+  circuitOpened: 'CircuitOpened',
+  oauthRefreshes: 'OAuthRefreshes',
+  oauthLatency: 'OAuthLatency',
+  keySetRefreshes: 'KeySetRefreshes',
+  preflights: 'Preflights',
+  coldStart: 'ColdStart',
+} as const;
+
 const REDACTED = '[REDACTED]';
 /** Keys whose values are never logged, whatever they hold (compared case-insensitively). */
 const SENSITIVE_KEYS = new Set([

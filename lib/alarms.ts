@@ -10,12 +10,11 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import type { Upstream } from '../lambda/errors';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/observability';
+import { METRIC } from '../lambda/observability';
+import { acrossUpstreams, BREAKER_UPSTREAMS, UPSTREAMS } from './handler-metrics';
 import type { StackSettings } from './settings';
 
 const PERIOD = Duration.minutes(5);
-const UPSTREAMS: readonly Upstream[] = ['secrets', 'oauth', 'mint', 'keys'];
 
 export interface GuestTokenAlarmsProps {
   api: apigateway.RestApi;
@@ -94,29 +93,10 @@ export class GuestTokenAlarms extends Construct {
       1,
       1,
     );
-    /** One of the handler's per-upstream metrics, summed over the upstreams that emit it. */
-    const acrossUpstreams = (metricName: string, upstreams: readonly Upstream[]) =>
-      new cloudwatch.MathExpression({
-        label: metricName,
-        expression: upstreams.join(' + '),
-        period: PERIOD,
-        usingMetrics: Object.fromEntries(
-          upstreams.map((upstream) => [
-            upstream,
-            new cloudwatch.Metric({
-              namespace: METRICS_NAMESPACE,
-              metricName,
-              dimensionsMap: { service: SERVICE_NAME, upstream },
-              period: PERIOD,
-              statistic: cloudwatch.Stats.SUM,
-            }),
-          ]),
-        ),
-      });
     alarm(
       'UpstreamFailures',
       'Genesys Cloud or Secrets Manager failed 10 or more requests in 5 minutes',
-      acrossUpstreams('UpstreamFailures', UPSTREAMS),
+      acrossUpstreams(METRIC.upstreamFailures, UPSTREAMS, PERIOD),
       10,
       2,
       2,
@@ -124,8 +104,7 @@ export class GuestTokenAlarms extends Construct {
     alarm(
       'CircuitOpen',
       'A circuit breaker opened: a Genesys endpoint failed 5 calls in a row',
-      // Secrets Manager calls go through the AWS SDK's own retries, not a breaker.
-      acrossUpstreams('CircuitOpened', ['oauth', 'mint', 'keys']),
+      acrossUpstreams(METRIC.circuitOpened, BREAKER_UPSTREAMS, PERIOD),
       1,
       1,
       1,

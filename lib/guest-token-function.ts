@@ -1,6 +1,9 @@
 // The handler as a Lambda function, with the Secrets Manager secret it reads and nothing more:
 // its role may write to its own log group and read that one secret (and, for an imported
-// secret under a customer KMS key, decrypt with that key through Secrets Manager only).
+// secret under a customer KMS key, decrypt with that key through Secrets Manager only). The
+// secret is read through the AWS Parameters and Secrets Lambda Extension, so the AWS SDK stays
+// out of the cold start; with provisionedConcurrency, the API calls an alias whose init phase
+// (warm-up included) runs ahead of traffic.
 
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -27,12 +30,29 @@ export const BUNDLING = {
   externalModules: [],
 } as const;
 
+/**
+ * The extension's cache is off on purpose: the handler keeps the secret for 15 minutes itself
+ * and re-reads it on invalid_client. A second cache under it would let that re-read return the
+ * rotated-away value, and add its TTL to how stale a secret can be.
+ */
+export const SECRETS_EXTENSION = {
+  version: lambda.ParamsAndSecretsVersions.V1_0_103,
+  options: {
+    cacheEnabled: false,
+    httpPort: 2773,
+    logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
+    secretsManagerTimeout: Duration.seconds(3),
+  },
+} as const;
+
 export interface GuestTokenFunctionProps {
   settings: StackSettings;
 }
 
 export class GuestTokenFunction extends Construct {
   readonly function: NodejsFunction;
+  /** What API Gateway invokes: the function, or its provisioned alias. */
+  readonly target: lambda.IFunction;
   readonly secret: secretsmanager.ISecret;
   readonly logGroup: logs.LogGroup;
 
@@ -83,6 +103,10 @@ export class GuestTokenFunction extends Construct {
       role,
       logGroup: this.logGroup,
       reservedConcurrentExecutions: settings.reservedConcurrency,
+      paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(
+        SECRETS_EXTENSION.version,
+        SECRETS_EXTENSION.options,
+      ),
       environment: {
         ...settings.handlerEnvironment,
         GENESYS_CREDENTIALS_SECRET_ID: this.secret.secretArn,
@@ -97,6 +121,13 @@ export class GuestTokenFunction extends Construct {
         externalModules: [],
       },
     });
+    this.target = settings.provisionedConcurrency
+      ? new lambda.Alias(this, 'Live', {
+          aliasName: 'live',
+          version: this.function.currentVersion,
+          provisionedConcurrentExecutions: settings.provisionedConcurrency,
+        })
+      : this.function;
     this.secret.grantRead(this.function);
     if (settings.secretKmsKeyArn) {
       role.addToPolicy(

@@ -1,11 +1,12 @@
 // One stack, everything a team deploys: the secret and the function, the REST API in front of
-// it, the web ACL on its stage, and the alarms. cdk-nag's findings that are true by design are
+// it, the web ACL on its stage, the alarms and the fleet dashboard. cdk-nag's findings that are true by design are
 // acknowledged here, each with its reason; everything else must pass.
 
 import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { GuestTokenAlarms } from './alarms';
+import { GuestTokenDashboard } from './dashboard';
 import { GuestTokenApi } from './guest-token-api';
 import { GuestTokenFunction } from './guest-token-function';
 import type { StackSettings } from './settings';
@@ -21,7 +22,7 @@ export class GuestTokenStack extends Stack {
     const { settings } = props;
 
     const fn = new GuestTokenFunction(this, 'GuestToken', { settings });
-    const api = new GuestTokenApi(this, 'Edge', { handler: fn.function, settings });
+    const api = new GuestTokenApi(this, 'Edge', { handler: fn.target, settings });
     const acl = new GuestTokenWebAcl(this, 'Firewall', {
       stageArn: api.api.deploymentStage.stageArn,
       settings,
@@ -33,6 +34,11 @@ export class GuestTokenStack extends Stack {
       settings,
     });
 
+    const { dashboard } = new GuestTokenDashboard(this, 'Fleet', {
+      handler: fn.function,
+      webAclName: acl.name,
+    });
+
     new CfnOutput(this, 'GuestTokenUrl', {
       description: 'POST here from the chat page',
       value: api.url,
@@ -42,6 +48,10 @@ export class GuestTokenStack extends Stack {
       value: fn.secret.secretArn,
     });
     new CfnOutput(this, 'WebAclArn', { value: acl.webAcl.attrArn });
+    new CfnOutput(this, 'DashboardUrl', {
+      description: 'The fleet dashboard in the CloudWatch console',
+      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${dashboard.dashboardName}`,
+    });
     if (alarms.topic) new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
 
     acknowledgeByDesign(fn, api);

@@ -84,6 +84,7 @@ const infraSchema = z.object({
   wafBlockedAlarmThreshold: z._default(int(1, 1_000_000), 500),
   alarmEmail: z.optional(z.email('must be an email address')),
   reservedConcurrency: z.optional(int(1, 10_000)),
+  provisionedConcurrency: z.optional(int(1, 10_000)),
   memorySize: z._default(int(128, 3008), 512),
   logRetentionDays: z._default(
     z.pipe(
@@ -145,6 +146,13 @@ export function readSettings(context: (key: string) => unknown): StackSettings {
   if (infra.success && infra.data.secretKmsKeyArn && !infra.data.existingSecretArn)
     problems.push('secretKmsKeyArn: only applies with existingSecretArn');
 
+  if (
+    infra.success &&
+    infra.data.provisionedConcurrency !== undefined &&
+    infra.data.reservedConcurrency !== undefined &&
+    infra.data.provisionedConcurrency > infra.data.reservedConcurrency
+  )
+    problems.push('provisionedConcurrency: must not exceed reservedConcurrency');
   if (problems.length > 0 || !infra.success)
     throw new SettingsError(`Invalid CDK context: ${problems.join('; ')}`);
   return { ...infra.data, handlerEnvironment, allowedOrigins };

@@ -6,8 +6,8 @@
 import * as z from 'zod/mini';
 import { type CachedValue, createCachedValue } from '../cached-value';
 import type { Clock } from '../clock';
+import type { ClientCredentials, CredentialsProvider } from '../credentials';
 import { UpstreamUnavailableError } from '../errors';
-import type { ClientCredentials, CredentialsProvider } from './credentials';
 import { type UpstreamHttp, unavailableFromStatus } from './upstream-http';
 
 export type OAuthTokenCache = Pick<CachedValue<string>, 'get' | 'invalidate'>;

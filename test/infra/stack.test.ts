@@ -9,6 +9,7 @@ import { App, type Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { SECRETS_EXTENSION } from '../../lib/guest-token-function';
 import { GuestTokenStack } from '../../lib/guest-token-stack';
 import { readSettings, SettingsError } from '../../lib/settings';
 
@@ -137,6 +138,57 @@ describe('the function and its secret', () => {
       },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+});
+
+describe('reading the secret and starting warm', () => {
+  it('attaches the Parameters and Secrets extension with its cache off and the port the handler asks', () => {
+    const { template } = synth();
+    const [fn] = Object.values(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Handler: 'index.handler' },
+      }),
+    );
+    // The AWS-managed layer's ARN for the deployment region, arm64 build.
+    const [layer] = fn?.Properties.Layers ?? [];
+    const [mapName, , version] = layer['Fn::FindInMap'];
+    expect(version).toMatch(/arm64$/);
+    const arns = Object.values(template.toJSON().Mappings[mapName]).map(
+      (byVersion) => (byVersion as Record<string, string>)[version],
+    );
+    expect(arns.length).toBeGreaterThan(10);
+    for (const arn of arns)
+      expect(arn).toMatch(/:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:/);
+    expect(fn?.Properties.Environment.Variables).toMatchObject({
+      PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED: 'false',
+      PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(SECRETS_EXTENSION.options.httpPort),
+      SECRETS_MANAGER_TIMEOUT_MILLIS: '3000',
+    });
+  });
+
+  it('adds an alias with provisioned concurrency only when asked, and the API calls it', () => {
+    const plain = synth().template;
+    plain.resourceCountIs('AWS::Lambda::Alias', 0);
+    plain.resourceCountIs('AWS::Lambda::Version', 0);
+
+    const { template } = synth({ provisionedConcurrency: '3' });
+    template.hasResourceProperties('AWS::Lambda::Alias', {
+      Name: 'live',
+      ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 3 },
+    });
+    const [aliasId] = Object.keys(template.findResources('AWS::Lambda::Alias'));
+    for (const method of Object.values(template.findResources('AWS::ApiGateway::Method')))
+      expect(JSON.stringify(method.Properties.Integration.Uri)).toContain(aliasId);
+    for (const permission of Object.values(template.findResources('AWS::Lambda::Permission')))
+      expect(permission.Properties.FunctionName).toEqual({ Ref: aliasId });
+  });
+
+  it('refuses more provisioned than reserved concurrency', () => {
+    expect(() =>
+      readSettings(
+        (key) => ({ ...CDK_JSON.context, provisionedConcurrency: 10, reservedConcurrency: 5 })[key],
+      ),
+    ).toThrow(/provisionedConcurrency: must not exceed reservedConcurrency/);
   });
 });
 
@@ -297,10 +349,14 @@ describe('the whole template', () => {
     }
   });
 
-  it('outputs the endpoint URL, the secret ARN and the web ACL ARN', () => {
+  it('outputs the endpoint URL, the secret ARN, the web ACL ARN and the dashboard URL', () => {
     const outputs = synth().template.toJSON().Outputs;
     expect(Object.keys(outputs)).toEqual(
-      expect.arrayContaining(['GuestTokenUrl', 'SecretArn', 'WebAclArn']),
+      expect.arrayContaining(['GuestTokenUrl', 'SecretArn', 'WebAclArn', 'DashboardUrl']),
+    );
+    const [dashboardId] = Object.keys(synth().template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(JSON.stringify(outputs.DashboardUrl.Value)).toContain(
+      `"#dashboards/dashboard/",{"Ref":"${dashboardId}"}`,
     );
     expect(JSON.stringify(outputs.GuestTokenUrl.Value)).toMatch(/"\/guest-token"\]\]\}$/);
   });
@@ -316,6 +372,7 @@ describe('cdk-nag AwsSolutions', () => {
   it.each([
     ['the defaults', {}],
     ['an alarm email', { alarmEmail: 'oncall@example.com' }],
+    ['provisioned concurrency', { provisionedConcurrency: 2 }],
     [
       'an imported secret under a customer key',
       { existingSecretArn: SECRET_ARN, secretKmsKeyArn: KEY_ARN },
@@ -353,6 +410,7 @@ describe('context validation', () => {
     [{ secretKmsKeyArn: KEY_ARN }, /secretKmsKeyArn: only applies with existingSecretArn/],
     [{ alarmEmail: 'oncall' }, /alarmEmail: must be an email address/],
     [{ logRetentionDays: 45 }, /logRetentionDays: must be one of/],
+    [{ provisionedConcurrency: 0 }, /provisionedConcurrency: must be at least 1/],
   ])('refuses %j, naming the key', (context, message) => {
     expect(read(context)).toThrow(SettingsError);
     expect(read(context)).toThrow(message);

@@ -4,6 +4,7 @@
 
 import type { EmulatorEndpoint, Fault } from '../../dev/genesys-emulator';
 import { DEV_CREDENTIALS } from '../../dev/genesys-emulator';
+import { DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS } from '../../lambda/errors';
 import { BREAKER_DEFAULTS } from '../../lambda/genesys/circuit-breaker';
 import { RETRY_POLICY } from '../../lambda/genesys/upstream-http';
 import {
@@ -174,7 +175,7 @@ describe('Secrets Manager faults', () => {
   });
 
   it('rides out one throttling answer (the SDK retries it)', async () => {
-    await start({ secretsManager: true });
+    await start({ secrets: 'sdk' });
     h.emulator.inject('secrets', awsError('ThrottlingException'));
     expectToken(await h.invoke());
     expect(h.emulator.calls.secrets).toBe(2);
@@ -185,7 +186,7 @@ describe('Secrets Manager faults', () => {
     ['a missing secret', awsError('ResourceNotFoundException'), 1],
     ['access denied', awsError('AccessDeniedException'), 1],
   ])('answers 503 for %s, then recovers', async (_name, fault, calls) => {
-    await start({ secretsManager: true });
+    await start({ secrets: 'sdk' });
     h.emulator.inject('secrets', fault, calls);
     const answer = await h.invoke();
     expectRefused(answer, 503, 'UPSTREAM_UNAVAILABLE');
@@ -198,7 +199,7 @@ describe('Secrets Manager faults', () => {
     ['missing clientSecret', JSON.stringify({ clientId: DEV_CREDENTIALS.clientId })],
     ['an empty clientId', JSON.stringify({ clientId: '', clientSecret: 'x' })],
   ])('answers 503 for a secret that is %s, naming nothing secret', async (_name, value) => {
-    await start({ secretsManager: true });
+    await start({ secrets: 'sdk' });
     h.emulator.secretString = value;
     const answer = await h.invoke();
     expectRefused(answer, 503, 'UPSTREAM_UNAVAILABLE');
@@ -209,14 +210,39 @@ describe('Secrets Manager faults', () => {
     expectToken(await h.invoke());
   });
 
-  it('picks up a secret rotated under a warm container on the next invalid_client', async () => {
-    await warm({ secretsManager: true });
-    h.emulator.setClientSecret(DEV_CREDENTIALS.clientId, 'rotated-client-secret-value');
-    h.emulator.revokeTokens();
+  it.each(['sdk', 'extension'] as const)(
+    'picks up a secret rotated under a warm container on the next invalid_client (%s)',
+    async (secrets) => {
+      await warm({ secrets });
+      h.emulator.setClientSecret(DEV_CREDENTIALS.clientId, 'rotated-client-secret-value');
+      h.emulator.revokeTokens();
 
+      expectToken(await h.invoke());
+      // mint 401 → OAuth with the old secret: invalid_client → re-read → OAuth → mint.
+      expect(h.emulator.calls).toEqual({ secrets: 1, oauth: 2, mint: 2, keys: 0 });
+    },
+  );
+});
+
+describe('the secrets extension (the path Lambda takes)', () => {
+  it('reads the OAuth client through it', async () => {
+    await start({ secrets: 'extension' });
     expectToken(await h.invoke());
-    // mint 401 → OAuth with the old secret: invalid_client → re-read → OAuth → mint.
-    expect(h.emulator.calls).toEqual({ secrets: 1, oauth: 2, mint: 2, keys: 0 });
+    expect(h.emulator.calls.secrets).toBe(1);
+  });
+
+  it.each([
+    ['a missing secret', { kind: 'status', status: 400 } as Fault],
+    ['an extension error', { kind: 'status', status: 500 } as Fault],
+    ['a dropped connection', { kind: 'drop' } as Fault],
+  ])('answers the same 503 as the SDK path for %s, then recovers', async (_name, fault) => {
+    await start({ secrets: 'extension' });
+    h.emulator.inject('secrets', fault);
+    const answer = await h.invoke();
+    expectRefused(answer, 503, 'UPSTREAM_UNAVAILABLE');
+    expect(answer.headers['retry-after']).toBe(String(DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS));
+    expect(h.emulator.calls).toMatchObject({ secrets: 1, oauth: 0, mint: 0 });
+    expectToken(await h.invoke());
   });
 });
 

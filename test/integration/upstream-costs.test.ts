@@ -4,8 +4,9 @@
 
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createSecretsManagerCredentials } from '../../lambda/genesys/credentials';
+import { createSecretCredentials } from '../../lambda/credentials';
 import { UNKNOWN_KID_COOLDOWN_MS } from '../../lambda/genesys/verify-guest-jwt';
+import { createSdkSecretReader } from '../../lambda/secrets';
 import { type Harness, startHarness } from '../fixtures/harness';
 import { manualClock } from '../fixtures/manual-clock';
 
@@ -110,8 +111,10 @@ describe('a client secret rotated under a warm container', () => {
       .resolves({ SecretString: JSON.stringify({ clientId: 'proxy', clientSecret: 'new' }) });
     const h = await startHarness({
       emulator: { clients: { proxy: 'old' } },
-      credentials: createSecretsManagerCredentials({
-        client: new SecretsManagerClient({ region: 'eu-west-1' }),
+      credentials: createSecretCredentials({
+        readSecret: createSdkSecretReader({
+          client: new SecretsManagerClient({ region: 'eu-west-1' }),
+        }),
         secretId: 'genesys/guest-token-proxy',
         clock: manualClock(),
       }),

@@ -1,18 +1,18 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { CREDENTIALS_TTL_MS, createSecretCredentials } from '../../lambda/credentials';
 import { UpstreamUnavailableError } from '../../lambda/errors';
-import {
-  CREDENTIALS_TTL_MS,
-  createSecretsManagerCredentials,
-} from '../../lambda/genesys/credentials';
+import { createSdkSecretReader } from '../../lambda/secrets';
 import { manualClock } from '../fixtures/manual-clock';
 
 const secrets = mockClient(SecretsManagerClient);
 const SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:genesys-AbCdEf';
 
 function provider(clock = manualClock()) {
-  return createSecretsManagerCredentials({
-    client: new SecretsManagerClient({ region: 'eu-west-1' }),
+  return createSecretCredentials({
+    readSecret: createSdkSecretReader({
+      client: new SecretsManagerClient({ region: 'eu-west-1' }),
+    }),
     secretId: SECRET_ID,
     clock,
   });
@@ -89,7 +89,7 @@ describe('Secrets Manager credentials', () => {
     [
       'a binary secret',
       () => secrets.on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1]) }),
-      /not JSON/,
+      /no SecretString/,
     ],
   ])('turns %s into a 503 that says nothing secret', async (_name, arrange, detail) => {
     arrange();

@@ -1,6 +1,6 @@
 import { MockAgent } from 'undici';
+import type { CredentialsProvider } from '../../lambda/credentials';
 import { UpstreamUnavailableError } from '../../lambda/errors';
-import type { CredentialsProvider } from '../../lambda/genesys/credentials';
 import { createOAuthTokenCache, refreshMarginMs } from '../../lambda/genesys/oauth-token-cache';
 import { createUpstreamHttp } from '../../lambda/genesys/upstream-http';
 import { manualClock } from '../fixtures/manual-clock';

@@ -1,0 +1,153 @@
+// Reading a secret's string from Secrets Manager, for step ⑤. In Lambda the stack runs the AWS
+// Parameters and Secrets Lambda Extension beside the function, and the secret is one loopback
+// HTTP call away through the undici agent the handler already has; the AWS SDK client, about
+// half of a cold start when it is loaded, is imported only where there is no extension (the
+// local server with AWS_ENDPOINT_URL, tests with aws-sdk-client-mock).
+// https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_lambda.html
+
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Dispatcher } from 'undici';
+import { UpstreamUnavailableError } from './errors';
+
+/** Resolves with the secret's SecretString; rejects with UpstreamUnavailableError('secrets'). */
+export type SecretReader = (secretId: string) => Promise<string>;
+
+/** The extension listens on loopback only; the stack pins its port. */
+export const EXTENSION_HOST = 'localhost';
+export const EXTENSION_PORT_VARIABLE = 'PARAMETERS_SECRETS_EXTENSION_HTTP_PORT';
+export const EXTENSION_TOKEN_HEADER = 'x-aws-parameters-secrets-token';
+/** The extension's answer is GetSecretValue's; a client secret is a few hundred bytes. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+export interface ExtensionReaderOptions {
+  dispatcher: Dispatcher;
+  port: number;
+  /** The execution environment's AWS_SESSION_TOKEN: the extension refuses calls without it. */
+  sessionToken: string;
+  host?: string;
+  /** Asked from then on when nothing listens on the port (the layer is not attached). */
+  fallback?: SecretReader;
+}
+
+/** Reads through the extension's `GET /secretsmanager/get?secretId=…`. */
+export function createExtensionSecretReader({
+  dispatcher,
+  port,
+  sessionToken,
+  host = EXTENSION_HOST,
+  fallback,
+}: ExtensionReaderOptions): SecretReader {
+  let absent = false;
+  return async (secretId) => {
+    if (absent && fallback) return fallback(secretId);
+    let status: number;
+    let text: string;
+    try {
+      const res = await dispatcher.request({
+        origin: `http://${host}:${port}`,
+        path: `/secretsmanager/get?secretId=${encodeURIComponent(secretId)}`,
+        method: 'GET',
+        headers: { [EXTENSION_TOKEN_HEADER]: sessionToken },
+      });
+      status = res.statusCode;
+      text = await readCapped(res.body);
+    } catch (error) {
+      if (fallback && (error as { code?: string }).code === 'ECONNREFUSED') {
+        absent = true;
+        return fallback(secretId);
+      }
+      throw new UpstreamUnavailableError(
+        'secrets',
+        `extension call failed: ${(error as { code?: string }).code ?? (error as Error).name}`,
+        undefined,
+        { cause: error },
+      );
+    }
+    // Its error answers are plain text that may quote the request: only the status is kept.
+    if (status !== 200) {
+      throw new UpstreamUnavailableError('secrets', `extension answered ${status}`);
+    }
+    let secretString: unknown;
+    try {
+      secretString = (JSON.parse(text) as { SecretString?: unknown }).SecretString;
+    } catch {
+      throw new UpstreamUnavailableError('secrets', 'extension answer is not JSON');
+    }
+    if (typeof secretString !== 'string') {
+      throw new UpstreamUnavailableError('secrets', 'secret has no SecretString');
+    }
+    return secretString;
+  };
+}
+
+export interface SdkReaderOptions {
+  /** A ready client (tests pass one under aws-sdk-client-mock); otherwise one is made on first use. */
+  client?: SecretsManagerClient;
+}
+
+/** Reads with GetSecretValue through the AWS SDK, imported on the first read. */
+export function createSdkSecretReader({ client }: SdkReaderOptions = {}): SecretReader {
+  let sdk: Promise<{ send: (secretId: string) => Promise<string | undefined> }> | undefined;
+  const load = async () => {
+    const { GetSecretValueCommand, SecretsManagerClient } = await import(
+      '@aws-sdk/client-secrets-manager'
+    );
+    const ready = client ?? new SecretsManagerClient({});
+    return {
+      send: async (secretId: string) =>
+        (await ready.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString,
+    };
+  };
+  return async (secretId) => {
+    sdk ??= load();
+    let secretString: string | undefined;
+    try {
+      secretString = await (await sdk).send(secretId);
+    } catch (error) {
+      // The SDK's error name (ThrottlingException, ResourceNotFoundException, …) is safe to log;
+      // its message is not needed and the value never appears in it.
+      throw new UpstreamUnavailableError(
+        'secrets',
+        `GetSecretValue failed: ${(error as Error).name}`,
+        undefined,
+        { cause: error },
+      );
+    }
+    if (secretString === undefined) {
+      throw new UpstreamUnavailableError('secrets', 'secret has no SecretString');
+    }
+    return secretString;
+  };
+}
+
+export interface SecretReaderOptions {
+  env: Record<string, string | undefined>;
+  dispatcher: Dispatcher;
+}
+
+/** The extension when its port and a session token are in the environment, else the SDK. */
+export function createSecretReader({ env, dispatcher }: SecretReaderOptions): SecretReader {
+  const sdk = createSdkSecretReader();
+  const port = Number(env[EXTENSION_PORT_VARIABLE]);
+  const sessionToken = env.AWS_SESSION_TOKEN;
+  if (!Number.isInteger(port) || port <= 0 || port > 65_535 || !sessionToken) return sdk;
+  return createExtensionSecretReader({
+    dispatcher,
+    port,
+    sessionToken,
+    fallback: sdk,
+  });
+}
+
+async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_ANSWER_BYTES) {
+      throw Object.assign(new Error('answer too large'), { code: 'TOO_LARGE' });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,111 @@
+// The operator's view of the fleet: one CloudWatch dashboard with what the handler reports
+// (tokens, refusals by code, upstream latency, failures, retries and circuit opens by upstream,
+// cold starts) beside what AWS reports about the function and the web ACL. Handler metrics
+// are built from lambda/observability.ts's METRIC, the names the code emits.
+
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { METRIC } from '../lambda/observability';
+import { BREAKER_UPSTREAMS, byDimension, handlerMetric, UPSTREAMS } from './handler-metrics';
+
+const PERIOD = Duration.minutes(1);
+const WIDTH = 8;
+const HEIGHT = 6;
+
+export interface GuestTokenDashboardProps {
+  handler: lambda.IFunction;
+  webAclName: string;
+}
+
+export class GuestTokenDashboard extends Construct {
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, { handler, webAclName }: GuestTokenDashboardProps) {
+    super(scope, id);
+    const sum = cloudwatch.Stats.SUM;
+    const count = (name: (typeof METRIC)[keyof typeof METRIC], label: string) =>
+      handlerMetric(name, { period: PERIOD, statistic: sum }).with({ label });
+    const percentiles = (name: (typeof METRIC)[keyof typeof METRIC], label: string) =>
+      (['p50', 'p99'] as const).map((p) =>
+        handlerMetric(name, { period: PERIOD, statistic: p }).with({ label: `${label} ${p}` }),
+      );
+    const perUpstream = (name: (typeof METRIC)[keyof typeof METRIC], upstreams = UPSTREAMS) =>
+      upstreams.map((upstream) =>
+        handlerMetric(name, { period: PERIOD, statistic: sum, dimensions: { upstream } }).with({
+          label: upstream,
+        }),
+      );
+    const waf = (metricName: string, label: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/WAFV2',
+        metricName,
+        dimensionsMap: { WebACL: webAclName, Region: Stack.of(this).region, Rule: 'ALL' },
+        period: PERIOD,
+        statistic: sum,
+        label,
+      });
+    const graph = (title: string, left: cloudwatch.IMetric[], unit?: string) =>
+      new cloudwatch.GraphWidget({
+        title,
+        left,
+        width: WIDTH,
+        height: HEIGHT,
+        ...(unit && { leftYAxis: { label: unit, showUnits: false } }),
+      });
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${Stack.of(this).stackName}-fleet`,
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(
+      graph('Tokens issued', [
+        count(METRIC.tokensIssued, 'issued'),
+        count(METRIC.requests, 'requests'),
+        count(METRIC.expiryRefreshes, 'after expiry'),
+        count(METRIC.preflights, 'preflights'),
+      ]),
+      graph('Refusals by code', [byDimension(METRIC.refusals, 'code', PERIOD)]),
+      graph(
+        'Genesys latency',
+        [...percentiles(METRIC.mintLatency, 'mint'), ...percentiles(METRIC.oauthLatency, 'OAuth')],
+        'ms',
+      ),
+    );
+    this.dashboard.addWidgets(
+      graph('Upstream failures by upstream', perUpstream(METRIC.upstreamFailures)),
+      graph('Upstream retries by upstream', perUpstream(METRIC.upstreamRetries, BREAKER_UPSTREAMS)),
+      graph('Circuit opens by upstream', perUpstream(METRIC.circuitOpened, BREAKER_UPSTREAMS)),
+    );
+    this.dashboard.addWidgets(
+      graph('Cold starts and cache loads', [
+        handlerMetric(METRIC.coldStart, {
+          period: PERIOD,
+          statistic: sum,
+          dimensions: { function_name: handler.functionName },
+        }).with({ label: 'cold starts' }),
+        count(METRIC.oauthRefreshes, 'OAuth tokens fetched'),
+        count(METRIC.keySetRefreshes, 'key sets fetched'),
+      ]),
+      graph(
+        'Lambda duration',
+        (['p50', 'p99'] as const).map((p) =>
+          handler.metricDuration({ period: PERIOD, statistic: p, label: `duration ${p}` }),
+        ),
+        'ms',
+      ),
+      graph('Lambda errors and throttles', [
+        handler.metricErrors({ period: PERIOD, statistic: sum, label: 'errors' }),
+        handler.metricThrottles({ period: PERIOD, statistic: sum, label: 'throttles' }),
+        handler.metricInvocations({ period: PERIOD, statistic: sum, label: 'invocations' }),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      graph('WAF allowed vs blocked', [
+        waf('AllowedRequests', 'allowed'),
+        waf('BlockedRequests', 'blocked'),
+      ]),
+    );
+  }
+}

@@ -1,0 +1,63 @@
+// The handler's own CloudWatch metrics (EMF, lambda/audit.ts), as CDK metric objects for the
+// alarms and the dashboard. Names come from lambda/observability.ts's METRIC, the list the
+// code emits from.
+
+import type { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type { Upstream } from '../lambda/errors';
+import { type METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/observability';
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+/** Every upstream the handler reports on; Secrets Manager goes through the SDK's own retries. */
+export const UPSTREAMS: readonly Upstream[] = ['secrets', 'oauth', 'mint', 'keys'];
+export const BREAKER_UPSTREAMS: readonly Upstream[] = ['oauth', 'mint', 'keys'];
+
+export function handlerMetric(
+  metricName: MetricName,
+  options: { period: Duration; statistic: string; dimensions?: Record<string, string> },
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: SERVICE_NAME, ...options.dimensions },
+    period: options.period,
+    statistic: options.statistic,
+  });
+}
+
+/** One of the per-upstream metrics, summed over the given upstreams. */
+export function acrossUpstreams(
+  metricName: MetricName,
+  upstreams: readonly Upstream[],
+  period: Duration,
+): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    label: metricName,
+    expression: upstreams.join(' + '),
+    period,
+    usingMetrics: Object.fromEntries(
+      upstreams.map((upstream) => [
+        upstream,
+        handlerMetric(metricName, {
+          period,
+          statistic: cloudwatch.Stats.SUM,
+          dimensions: { upstream },
+        }),
+      ]),
+    ),
+  });
+}
+
+/** Every value of one dimension of a metric, whichever values the handler has emitted. */
+export function byDimension(
+  metricName: MetricName,
+  dimension: string,
+  period: Duration,
+): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    label: '',
+    expression: `SEARCH('{${METRICS_NAMESPACE},${dimension},service} MetricName="${metricName}"', 'Sum', ${period.toSeconds()})`,
+    period,
+  });
+}
