@@ -172,23 +172,37 @@ export function createUpstreamHttp({
       const breaker = breakerFor(req.upstream);
       breaker.admit();
       const deadline = Math.min(req.deadline ?? Infinity, clock() + RETRY_POLICY.budgetMs);
-      const budget = AbortSignal.timeout(Math.max(1, deadline - clock()));
-      const signal = req.signal ? AbortSignal.any([req.signal, budget]) : budget;
+      // One controller per call, aborted by the caller's signal or the deadline, whichever
+      // comes first, and released when the call is over (cheaper than AbortSignal.timeout and
+      // AbortSignal.any, whose timer would outlive the call).
+      const budget = new AbortController();
+      const timer = setTimeout(() => budget.abort(), Math.max(1, deadline - clock()));
+      const abort = () => budget.abort();
+      req.signal?.addEventListener('abort', abort, { once: true });
+      if (req.signal?.aborted) budget.abort();
       let res: UpstreamResponse;
       try {
-        res = await request(retrying, { ...req, signal }, retryDecision(req, deadline, breaker));
+        res = await request(
+          retrying,
+          { ...req, signal: budget.signal },
+          retryDecision(req, deadline, breaker),
+        );
       } catch (error) {
         breaker.failed();
         if (error instanceof UpstreamUnavailableError) throw error;
-        const code = budget.aborted
-          ? 'deadline passed'
-          : ((error as { code?: string }).code ?? (error as Error).name);
+        const code =
+          budget.signal.aborted && !req.signal?.aborted
+            ? 'deadline passed'
+            : ((error as { code?: string }).code ?? (error as Error).name);
         throw new UpstreamUnavailableError(
           req.upstream,
           `request failed: ${code}`,
           DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS,
           { cause: error },
         );
+      } finally {
+        clearTimeout(timer);
+        req.signal?.removeEventListener('abort', abort);
       }
       if (res.status >= 500 || res.status === 429) breaker.failed();
       else breaker.succeeded();

@@ -434,7 +434,7 @@ describe('context validation', () => {
 });
 
 describe('the real bundle', () => {
-  it('is built by the local esbuild, minified, with the SDK client inside', () => {
+  it('is built by the local esbuild, minified, leaving the AWS SDK to the runtime', () => {
     const { app } = synth({}, { bundle: true });
     const { directory } = app.synth();
     const assets = readdirSync(directory).filter((name) => name.startsWith('asset.'));
@@ -443,11 +443,12 @@ describe('the real bundle', () => {
     expect(existsSync(bundle)).toBe(true);
     expect(existsSync(`${bundle}.map`)).toBe(true);
     const code = readFileSync(bundle, 'utf8');
-    // The Secrets Manager client is inside, not left to the runtime's copy.
-    expect(code.includes('require("@aws-sdk/client-secrets-manager")')).toBe(false);
-    expect(code.includes('GetSecretValue')).toBe(true);
+    // The Secrets Manager client is the runtime's, required only on the SDK fallback path.
+    expect(code.includes('require("@aws-sdk/client-secrets-manager")')).toBe(true);
+    expect(code.includes('GetSecretValueCommand.prototype')).toBe(false);
+    expect(code.includes('/secretsmanager/get?secretId=')).toBe(true);
     const lines = code.split('\n').length;
     expect(code.length / lines).toBeGreaterThan(2000); // minified: long lines, no layout
-    expect(statSync(bundle).size).toBeLessThan(1_500_000);
+    expect(statSync(bundle).size).toBeLessThan(600_000);
   });
 });
