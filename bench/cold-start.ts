@@ -17,7 +17,6 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { build } from 'esbuild';
-import { EXTENSION_SESSION_TOKEN } from '../dev/genesys-emulator';
 import { BUNDLING } from '../lib/guest-token-function';
 import { GuestTokenStack } from '../lib/guest-token-stack';
 import { readSettings } from '../lib/settings';
@@ -161,16 +160,17 @@ async function main(): Promise<void> {
     // The level Lambda runs at; lambdaEnvironment's ERROR suits the loopback benches only.
     LOG_LEVEL: 'INFO',
   };
-  const viaExtension = {
-    ...base,
-    PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: new URL(emulator.url).port,
-    AWS_SESSION_TOKEN: EXTENSION_SESSION_TOKEN,
-  };
+  const viaExtension: Record<string, string> = base;
+  const viaSdk = Object.fromEntries(
+    Object.entries(base).filter(
+      ([name]) => name !== 'PARAMETERS_SECRETS_EXTENSION_HTTP_PORT' && name !== 'AWS_SESSION_TOKEN',
+    ),
+  );
   const rows = [
     { name: 'deployed bundle, extension path', file: deployed, env: viaExtension },
-    { name: 'deployed bundle, SDK path', file: deployed, env: base },
+    { name: 'deployed bundle, SDK path', file: deployed, env: viaSdk },
     { name: 'SDK bundled in, extension path', file: bundledSdk, env: viaExtension },
-    { name: 'SDK bundled in, SDK path', file: bundledSdk, env: base },
+    { name: 'SDK bundled in, SDK path', file: bundledSdk, env: viaSdk },
     { name: 'bare handler (returns 200)', file: bare, env: base },
   ];
   const runs = new Map<string, Run[]>(rows.map(({ name }) => [name, []]));

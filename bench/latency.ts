@@ -11,8 +11,8 @@ import { type Calls, startEmulator, startProxy } from './processes';
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 1);
-const PER_ROUND = Number(process.env.BENCH_REQUESTS_PER_ROUND ?? 250);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const PER_ROUND = Number(process.env.BENCH_REQUESTS_PER_ROUND ?? 200);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const WARMUP = 100;
 const ORIGIN = 'http://127.0.0.1';
 

@@ -1,12 +1,12 @@
 // The benchmarks' moving parts, each in its own Node process as in production: the emulator
 // (Genesys, far away), the proxy (the local server: adapter + handler, credentials read from
-// the emulator's Secrets Manager endpoint through the real AWS SDK client), and the client
-// (the benchmark itself). Children talk to the parent over IPC.
+// the emulator's stand-in for the Parameters and Secrets Lambda Extension, as in Lambda), and
+// the client (the benchmark itself). Children talk to the parent over IPC.
 
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import * as path from 'node:path';
-import type { EmulatorEndpoint } from '../dev/genesys-emulator';
+import { type EmulatorEndpoint, EXTENSION_SESSION_TOKEN } from '../dev/genesys-emulator';
 
 export type Calls = Record<EmulatorEndpoint, number>;
 
@@ -69,6 +69,9 @@ export function lambdaEnvironment(emulatorUrl: string, origin: string): Record<s
     GENESYS_LOGIN_BASE_URL: emulatorUrl,
     GENESYS_API_BASE_URL: emulatorUrl,
     GENESYS_CREDENTIALS_SECRET_ID: 'genesys-guest-token-proxy/bench',
+    PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: new URL(emulatorUrl).port,
+    AWS_SESSION_TOKEN: EXTENSION_SESSION_TOKEN,
+    // Where there is no extension: the AWS SDK against the emulator's Secrets Manager.
     AWS_ENDPOINT_URL_SECRETS_MANAGER: emulatorUrl,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'bench',
