@@ -49,7 +49,8 @@ export function buildProxyEvent(req: ProxyRequest): APIGatewayProxyEvent {
     headers,
     multiValueHeaders,
     queryStringParameters: url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : null,
-    multiValueQueryStringParameters: null,
+    multiValueQueryStringParameters:
+      url.searchParams.size > 0 ? multiValue(url.searchParams) : null,
     pathParameters: null,
     stageVariables: null,
     body: req.body,
@@ -85,6 +86,12 @@ export function buildProxyEvent(req: ProxyRequest): APIGatewayProxyEvent {
       },
     },
   };
+}
+
+function multiValue(params: URLSearchParams): Record<string, string[]> {
+  const values: Record<string, string[]> = {};
+  for (const name of new Set(params.keys())) values[name] = params.getAll(name);
+  return values;
 }
 
 function toProxyEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEvent {

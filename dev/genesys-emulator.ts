@@ -8,7 +8,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+import {
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  type JWK,
+  type JWTPayload,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
 import type { Clock } from '../lambda/clock';
 import {
   DEFAULT_GUEST_API_PATH,
@@ -42,6 +50,27 @@ export type Fault =
   | { kind: 'token'; token: string };
 
 export const DEV_CREDENTIALS = { clientId: 'local-dev-client', clientSecret: 'local-dev-secret' };
+/** The messenger profile's OIDC client, locally: what Genesys's integration would hold. */
+export const DEV_OIDC_CREDENTIALS = {
+  clientId: 'local-messenger-client',
+  clientSecret: 'local-messenger-secret',
+};
+
+/** Genesys's side of authenticated web messaging (shared/MESSENGER.md). */
+export type MessengerEndpoint = 'exchange' | 'refresh';
+export const MESSENGER_PATHS: Record<MessengerEndpoint, string> = {
+  exchange: '/api/v2/webdeployments/token/oauthcodegrantjwtexchange',
+  refresh: '/api/v2/webdeployments/token/refresh',
+};
+
+/** The "OpenID Connect Messenger Configuration" integration, as an admin would fill it in. */
+export interface MessengerIntegration {
+  discoveryUri: string;
+  clientId: string;
+  clientSecret: string;
+  /** How Genesys authenticates at the token endpoint (undocumented: both are accepted). */
+  clientAuth?: 'client_secret_basic' | 'client_secret_post';
+}
 
 export interface EmulatorOptions {
   /** clientId → clientSecret accepted by /oauth/token. */
@@ -85,6 +114,9 @@ export type ReceivedGuest = {
 
 export class GenesysEmulator {
   readonly calls: Record<EmulatorEndpoint, number> = { secrets: 0, oauth: 0, mint: 0, keys: 0 };
+  readonly messengerCalls: Record<MessengerEndpoint, number> = { exchange: 0, refresh: 0 };
+  /** Messenger JWT lifetime (Genesys's is 15 minutes). */
+  messengerJwtTtlSeconds = 900;
   /** The most recent Guest API bodies (the last 1,000). */
   readonly received: ReceivedGuest[] = [];
   guestTokenTtlSeconds: number;
@@ -100,6 +132,12 @@ export class GenesysEmulator {
     mint: [],
     keys: [],
   };
+  private readonly messengerFaults: Record<MessengerEndpoint, Fault[]> = {
+    exchange: [],
+    refresh: [],
+  };
+  private integration: MessengerIntegration | undefined;
+  private readonly refreshTokens = new Map<string, { sub: string; name: unknown }>();
   private readonly windows = new Map<EmulatorEndpoint, { start: number; count: number }>();
   private readonly tokens = new Map<string, number>();
   private readonly issued: string[] = [];
@@ -156,10 +194,24 @@ export class GenesysEmulator {
 
   clearFaults(): void {
     for (const list of Object.values(this.faults)) list.length = 0;
+    for (const list of Object.values(this.messengerFaults)) list.length = 0;
+  }
+
+  /** Queue a fault for the next `times` calls to one of Genesys's Messenger endpoints. */
+  injectMessenger(endpoint: MessengerEndpoint, fault: Fault, times = 1): void {
+    for (let i = 0; i < times; i++) this.messengerFaults[endpoint].push(fault);
+  }
+
+  /** Point authenticated messaging at an OpenID provider (ours), as the Genesys admin does. */
+  configureMessenger(integration: MessengerIntegration): void {
+    this.integration = integration;
+    this.clients.set(`oidc:${integration.clientId}`, integration.clientSecret);
   }
 
   resetCounters(): void {
     for (const endpoint of Object.keys(this.calls) as EmulatorEndpoint[]) this.calls[endpoint] = 0;
+    this.messengerCalls.exchange = 0;
+    this.messengerCalls.refresh = 0;
     this.received.length = 0;
   }
 
@@ -256,6 +308,10 @@ export class GenesysEmulator {
             : req.method === 'GET' && path === DEFAULT_KEYS_PATH
               ? 'keys'
               : undefined;
+    const messenger = (Object.keys(MESSENGER_PATHS) as MessengerEndpoint[]).find(
+      (name) => MESSENGER_PATHS[name] === path,
+    );
+    if (messenger) return this.messengerRoute(messenger, req, res);
     const body = await readBody(req);
     if (!endpoint) return sendJson(res, 404, { message: 'not found' });
     this.calls[endpoint]++;
@@ -293,6 +349,172 @@ export class GenesysEmulator {
       return sendJson(res, 200, this.keySetFormat === 'jwk' ? this.current.publicJwk : { keys });
     }
     return this.mintGuest(req, body, res, fault);
+  }
+
+  /**
+   * Genesys's side of authenticated messaging. Messenger calls these from the page (so they
+   * answer CORS for any origin); the exchange fetches the provider's discovery document,
+   * redeems the code at its token endpoint with the integration's client credentials,
+   * verifies the id_token (RS256, iss, aud, nonce) and answers `{jwt, refreshToken}`.
+   */
+  private async messengerRoute(
+    endpoint: MessengerEndpoint,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const cors = {
+      'access-control-allow-origin': String(req.headers.origin ?? '*'),
+      'access-control-allow-headers': 'content-type',
+      'access-control-allow-methods': 'POST',
+      vary: 'Origin',
+    };
+    if (req.method === 'OPTIONS') return void res.writeHead(204, cors).end();
+    const body = await readBody(req);
+    if (req.method !== 'POST') return sendJson(res, 405, { message: 'use POST' }, cors);
+    this.messengerCalls[endpoint]++;
+    let fault = this.messengerFaults[endpoint].shift();
+    if (fault?.kind === 'latency') {
+      await delay(fault.ms);
+      fault = undefined;
+    }
+    if (fault?.kind === 'drop') return void req.socket.destroy();
+    if (fault?.kind === 'status') {
+      return sendJson(res, fault.status, fault.body ?? { message: 'injected fault' }, cors);
+    }
+    let json: Record<string, unknown>;
+    try {
+      json = JSON.parse(body) as Record<string, unknown>;
+    } catch {
+      return sendJson(res, 400, { code: 'bad.request', message: 'body is not JSON' }, cors);
+    }
+    const answer =
+      endpoint === 'exchange' ? await this.exchangeCode(json) : await this.refreshJwt(json);
+    sendJson(res, answer.status, answer.body, cors);
+  }
+
+  private async exchangeCode(
+    json: Record<string, unknown>,
+  ): Promise<{ status: number; body: unknown }> {
+    const integration = this.integration;
+    if (!integration) {
+      return {
+        status: 400,
+        body: { code: 'auth.not.configured', message: 'no OpenID integration' },
+      };
+    }
+    const oauth = (json.oauth ?? {}) as Record<string, unknown>;
+    const { code, redirectUri, nonce, codeVerifier } = oauth;
+    if (
+      typeof json.deploymentId !== 'string' ||
+      typeof code !== 'string' ||
+      typeof redirectUri !== 'string'
+    ) {
+      return {
+        status: 400,
+        body: {
+          code: 'bad.request',
+          message: 'deploymentId, oauth.code and oauth.redirectUri are required',
+        },
+      };
+    }
+    const fail = (message: string, providerError?: unknown) => ({
+      status: 400,
+      body: {
+        code: 'oauth.code.exchange.failed',
+        message,
+        ...(providerError !== undefined && { providerError }),
+      },
+    });
+    let discovery: { issuer?: string; token_endpoint?: string; jwks_uri?: string };
+    try {
+      discovery = (await (await fetch(integration.discoveryUri)).json()) as typeof discovery;
+    } catch {
+      return fail('the discovery document could not be read');
+    }
+    const { issuer, token_endpoint: tokenEndpoint, jwks_uri: jwksUri } = discovery;
+    if (!issuer || !tokenEndpoint || !jwksUri) return fail('the discovery document is incomplete');
+    if (typeof oauth.iss === 'string' && oauth.iss !== issuer)
+      return fail('iss does not match the issuer');
+
+    const form = new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+    });
+    if (typeof codeVerifier === 'string') form.set('code_verifier', codeVerifier);
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    if (integration.clientAuth === 'client_secret_post') {
+      form.set('client_id', integration.clientId);
+      form.set('client_secret', integration.clientSecret);
+    } else {
+      const pair = `${encodeURIComponent(integration.clientId)}:${encodeURIComponent(integration.clientSecret)}`;
+      headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
+    }
+    let tokens: { id_token?: string; error?: string };
+    let status: number;
+    try {
+      const answer = await fetch(tokenEndpoint, { method: 'POST', headers, body: form.toString() });
+      status = answer.status;
+      tokens = (await answer.json()) as typeof tokens;
+    } catch {
+      return fail('the token endpoint could not be reached');
+    }
+    if (status !== 200 || !tokens.id_token)
+      return fail('the token endpoint refused the code', tokens.error);
+    remember(this.issued, code);
+    if (typeof codeVerifier === 'string') remember(this.issued, codeVerifier);
+    remember(this.issued, tokens.id_token);
+
+    let claims: JWTPayload;
+    try {
+      const keys = (await (await fetch(jwksUri)).json()) as { keys: JWK[] };
+      ({ payload: claims } = await jwtVerify(tokens.id_token, createLocalJWKSet(keys), {
+        algorithms: ['RS256'],
+        issuer,
+        audience: integration.clientId,
+        currentDate: new Date(this.clock()),
+      }));
+    } catch (error) {
+      return fail(
+        `the id_token failed verification: ${(error as { code?: string }).code ?? 'error'}`,
+      );
+    }
+    if (typeof nonce === 'string' && claims.nonce !== nonce)
+      return fail('the id_token nonce does not match');
+    if (typeof claims.sub !== 'string') return fail('the id_token has no sub');
+
+    const refreshToken = randomBytes(32).toString('base64url');
+    this.refreshTokens.set(refreshToken, { sub: claims.sub, name: claims.name });
+    remember(this.issued, refreshToken);
+    const jwt = await this.messengerJwt(claims.sub, claims.name, json.deploymentId);
+    return { status: 200, body: { jwt, refreshToken } };
+  }
+
+  private async refreshJwt(
+    json: Record<string, unknown>,
+  ): Promise<{ status: number; body: unknown }> {
+    const session =
+      typeof json.refreshToken === 'string' ? this.refreshTokens.get(json.refreshToken) : undefined;
+    if (!session || typeof json.deploymentId !== 'string') {
+      return { status: 401, body: { code: 'bad.credentials', message: 'refresh token not valid' } };
+    }
+    return {
+      status: 200,
+      body: { jwt: await this.messengerJwt(session.sub, session.name, json.deploymentId) },
+    };
+  }
+
+  /** A Genesys-style web messaging JWT for the authenticated guest. */
+  private async messengerJwt(sub: string, name: unknown, deploymentId: unknown): Promise<string> {
+    const now = Math.floor(this.clock() / 1000);
+    const jwt = await new SignJWT({ sub, name, deploymentId, origin: 'auth', jti: randomUUID() })
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.current.kid })
+      .setIssuer(this.url)
+      .setIssuedAt(now)
+      .setExpirationTime(now + this.messengerJwtTtlSeconds)
+      .sign(this.current.privateKey);
+    remember(this.issued, jwt);
+    return jwt;
   }
 
   private randomFault(endpoint: EmulatorEndpoint): Fault | undefined {

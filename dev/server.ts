@@ -10,14 +10,25 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { systemClock } from '../lambda/clock';
-import { DEFAULT_BOT_USER_AGENT_PATTERNS, loadConfig } from '../lambda/config';
+import {
+  type Config,
+  DEFAULT_BOT_USER_AGENT_PATTERNS,
+  loadConfig,
+  type Profile,
+} from '../lambda/config';
 import { createSecretCredentials, createStaticCredentials } from '../lambda/credentials';
 import { ConfigError } from '../lambda/errors';
 import { createUpstreamAgent } from '../lambda/genesys/upstream-http';
 import { createHandler } from '../lambda/handler';
-import { createSecretReader } from '../lambda/secrets';
+import { createMemoryCodeStore } from '../lambda/oidc/code-store';
+import { createDynamoDbCodeStore } from '../lambda/oidc/dynamodb-code-store';
+import { createKmsSigner } from '../lambda/oidc/kms-signer';
+import { createMessengerHandler } from '../lambda/oidc/messenger-handler';
+import { OIDC_PATHS, type Provider } from '../lambda/oidc/provider';
+import { createLocalSigner } from '../lambda/oidc/signer';
+import { createSecretReader, type SecretReader } from '../lambda/secrets';
 import { invokeThroughAdapter, type ProxyHandler } from './api-gateway-adapter';
-import { DEV_CREDENTIALS, GenesysEmulator } from './genesys-emulator';
+import { DEV_CREDENTIALS, DEV_OIDC_CREDENTIALS, GenesysEmulator } from './genesys-emulator';
 
 const WEB_ROOT = join(__dirname, '..', 'web');
 const CONTENT_TYPES: Record<string, string> = {
@@ -27,14 +38,23 @@ const CONTENT_TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
 };
 
-/** Serves the handler at /guest-token and the files of web/ at every other path. */
-export function createLocalServer(handler: ProxyHandler, webRoot = WEB_ROOT): Server {
+/** The paths API Gateway sends to the function, per profile. */
+export const HANDLER_PATHS: Record<Profile, readonly string[]> = {
+  'guest-api': ['/guest-token'],
+  messenger: Object.values(OIDC_PATHS),
+};
+
+/** Serves the handler at its profile's paths and the files of web/ at every other path. */
+export function createLocalServer(
+  handler: ProxyHandler,
+  { webRoot = WEB_ROOT, paths = HANDLER_PATHS['guest-api'] } = {},
+): Server {
+  const handled = new Set(paths);
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const done =
-      path === '/guest-token'
-        ? invokeThroughAdapter(handler, req, res)
-        : serveStatic(webRoot, path, res);
+    const done = handled.has(path)
+      ? invokeThroughAdapter(handler, req, res)
+      : serveStatic(webRoot, path, res);
     done.catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
@@ -66,6 +86,9 @@ export interface LocalStack {
   server: Server;
   url: string;
   emulator: GenesysEmulator | undefined;
+  profile: Profile;
+  /** Messenger profile: our issuer, and whether the development OIDC client is in use. */
+  messenger?: { issuer: string; devCredentials: boolean };
   close(): Promise<void>;
 }
 
@@ -82,6 +105,7 @@ export async function startLocal(
   const port = Number(env.PORT ?? 3000);
   const host = env.HOST ?? '127.0.0.1';
   const useEmulator = !env.GENESYS_LOGIN_BASE_URL && !env.GENESYS_API_BASE_URL;
+  const profile: Profile = env.GENESYS_PROFILE === 'messenger' ? 'messenger' : 'guest-api';
 
   const emulator = !useEmulator
     ? undefined
@@ -93,17 +117,22 @@ export async function startLocal(
       })));
   // Listen first, so the default allowed origins name the port actually bound (PORT=0 too).
   let handler: ProxyHandler | undefined;
-  const server = createLocalServer((event, context) => {
-    if (!handler) throw new Error('the handler is not ready');
-    return handler(event, context);
-  });
+  const server = createLocalServer(
+    (event, context) => {
+      if (!handler) throw new Error('the handler is not ready');
+      return handler(event, context);
+    },
+    { paths: HANDLER_PATHS[profile] },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
   });
   const boundPort = (server.address() as AddressInfo).port;
-  const selfOrigins = [`http://${host}:${boundPort}`, `http://localhost:${boundPort}`].join(',');
-  let dispatcher: ReturnType<typeof createUpstreamAgent>;
+  const url = `http://${host}:${boundPort}`;
+  const selfOrigins = [url, `http://localhost:${boundPort}`].join(',');
+  let dispatcher: ReturnType<typeof createUpstreamAgent> | undefined;
+  let messenger: LocalStack['messenger'];
   try {
     const config = loadConfig({
       // Local defaults: this page's own origins, and command-line clients allowed so curl works.
@@ -111,58 +140,110 @@ export async function startLocal(
       BOT_USER_AGENT_PATTERNS: DEFAULT_BOT_USER_AGENT_PATTERNS.filter(
         (p) => p !== 'curl/' && p !== 'wget/',
       ).join(','),
+      // Messenger locally: this server is the issuer, and its demo page the redirect URI.
+      OIDC_ISSUER: url,
+      OIDC_REDIRECT_URIS: `${url}/`,
       ...env,
       ...(emulator && {
         GENESYS_LOGIN_BASE_URL: emulator.baseUrl,
         GENESYS_API_BASE_URL: emulator.baseUrl,
       }),
     });
+    dispatcher = createUpstreamAgent();
+    const readSecret = createSecretReader({ env, dispatcher });
+    // Lambda's runtime sets this; Powertools only reports cold starts when it is present.
+    process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
+    if (config.profile === 'messenger') {
+      const provider = await localProvider(config, readSecret);
+      if (emulator && !config.oidc.clientSecretId) {
+        emulator.configureMessenger({
+          discoveryUri: `${provider.issuer}${OIDC_PATHS.discovery}`,
+          ...DEV_OIDC_CREDENTIALS,
+        });
+      }
+      handler = createMessengerHandler({ config, provider });
+      messenger = { issuer: provider.issuer, devCredentials: !config.oidc.clientSecretId };
+    }
     const secretId = config.credentialsSecretId;
-    if (!emulator && !secretId) {
+    if (config.profile === 'guest-api' && !emulator && !secretId) {
       throw new ConfigError(
         'GENESYS_CREDENTIALS_SECRET_ID: is required when GENESYS_*_BASE_URL is set',
       );
     }
-    dispatcher = createUpstreamAgent();
-    const credentials =
-      !emulator && secretId
-        ? createSecretCredentials({
-            readSecret: createSecretReader({ env, dispatcher }),
-            secretId,
-            clock: systemClock,
-          })
-        : createStaticCredentials(DEV_CREDENTIALS);
-    // Lambda's runtime sets this; Powertools only reports cold starts when it is present.
-    process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
-    handler = createHandler({ config, credentials, dispatcher });
+    if (config.profile === 'guest-api') {
+      const credentials =
+        !emulator && secretId
+          ? createSecretCredentials({ readSecret, secretId, clock: systemClock })
+          : createStaticCredentials(DEV_CREDENTIALS);
+      handler = createHandler({ config, credentials, dispatcher });
+    }
   } catch (error) {
     server.close();
+    await dispatcher?.close();
     if (!options.emulator) await emulator?.close();
     throw error;
   }
-  const url = `http://${host}:${boundPort}`;
   return {
     server,
     url,
     emulator,
+    profile,
+    messenger,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await dispatcher.close();
+      await dispatcher?.close();
       if (!options.emulator) await emulator?.close();
     },
   };
 }
 
+/**
+ * The messenger profile's provider, locally: the OIDC client from Secrets Manager when
+ * OIDC_CLIENT_SECRET_ID is set (else the development client), KMS and DynamoDB when their
+ * variables are set (the SDK honours AWS_ENDPOINT_URL), else an in-memory key and code store.
+ */
+async function localProvider(config: Config, readSecret: SecretReader): Promise<Provider> {
+  const { issuer, redirectUris, clientSecretId, signingKeyId, codeTable } = config.oidc;
+  if (!issuer) throw new ConfigError('OIDC_ISSUER: is required');
+  const { KMSClient } = await import('@aws-sdk/client-kms');
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  return {
+    issuer,
+    redirectUris,
+    client: clientSecretId
+      ? createSecretCredentials({ readSecret, secretId: clientSecretId, clock: systemClock })
+      : createStaticCredentials(DEV_OIDC_CREDENTIALS),
+    signer: signingKeyId
+      ? createKmsSigner({ client: new KMSClient({}), keyId: signingKeyId, clock: systemClock })
+      : await createLocalSigner(),
+    codes: codeTable
+      ? createDynamoDbCodeStore({ client: new DynamoDBClient({}), tableName: codeTable })
+      : createMemoryCodeStore(systemClock),
+    clock: systemClock,
+  };
+}
+
 if (require.main === module) {
   startLocal()
-    .then(({ url, emulator }) => {
+    .then(({ url, emulator, messenger }) => {
       const upstream = emulator
         ? `the bundled Genesys emulator at ${emulator.baseUrl} (development credentials)`
         : `${process.env.GENESYS_API_BASE_URL ?? process.env.GENESYS_LOGIN_BASE_URL} (credentials from Secrets Manager)`;
-      process.stdout.write(
-        `Guest token proxy on ${url}/guest-token, demo page on ${url}/ — talking to ${upstream}\n`,
-      );
+      const lines = messenger
+        ? [
+            `OpenID provider for Genesys Cloud Messenger at ${messenger.issuer} (discovery: ${messenger.issuer}${OIDC_PATHS.discovery}), demo page on ${url}/?mode=messenger`,
+            ...(messenger.devCredentials
+              ? [
+                  `Development OIDC client: id ${DEV_OIDC_CREDENTIALS.clientId}, secret ${DEV_OIDC_CREDENTIALS.clientSecret}`,
+                ]
+              : []),
+            `Genesys's side of authenticated messaging: ${upstream}`,
+          ]
+        : [
+            `Guest token proxy on ${url}/guest-token, demo page on ${url}/ — talking to ${upstream}`,
+          ];
+      process.stdout.write(`${lines.join('\n')}\n`);
     })
     .catch((error: Error) => {
       process.stderr.write(`${error.message}\n`);

@@ -14,6 +14,9 @@ export type AuditedRequest = Pick<PipelineRequest, 'event' | 'context'>;
 
 export const AUDIT_ISSUED = 'guest-token.issued';
 export const AUDIT_REFUSED = 'guest-token.refused';
+export const AUDIT_CODE_ISSUED = 'code.issued';
+export const AUDIT_CODE_REDEEMED = 'code.redeemed';
+export const AUDIT_OAUTH_REFUSED = 'oauth.refused';
 
 export interface IssuedEvent {
   guestId: string;
@@ -28,6 +31,15 @@ export interface Audit extends Required<UpstreamEvents> {
   oauthRefreshed(latencyMs: number): void;
   keySetRefreshed(): void;
   preflight(): void;
+  /** Messenger: a code was issued (by /guest-token or /authorize) for this new guest. */
+  codeIssued(request: AuditedRequest, event: { sub: string; endpoint: string }): void;
+  /** Messenger: Genesys redeemed a code at the token endpoint. */
+  codeRedeemed(request: AuditedRequest, event: { sub: string; method: string }): void;
+  /** Messenger: an OAuth endpoint answered with an RFC 6749 / 6750 error. */
+  oauthRefused(
+    request: AuditedRequest,
+    event: { endpoint: string; error: string; status: number },
+  ): void;
 }
 
 export interface AuditOptions {
@@ -100,6 +112,34 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
     },
     preflight() {
       metrics.addMetric(METRIC.preflights, MetricUnit.Count, 1);
+    },
+    codeIssued(request, { sub, endpoint }) {
+      const visitor = request.context.visitor;
+      logger.info(AUDIT_CODE_ISSUED, {
+        audit: {
+          event: 'code-issued',
+          endpoint,
+          sub,
+          ...common(request),
+          attributeKeys: Object.keys(visitor?.customAttributes ?? {}),
+          scrubbedKeys: request.context.scrubbedKeys ?? [],
+        },
+      });
+      metrics.addMetric(METRIC.codesIssued, MetricUnit.Count, 1);
+    },
+    codeRedeemed(request, { sub, method }) {
+      logger.info(AUDIT_CODE_REDEEMED, {
+        audit: { event: 'code-redeemed', sub, clientAuth: method, ...common(request) },
+      });
+      metrics.addMetric(METRIC.codesRedeemed, MetricUnit.Count, 1);
+    },
+    oauthRefused(request, { endpoint, error, status }) {
+      logger[status >= 500 ? 'warn' : 'info'](AUDIT_OAUTH_REFUSED, {
+        audit: { event: 'oauth-refused', endpoint, error, status, ...common(request) },
+      });
+      const single = metrics.singleMetric();
+      single.addDimension('error', error);
+      single.addMetric(METRIC.oauthErrors, MetricUnit.Count, 1);
     },
     retried(upstream, reason, delayMs) {
       logger.warn('upstream.retry', { upstream, reason, delayMs });

@@ -16,8 +16,27 @@ import './zod-messages';
 
 export type TokenDelivery = 'body' | 'cookie';
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+/** What follows steps ①–④: the design guide's Guest API, or our own OpenID provider. */
+export type Profile = 'guest-api' | 'messenger';
+export const PROFILES: readonly Profile[] = ['guest-api', 'messenger'];
+
+/** The messenger profile's settings (shared/MESSENGER.md, "Configuration"). */
+export interface OidcConfig {
+  /** Public issuer URL, no trailing slash; unset locally (the server's own origin). */
+  readonly issuer: string | undefined;
+  /** Exact redirect URIs; empty locally (the server's own origin + /). */
+  readonly redirectUris: readonly string[];
+  /** Secrets Manager id of `{"clientId","clientSecret"}`; unset: development credentials. */
+  readonly clientSecretId: string | undefined;
+  /** KMS key id, ARN or alias that signs; unset: an in-memory key. */
+  readonly signingKeyId: string | undefined;
+  /** DynamoDB table of codes; unset: an in-memory store. */
+  readonly codeTable: string | undefined;
+}
 
 export interface Config {
+  readonly profile: Profile;
+  readonly oidc: OidcConfig;
   readonly environment: GenesysEnvironment;
   readonly endpoints: Readonly<GenesysEndpoints>;
   /** Secrets Manager id or ARN of `{"clientId","clientSecret"}`; required in Lambda. */
@@ -106,7 +125,49 @@ const attributeKey = z
   .string()
   .check(z.regex(ATTRIBUTE_KEY, 'each entry must be a customAttributes key'));
 
+/** https, or http on a loopback host; no credentials, query or fragment. */
+const publicUrl = (what: string) =>
+  z
+    .string()
+    .check(
+      z.refine(
+        (value) => isAllowedUpstreamUrl(value) && !/[?#]/.test(value),
+        `${what} must be an https URL (http only for a loopback host) without query or fragment`,
+      ),
+    );
+
 const envSchema = z.object({
+  GENESYS_PROFILE: z._default(z.enum(['guest-api', 'messenger']), 'guest-api'),
+  OIDC_ISSUER: z.optional(
+    publicUrl('the issuer').check(
+      z.refine((value) => !value.endsWith('/'), 'must not end with a slash'),
+    ),
+  ),
+  OIDC_REDIRECT_URIS: z.optional(
+    z.pipe(
+      z.string(),
+      z.pipe(
+        z.transform(commaList),
+        z
+          .array(publicUrl('each redirect URI'))
+          .check(z.minLength(1, 'must list at least one redirect URI')),
+      ),
+    ),
+  ),
+  OIDC_CLIENT_SECRET_ID: z.optional(z.string().check(z.minLength(1))),
+  OIDC_SIGNING_KEY_ID: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/,
+          'must be a KMS key id, key ARN, alias name or alias ARN',
+        ),
+      ),
+  ),
+  OIDC_CODE_TABLE: z.optional(
+    z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')),
+  ),
   GENESYS_ENVIRONMENT: z._default(z.enum(GENESYS_ENVIRONMENTS), 'mypurecloud.com'),
   GENESYS_LOGIN_BASE_URL: z.optional(upstreamUrl),
   GENESYS_API_BASE_URL: z.optional(upstreamUrl),
@@ -160,6 +221,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   return Object.freeze({
+    profile: e.GENESYS_PROFILE,
+    oidc: Object.freeze({
+      issuer: e.OIDC_ISSUER,
+      redirectUris: Object.freeze([...new Set(e.OIDC_REDIRECT_URIS ?? [])]),
+      clientSecretId: e.OIDC_CLIENT_SECRET_ID,
+      signingKeyId: e.OIDC_SIGNING_KEY_ID,
+      codeTable: e.OIDC_CODE_TABLE,
+    }),
     environment: e.GENESYS_ENVIRONMENT,
     endpoints: Object.freeze(
       resolveEndpoints(e.GENESYS_ENVIRONMENT, {

@@ -3,6 +3,7 @@
 // anything that is not an HttpError becomes 500 INTERNAL with details only in the log.
 
 export type ErrorCode =
+  | 'NOT_FOUND'
   | 'INVALID_REQUEST'
   | 'ORIGIN_NOT_ALLOWED'
   | 'BOT_DETECTED'
@@ -100,7 +101,8 @@ export class InvalidGuestTokenError extends HttpError {
   }
 }
 
-export type Upstream = 'secrets' | 'oauth' | 'mint' | 'keys';
+/** What an upstream failure names: Genesys's endpoints, Secrets Manager, and the messenger profile's KMS key and code table. */
+export type Upstream = 'secrets' | 'oauth' | 'mint' | 'keys' | 'kms' | 'codes';
 
 /**
  * Genesys or Secrets Manager is down, slow, throttling or answering in a way we cannot use.

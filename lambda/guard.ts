@@ -8,6 +8,8 @@ import { BotDetectedError, RateLimitedError } from './errors';
 import { header, type PipelineMiddleware, type PipelineRequest, sourceIp } from './pipeline';
 
 export interface GuardOptions {
+  /** Share one bucket between several routes (the messenger profile's two visitor paths). */
+  bucket?: TokenBucket;
   ratePerMinute: number;
   /** Lower-case substrings; a User-Agent containing any of them is refused. */
   botUserAgentPatterns: readonly string[];
@@ -77,12 +79,13 @@ export function isBotUserAgent(
 }
 
 export function guard({
+  bucket: shared,
   ratePerMinute,
   botUserAgentPatterns,
   clock,
   maxClients,
 }: GuardOptions): PipelineMiddleware {
-  const bucket = createTokenBucket(ratePerMinute, clock, maxClients);
+  const bucket = shared ?? createTokenBucket(ratePerMinute, clock, maxClients);
 
   const guardBefore = async (request: PipelineRequest): Promise<void> => {
     if (isBotUserAgent(header(request.event, 'user-agent'), botUserAgentPatterns)) {

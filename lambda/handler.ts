@@ -1,36 +1,22 @@
-// The composition root. createHandler(deps) wires the steps of DESIGN.md's flow into one Middy
-// chain; Lambda (lambda/index.ts), the local server (dev/server.ts) and the tests all run this
-// same chain and differ only in the dependencies they pass (clock, HTTP dispatcher,
-// credentials source, config).
+// The guest-api profile's composition root. createHandler(deps) wires the steps of DESIGN.md's
+// flow into one Middy chain; Lambda (lambda/index.ts), the local server (dev/server.ts) and the
+// tests all run this same chain and differ only in the dependencies they pass (clock, HTTP
+// dispatcher, credentials source, config). The messenger profile composes its own in
+// lambda/oidc/messenger-handler.ts from the same shared steps (lambda/chain.ts).
 //
 //   ① cors → ② parseRequest → ③ guard → ④ scrub → [handler] ⑤–⑦ mint → ⑧ verify → ⑨ respond
 
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { Dispatcher } from 'undici';
-import { createAudit } from './audit';
+import { createObservability, outerChain, visitorSteps } from './chain';
 import { type Clock, systemClock } from './clock';
 import type { Config } from './config';
-import { cors } from './cors';
 import type { CredentialsProvider } from './credentials';
-import { errorResponse } from './error-response';
 import { createGuestApi } from './genesys/guest-api';
 import { createOAuthTokenCache } from './genesys/oauth-token-cache';
 import { createUpstreamHttp, RETRY_POLICY, type Sleep } from './genesys/upstream-http';
 import { createGuestJwtVerifier } from './genesys/verify-guest-jwt';
-import { guard } from './guard';
-import { createLogger, createMetrics, type Logger, type Metrics } from './observability';
-import type {
-  PipelineContext,
-  PipelineEvent,
-  PipelineMiddleware,
-  PipelineResult,
-} from './pipeline';
-import { parseRequest } from './request';
+import type { Logger, Metrics } from './observability';
 import { respond } from './respond';
-import { scrub } from './scrub';
 
 export interface HandlerDeps {
   config: Config;
@@ -51,9 +37,8 @@ export type GuestTokenHandler = ReturnType<typeof createHandler>;
 
 export function createHandler(deps: HandlerDeps) {
   const { config, credentials, dispatcher, clock = systemClock } = deps;
-  const logger = deps.logger ?? createLogger(config.logLevel);
-  const metrics = deps.metrics ?? createMetrics(logger);
-  const audit = createAudit({ logger, metrics, ipHashKey: config.auditIpHashKey });
+  const observability = createObservability(config, deps);
+  const { audit } = observability;
   const { endpoints } = config;
   const http = createUpstreamHttp({
     dispatcher,
@@ -80,37 +65,8 @@ export function createHandler(deps: HandlerDeps) {
     onKeysRefresh: audit.keySetRefreshed,
   });
 
-  const correlation: PipelineMiddleware = {
-    before: async ({ event }) => {
-      logger.setCorrelationId(event.requestContext?.requestId);
-      audit.received();
-    },
-  };
-
-  const chain = middy<PipelineEvent, PipelineResult, Error, PipelineContext>({
-    timeoutEarlyInMillis: 250,
-  })
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    .use(correlation)
-    .use(httpHeaderNormalizer())
-    .use(
-      cors({
-        allowedOrigins: config.allowedOrigins,
-        credentials: config.tokenDelivery === 'cookie',
-        onPreflight: audit.preflight,
-      }),
-    )
-    .use(errorResponse({ logger, onRefusal: audit.refused }))
-    .use(parseRequest())
-    .use(
-      guard({
-        ratePerMinute: config.rateLimitPerMinute,
-        botUserAgentPatterns: config.botUserAgentPatterns,
-        clock,
-      }),
-    )
-    .use(scrub({ clock, dropAttributes: config.piiDropAttributes }))
+  const chain = outerChain(observability)
+    .use(visitorSteps({ config, observability, clock }))
     .handler(async (event, context, { signal }) => {
       if (!context.guest) throw new Error('the handler ran before the scrub step');
       const keySet = verifier.keySet();

@@ -1,7 +1,9 @@
 // The Lambda entry point: configuration and clients are built once per container (cold start)
-// and the handler is the same chain the local server and the tests run. Credentials come only
-// from Secrets Manager here, never from environment variables: through the Parameters and
-// Secrets Lambda Extension the stack attaches, or the AWS SDK where it is absent.
+// and the handler is the same chain the local server and the tests run. GENESYS_PROFILE picks
+// the chain: the Guest API (lambda/handler.ts) or our OpenID provider for Genesys Cloud
+// Messenger (lambda/oidc/messenger-handler.ts). Credentials come only from Secrets Manager,
+// never from environment variables: through the Parameters and Secrets Lambda Extension the
+// stack attaches, or the AWS SDK where it is absent.
 
 import { systemClock } from './clock';
 import { loadConfig } from './config';
@@ -12,23 +14,37 @@ import { createHandler } from './handler';
 import { createSecretReader } from './secrets';
 
 const config = loadConfig(process.env);
-if (!config.credentialsSecretId) {
-  throw new ConfigError(
-    'Invalid configuration: GENESYS_CREDENTIALS_SECRET_ID: is required in Lambda',
-  );
-}
 const dispatcher = createUpstreamAgent();
+const readSecret = createSecretReader({ env: process.env, dispatcher });
 
-export const handler = createHandler({
-  config,
-  clock: systemClock,
-  credentials: createSecretCredentials({
-    readSecret: createSecretReader({ env: process.env, dispatcher }),
-    secretId: config.credentialsSecretId,
+function guestApiHandler() {
+  if (!config.credentialsSecretId) {
+    throw new ConfigError(
+      'Invalid configuration: GENESYS_CREDENTIALS_SECRET_ID: is required in Lambda',
+    );
+  }
+  return createHandler({
+    config,
     clock: systemClock,
-  }),
-  dispatcher,
-});
+    credentials: createSecretCredentials({
+      readSecret,
+      secretId: config.credentialsSecretId,
+      clock: systemClock,
+    }),
+    dispatcher,
+  });
+}
 
-// Init-phase work: the token and key set load while Lambda hands over the first event.
+function messengerHandler() {
+  // Required here, not imported, so the guest-api profile never loads the KMS and DynamoDB clients.
+  const { createLambdaProvider } =
+    require('./oidc/lambda-provider') as typeof import('./oidc/lambda-provider');
+  const { createMessengerHandler } =
+    require('./oidc/messenger-handler') as typeof import('./oidc/messenger-handler');
+  return createMessengerHandler({ config, provider: createLambdaProvider(config, readSecret) });
+}
+
+export const handler = config.profile === 'messenger' ? messengerHandler() : guestApiHandler();
+
+// Init-phase work: credentials, token and keys load while Lambda hands over the first event.
 void handler.warmUp();

@@ -27,6 +27,9 @@ export const METRIC = {
   keySetRefreshes: 'KeySetRefreshes',
   preflights: 'Preflights',
   coldStart: 'ColdStart',
+  codesIssued: 'CodesIssued',
+  codesRedeemed: 'CodesRedeemed',
+  oauthErrors: 'OAuthErrors',
 } as const;
 
 const REDACTED = '[REDACTED]';
@@ -52,6 +55,13 @@ const SENSITIVE_KEYS = new Set([
   'customattributes',
   'value',
   'values',
+  'authcode',
+  'code_verifier',
+  'codeverifier',
+  'client_secret',
+  'id_token',
+  'refresh_token',
+  'refreshtoken',
 ]);
 const JWT_SHAPE = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 const CREDENTIAL_SHAPE = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;

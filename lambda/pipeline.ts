@@ -15,6 +15,16 @@ export interface Visitor {
   pageUrl?: string;
   reason?: RefreshReason;
   customAttributes: Record<string, AttributeValue>;
+  /** Messenger profile: what the code is bound to (shared/MESSENGER.md). */
+  codeRequest?: CodeRequest;
+}
+
+export interface CodeRequest {
+  nonce: string;
+  /** base64url SHA-256 of the page's PKCE verifier (S256 only). */
+  codeChallenge: string;
+  /** One of the configured redirect URIs; the first when absent. */
+  redirectUri?: string;
 }
 
 export interface PipelineContext extends Context {

@@ -1,6 +1,7 @@
 // Step ②: turn the raw POST into a typed Visitor. Method, media type and size are checked
 // before the body is parsed; the schema is strict (unknown fields are refused) and a 400 names
-// the field at fault without echoing its value. DESIGN.md, "The HTTP contract".
+// the field at fault without echoing its value. DESIGN.md, "The HTTP contract"; the messenger
+// profile adds the code request's nonce and PKCE challenge (shared/MESSENGER.md).
 
 import * as z from 'zod/mini';
 import {
@@ -16,6 +17,9 @@ export const MAX_BODY_BYTES = 8 * 1024;
 export const MAX_ATTRIBUTES = 20;
 export const DEFAULT_GUEST_NAME = 'Anonymous Guest';
 export const ATTRIBUTE_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+/** shared/MESSENGER.md: the page's nonce, and its PKCE S256 challenge (RFC 7636 §4.2). */
+export const NONCE = /^[A-Za-z0-9_-]{16,128}$/;
+export const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
 const visitorSchema = z.strictObject({
   name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
@@ -36,7 +40,24 @@ const visitorSchema = z.strictObject({
   ),
 });
 
-export function parseRequest(): PipelineMiddleware {
+/** The messenger profile's additions: what the issued code is bound to. */
+const codeRequestSchema = z.extend(visitorSchema, {
+  nonce: z.string().check(z.regex(NONCE, 'must be 16–128 of A–Z a–z 0–9 _ -')),
+  codeChallenge: z
+    .string()
+    .check(z.regex(CODE_CHALLENGE, 'must be the base64url SHA-256 of the verifier')),
+  codeChallengeMethod: z.literal('S256', 'must be S256'),
+  redirectUri: z.optional(z.string().check(z.maxLength(2048))),
+});
+
+export interface ParseRequestOptions {
+  /** Expect a code request (messenger profile) rather than a guest token request. */
+  codeRequest?: boolean;
+}
+
+export function parseRequest({
+  codeRequest = false,
+}: ParseRequestOptions = {}): PipelineMiddleware {
   const parseRequestBefore = async (request: PipelineRequest): Promise<void> => {
     const { event } = request;
     if (event.httpMethod !== 'POST') throw new MethodNotAllowedError(event.httpMethod ?? '');
@@ -47,7 +68,7 @@ export function parseRequest(): PipelineMiddleware {
       : Buffer.from(event.body ?? '', 'utf8');
     if (raw.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
 
-    request.context.visitor = toVisitor(parseJsonObject(raw));
+    request.context.visitor = toVisitor(parseJsonObject(raw), codeRequest);
   };
   return { before: parseRequestBefore };
 }
@@ -82,15 +103,32 @@ function refusePrototypeKeys(key: string, value: unknown): unknown {
   return value;
 }
 
-function toVisitor(json: unknown): Visitor {
-  const parsed = visitorSchema.safeParse(json);
+function toVisitor(json: unknown, codeRequest: boolean): Visitor {
+  if (!codeRequest) return visitorFrom(check(visitorSchema, json));
+  const data = check(codeRequestSchema, json);
+  return {
+    ...visitorFrom(data),
+    codeRequest: {
+      nonce: data.nonce,
+      codeChallenge: data.codeChallenge,
+      ...(data.redirectUri !== undefined && { redirectUri: data.redirectUri }),
+    },
+  };
+}
+
+function check<T>(schema: z.ZodMiniType<T>, json: unknown): T {
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
     const message = issue?.message ?? 'invalid';
     throw new InvalidRequestError(`${field}: ${message}`);
   }
-  const { name, email, pageUrl, reason, customAttributes } = parsed.data;
+  return parsed.data;
+}
+
+function visitorFrom(data: z.infer<typeof visitorSchema>): Visitor {
+  const { name, email, pageUrl, reason, customAttributes } = data;
   return {
     name: name ?? DEFAULT_GUEST_NAME,
     ...(email !== undefined && { email }),

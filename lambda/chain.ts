@@ -1,0 +1,98 @@
+// What every profile's Middy chain shares: Powertools logging and metrics around the whole
+// invocation, the API Gateway request id as correlation id, lower-cased header names, and the
+// visitor steps ①–④ (CORS allowlist, request validation, abuse guard, PII scrub) with the one
+// error-to-response step between them. The guest-api profile (handler.ts) and the messenger
+// profile (oidc/messenger-handler.ts) each add their own steps after these.
+
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import { type Audit, createAudit } from './audit';
+import type { Clock } from './clock';
+import type { Config } from './config';
+import { cors } from './cors';
+import { errorResponse } from './error-response';
+import type { TokenBucket } from './guard';
+import { guard } from './guard';
+import { createLogger, createMetrics, type Logger, type Metrics } from './observability';
+import type {
+  PipelineContext,
+  PipelineEvent,
+  PipelineMiddleware,
+  PipelineResult,
+} from './pipeline';
+import { parseRequest } from './request';
+import { scrub } from './scrub';
+
+export interface Observability {
+  logger: Logger;
+  metrics: Metrics;
+  audit: Audit;
+}
+
+export function createObservability(
+  config: Config,
+  given: { logger?: Logger; metrics?: Metrics } = {},
+): Observability {
+  const logger = given.logger ?? createLogger(config.logLevel);
+  const metrics = given.metrics ?? createMetrics(logger);
+  return {
+    logger,
+    metrics,
+    audit: createAudit({ logger, metrics, ipHashKey: config.auditIpHashKey }),
+  };
+}
+
+/** The outer layers: context and cold start in every log line, one EMF flush per invocation. */
+export function outerChain({ logger, metrics, audit }: Observability) {
+  const correlation: PipelineMiddleware = {
+    before: async ({ event }) => {
+      logger.setCorrelationId(event.requestContext?.requestId);
+      audit.received();
+    },
+  };
+  return middy<PipelineEvent, PipelineResult, Error, PipelineContext>({
+    timeoutEarlyInMillis: 250,
+  })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(correlation)
+    .use(httpHeaderNormalizer());
+}
+
+export interface VisitorStepsOptions {
+  config: Config;
+  observability: Observability;
+  clock: Clock;
+  /** Expect a code request (messenger) rather than a guest token request. */
+  codeRequest?: boolean;
+  /** A per-IP bucket shared with other visitor-facing routes. */
+  bucket?: TokenBucket;
+}
+
+/** Steps ①–④, in order, with errors answered in DESIGN.md's shape (CORS headers included). */
+export function visitorSteps({
+  config,
+  observability: { logger, audit },
+  clock,
+  codeRequest = false,
+  bucket,
+}: VisitorStepsOptions): PipelineMiddleware[] {
+  return [
+    ...cors({
+      allowedOrigins: config.allowedOrigins,
+      credentials: config.tokenDelivery === 'cookie' && !codeRequest,
+      onPreflight: audit.preflight,
+    }),
+    errorResponse({ logger, onRefusal: audit.refused }),
+    parseRequest({ codeRequest }),
+    guard({
+      bucket,
+      ratePerMinute: config.rateLimitPerMinute,
+      botUserAgentPatterns: config.botUserAgentPatterns,
+      clock,
+    }),
+    scrub({ clock, dropAttributes: config.piiDropAttributes }),
+  ];
+}

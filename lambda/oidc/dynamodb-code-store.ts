@@ -1,0 +1,75 @@
+// Messenger profile, in Lambda: codes live in a DynamoDB table (on demand, partition key `pk`,
+// TTL attribute `ttl`), so a code is single-use across every container of the fleet. Issuing
+// is one PutItem that refuses to overwrite; redeeming is one DeleteItem conditioned on the
+// item existing, returning the old item (ALL_OLD): of two concurrent redemptions exactly one
+// gets the record, the other a ConditionalCheckFailedException. TTL only tidies the table;
+// expiry is enforced by the caller from `expiresAt`.
+
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { UpstreamUnavailableError } from '../errors';
+import type { CodeRecord, CodeStore } from './code-store';
+
+export interface DynamoDbCodeStoreOptions {
+  client: DynamoDBClient;
+  tableName: string;
+}
+
+export function createDynamoDbCodeStore({
+  client,
+  tableName,
+}: DynamoDbCodeStoreOptions): CodeStore {
+  return {
+    async put(codeHash, record) {
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: {
+              pk: { S: codeHash },
+              // TTL wants epoch seconds; a minute's slack past the code's own expiry.
+              ttl: { N: String(Math.ceil(record.expiresAt / 1000) + 60) },
+              record: { S: JSON.stringify(record) },
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (error) {
+        throw unavailable('PutItem', error);
+      }
+    },
+    async take(codeHash) {
+      let item: Record<string, { S?: string }> | undefined;
+      try {
+        const out = await client.send(
+          new DeleteItemCommand({
+            TableName: tableName,
+            Key: { pk: { S: codeHash } },
+            ConditionExpression: 'attribute_exists(pk)',
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        item = out.Attributes;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return undefined;
+        if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
+        throw unavailable('DeleteItem', error);
+      }
+      const stored = item?.record?.S;
+      return stored ? (JSON.parse(stored) as CodeRecord) : undefined;
+    },
+  };
+}
+
+function unavailable(operation: string, error: unknown): UpstreamUnavailableError {
+  return new UpstreamUnavailableError(
+    'codes',
+    `${operation} failed: ${(error as Error).name}`,
+    undefined,
+    { cause: error },
+  );
+}

@@ -1,0 +1,68 @@
+// Messenger profile, after steps ①–④ of POST /guest-token: instead of minting, store a new
+// authorization code bound to the page's nonce, PKCE challenge and redirect URI, for Genesys to
+// redeem at our token endpoint within 60 s. The guest's identity is a fresh random `sub` and the
+// name it typed; its email, phone and attributes go nowhere (shared/MESSENGER.md).
+
+import { randomBytes } from 'node:crypto';
+import { InvalidRequestError } from '../errors';
+import type { CodeRequest } from '../pipeline';
+import { NO_STORE_HEADERS } from '../respond';
+import {
+  CODE_LIFETIME_SECONDS,
+  type CodeRecord,
+  type GuestClaims,
+  hashCode,
+  newCode,
+} from './code-store';
+import type { Provider } from './provider';
+
+export interface IssuedCode {
+  authCode: string;
+  redirectUri: string;
+  nonce: string;
+  expiresIn: number;
+  /** For the audit only; not in the answer. */
+  sub: string;
+}
+
+/** A new guest identity: 128 random bits as `sub`, and the validated name. */
+export function guestClaims(name: string): GuestClaims {
+  return { sub: randomBytes(16).toString('base64url'), name, given_name: name };
+}
+
+export async function issueCode(
+  provider: Pick<Provider, 'redirectUris' | 'codes' | 'clock'>,
+  request: CodeRequest,
+  name: string,
+): Promise<IssuedCode> {
+  const redirectUri = request.redirectUri ?? provider.redirectUris[0];
+  if (redirectUri === undefined || !provider.redirectUris.includes(redirectUri)) {
+    throw new InvalidRequestError('redirectUri: must be one of the registered redirect URIs');
+  }
+  const now = provider.clock();
+  const code = newCode();
+  const record: CodeRecord = {
+    codeChallenge: request.codeChallenge,
+    nonce: request.nonce,
+    redirectUri,
+    expiresAt: now + CODE_LIFETIME_SECONDS * 1000,
+    authTime: Math.floor(now / 1000),
+    claims: guestClaims(name),
+  };
+  await provider.codes.put(hashCode(code), record);
+  return {
+    authCode: code,
+    redirectUri,
+    nonce: request.nonce,
+    expiresIn: CODE_LIFETIME_SECONDS,
+    sub: record.claims.sub,
+  };
+}
+
+export function codeResult({ authCode, redirectUri, nonce, expiresIn }: IssuedCode) {
+  return {
+    statusCode: 200,
+    headers: { ...NO_STORE_HEADERS },
+    body: JSON.stringify({ authCode, redirectUri, nonce, expiresIn }),
+  };
+}

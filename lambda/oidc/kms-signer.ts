@@ -1,0 +1,76 @@
+// Messenger profile, in Lambda: id_tokens are signed by an AWS KMS asymmetric key (RSA 2048,
+// SIGN_VERIFY); the private key never leaves KMS and the function may only kms:Sign and
+// kms:GetPublicKey on it. Each signature is one Sign call over the SHA-256 digest
+// (RSASSA_PKCS1_V1_5_SHA_256 is RS256). The public keys come from GetPublicKey once per
+// container; a previous key (after a rotation to a new KMS key) stays published.
+
+import { GetPublicKeyCommand, type KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import { exportJWK, importSPKI } from 'jose';
+import { createCachedValue } from '../cached-value';
+import type { Clock } from '../clock';
+import { UpstreamUnavailableError } from '../errors';
+import { type PublicSigningKey, type Signer, sha256, toPublicSigningKey } from './signer';
+
+export interface KmsSignerOptions {
+  client: KMSClient;
+  keyId: string;
+  /** The key that signed before the current one, still published until its tokens expire. */
+  previousKeyId?: string;
+  clock: Clock;
+}
+
+export function createKmsSigner({ client, keyId, previousKeyId, clock }: KmsSignerOptions): Signer {
+  const keys = createCachedValue(async () => {
+    const ids = [keyId, ...(previousKeyId ? [previousKeyId] : [])];
+    const value = await Promise.all(ids.map((id) => publicKeyOf(client, id)));
+    // Public keys do not change under a key id: they are kept for the life of the container.
+    return { value, expiresAt: Number.POSITIVE_INFINITY };
+  }, clock);
+
+  return {
+    current: async () => (await keys.get())[0] as PublicSigningKey,
+    publicKeys: () => keys.get(),
+    async sign(signingInput) {
+      try {
+        const out = await client.send(
+          new SignCommand({
+            KeyId: keyId,
+            Message: sha256(signingInput),
+            MessageType: 'DIGEST',
+            SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256',
+          }),
+        );
+        if (!out.Signature) throw new Error('Sign returned no signature');
+        return out.Signature;
+      } catch (error) {
+        throw new UpstreamUnavailableError(
+          'kms',
+          `Sign failed: ${(error as Error).name}`,
+          undefined,
+          { cause: error },
+        );
+      }
+    },
+  };
+}
+
+async function publicKeyOf(client: KMSClient, keyId: string): Promise<PublicSigningKey> {
+  let der: Uint8Array | undefined;
+  try {
+    const out = await client.send(new GetPublicKeyCommand({ KeyId: keyId }));
+    if (out.KeySpec !== 'RSA_2048' || !out.SigningAlgorithms?.includes('RSASSA_PKCS1_V1_5_SHA_256'))
+      throw new Error(`key ${out.KeySpec ?? 'of unknown spec'} cannot sign RS256`);
+    der = out.PublicKey;
+  } catch (error) {
+    throw new UpstreamUnavailableError(
+      'kms',
+      `GetPublicKey failed: ${(error as Error).name}`,
+      undefined,
+      { cause: error },
+    );
+  }
+  if (!der) throw new UpstreamUnavailableError('kms', 'GetPublicKey returned no key');
+  const pem = `-----BEGIN PUBLIC KEY-----\n${Buffer.from(der).toString('base64')}\n-----END PUBLIC KEY-----`;
+  const key = await importSPKI(pem, 'RS256', { extractable: true });
+  return toPublicSigningKey(await exportJWK(key));
+}

@@ -1,0 +1,40 @@
+// The messenger profile's provider as Lambda runs it: the OIDC client from Secrets Manager
+// (through the secrets extension), id_tokens signed by the KMS key, codes in the DynamoDB
+// table. lambda/index.ts requires this module only for the messenger profile, so the KMS and
+// DynamoDB clients (the runtime's AWS SDK) are never loaded by the guest-api profile.
+
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { systemClock } from '../clock';
+import type { Config } from '../config';
+import { createSecretCredentials } from '../credentials';
+import { ConfigError } from '../errors';
+import type { SecretReader } from '../secrets';
+import { createDynamoDbCodeStore } from './dynamodb-code-store';
+import { createKmsSigner } from './kms-signer';
+import type { Provider } from './provider';
+
+export function createLambdaProvider(config: Config, readSecret: SecretReader): Provider {
+  const { issuer, redirectUris, clientSecretId, signingKeyId, codeTable } = config.oidc;
+  const missing = [
+    !issuer && 'OIDC_ISSUER',
+    redirectUris.length === 0 && 'OIDC_REDIRECT_URIS',
+    !clientSecretId && 'OIDC_CLIENT_SECRET_ID',
+    !signingKeyId && 'OIDC_SIGNING_KEY_ID',
+    !codeTable && 'OIDC_CODE_TABLE',
+  ].filter((name): name is string => typeof name === 'string');
+  if (missing.length > 0 || !issuer || !clientSecretId || !signingKeyId || !codeTable) {
+    const problems = missing.map(
+      (name) => `${name}: is required in Lambda for the messenger profile`,
+    );
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`, problems);
+  }
+  return {
+    issuer,
+    redirectUris,
+    client: createSecretCredentials({ readSecret, secretId: clientSecretId, clock: systemClock }),
+    signer: createKmsSigner({ client: new KMSClient({}), keyId: signingKeyId, clock: systemClock }),
+    codes: createDynamoDbCodeStore({ client: new DynamoDBClient({}), tableName: codeTable }),
+    clock: systemClock,
+  };
+}

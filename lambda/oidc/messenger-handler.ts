@@ -1,0 +1,160 @@
+// The messenger profile's composition root: this service as the OpenID provider Genesys Cloud
+// Messenger's authenticated web messaging redeems codes at (shared/MESSENGER.md). The same outer
+// layers as the guest-api profile (lambda/chain.ts), then @middy/http-router sends each path to
+// its own chain:
+//
+//   POST /guest-token        ① cors → ② parse (nonce, PKCE) → ③ guard → ④ scrub → issue a code
+//   GET  /authorize          bot and rate checks (the same per-IP bucket) → a code by redirect
+//   POST /oauth/token        client authentication → redeem the code once → id_token + access token
+//   GET  /userinfo           Bearer access token → the guest's claims
+//   GET  /.well-known/openid-configuration, /.well-known/jwks.json
+//
+// Only /guest-token is called by a page's script, so only it answers CORS.
+
+import middy from '@middy/core';
+import httpRouterHandler from '@middy/http-router';
+import { createObservability, outerChain, visitorSteps } from '../chain';
+import { type Clock, systemClock } from '../clock';
+import type { Config } from '../config';
+import { errorResult } from '../error-response';
+import { createTokenBucket } from '../guard';
+import type { Logger, Metrics } from '../observability';
+import type {
+  PipelineContext,
+  PipelineEvent,
+  PipelineMiddleware,
+  PipelineResult,
+} from '../pipeline';
+import { authorize } from './authorize';
+import { discovery, jwks } from './discovery';
+import { codeResult, issueCode } from './issue-code';
+import { OAuthError, oauthErrors } from './oauth-errors';
+import { OIDC_PATHS, type Provider } from './provider';
+import { createTokenEndpoint } from './token-endpoint';
+import { userinfo } from './userinfo';
+
+export interface MessengerHandlerDeps {
+  config: Config;
+  provider: Provider;
+  clock?: Clock;
+  logger?: Logger;
+  metrics?: Metrics;
+}
+
+type RouteHandler = (event: PipelineEvent, context: PipelineContext) => Promise<PipelineResult>;
+
+export function createMessengerHandler(deps: MessengerHandlerDeps) {
+  const { config, provider, clock = systemClock } = deps;
+  const observability = createObservability(config, deps);
+  const { logger, audit } = observability;
+  // One budget per client IP across both visitor-facing paths.
+  const bucket = createTokenBucket(config.rateLimitPerMinute, clock);
+  const redeem = createTokenEndpoint(provider);
+
+  const route = () => middy<PipelineEvent, PipelineResult, Error, PipelineContext>();
+  const oauthRoute = (endpoint: string, allowed: readonly string[], handler: RouteHandler) =>
+    route()
+      .use(onlyMethods(allowed))
+      .use(
+        oauthErrors({
+          logger,
+          onRefusal: (request, error) =>
+            audit.oauthRefused(request, { endpoint, error: error.error, status: error.status }),
+        }),
+      )
+      .handler(handler);
+
+  const codeRequest = route()
+    .use(visitorSteps({ config, observability, clock, codeRequest: true, bucket }))
+    .handler(async (event, context) => {
+      const { visitor } = context;
+      if (!visitor?.codeRequest) throw new Error('the handler ran before the request was parsed');
+      const issued = await issueCode(provider, visitor.codeRequest, visitor.name);
+      audit.codeIssued({ event, context }, { sub: issued.sub, endpoint: OIDC_PATHS.codeRequest });
+      return codeResult(issued);
+    });
+
+  const authorization = oauthRoute('authorize', ['GET'], async (event, context) => {
+    const outcome = await authorize(event, {
+      provider,
+      bucket,
+      botUserAgentPatterns: config.botUserAgentPatterns,
+    });
+    if (outcome.sub)
+      audit.codeIssued({ event, context }, { sub: outcome.sub, endpoint: OIDC_PATHS.authorize });
+    else if (outcome.error) {
+      audit.oauthRefused(
+        { event, context },
+        { endpoint: 'authorize', error: outcome.error, status: outcome.result.statusCode },
+      );
+    }
+    return outcome.result;
+  });
+
+  const token = oauthRoute('token', ['POST'], async (event, context) => {
+    const redemption = await redeem(event);
+    audit.codeRedeemed({ event, context }, { sub: redemption.sub, method: redemption.method });
+    return redemption.result;
+  });
+
+  const router = httpRouterHandler({
+    routes: [
+      { method: 'ANY', path: OIDC_PATHS.codeRequest, handler: codeRequest },
+      { method: 'ANY', path: OIDC_PATHS.authorize, handler: authorization },
+      { method: 'ANY', path: OIDC_PATHS.token, handler: token },
+      {
+        method: 'ANY',
+        path: OIDC_PATHS.userinfo,
+        handler: oauthRoute('userinfo', ['GET', 'POST'], (event) => userinfo(event, provider)),
+      },
+      {
+        method: 'ANY',
+        path: OIDC_PATHS.discovery,
+        handler: oauthRoute('discovery', ['GET'], async () => discovery(provider)),
+      },
+      {
+        method: 'ANY',
+        path: OIDC_PATHS.jwks,
+        handler: oauthRoute('jwks', ['GET'], () => jwks(provider)),
+      },
+    ],
+    notFoundResponse: () => {
+      throw new NotFound();
+    },
+  }) as unknown as RouteHandler;
+
+  const chain = outerChain(observability).handler(async (event, context) => {
+    try {
+      return await router(event, context);
+    } catch (error) {
+      if (!(error instanceof NotFound)) throw error;
+      return errorResult(404, 'NOT_FOUND', 'No such resource', context.awsRequestId ?? 'unknown');
+    }
+  });
+
+  return Object.assign(chain, {
+    /** Loads the OIDC client and the signing keys during Lambda's init phase. */
+    async warmUp(): Promise<void> {
+      await Promise.allSettled([provider.client.get(), provider.signer.publicKeys()]);
+    },
+  });
+}
+
+export type MessengerHandler = ReturnType<typeof createMessengerHandler>;
+
+class NotFound extends Error {
+  override readonly name = 'NotFound';
+}
+
+/** 405 in the route's own error shape for any other method. */
+function onlyMethods(allowed: readonly string[]): PipelineMiddleware {
+  return {
+    before: async ({ event }) => {
+      if (!allowed.includes(event.httpMethod)) {
+        throw new OAuthError('invalid_request', `Use ${allowed.join(' or ')}`, 405, {
+          Allow: allowed.join(', '),
+        });
+      }
+    },
+  };
+}
