@@ -9,8 +9,9 @@ module.exports = {
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
     ],
   },
-  // jose and @middy ship ESM only; Jest runs CommonJS, so they are transformed too.
-  transformIgnorePatterns: ['/node_modules/(?!(jose|@middy)/)'],
+  // jose, @middy and openid-client (with oauth4webapi) ship ESM only; Jest runs CommonJS, so they
+  // are transformed too.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|@middy|openid-client|oauth4webapi)/)'],
   setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'],
   testTimeout: 30_000,
 };
