@@ -38,7 +38,7 @@ export interface Audit extends Required<UpstreamEvents> {
   /** Messenger: an OAuth endpoint answered with an RFC 6749 / 6750 error. */
   oauthRefused(
     request: AuditedRequest,
-    event: { endpoint: string; error: string; status: number },
+    event: { endpoint: string; error: string; status: number; cause?: Error },
   ): void;
 }
 
@@ -58,6 +58,12 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
     origin: header(request.event, 'origin') ?? null,
     clientIpHash: hashIp(sourceIp(request.event)),
   });
+
+  const upstreamFailure = (upstream: string) => {
+    const failure = metrics.singleMetric();
+    failure.addDimension('upstream', upstream);
+    failure.addMetric(METRIC.upstreamFailures, MetricUnit.Count, 1);
+  };
 
   return {
     received() {
@@ -97,11 +103,7 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
       const single = metrics.singleMetric();
       single.addDimension('code', code);
       single.addMetric(METRIC.refusals, MetricUnit.Count, 1);
-      if (upstream) {
-        const failure = metrics.singleMetric();
-        failure.addDimension('upstream', upstream);
-        failure.addMetric(METRIC.upstreamFailures, MetricUnit.Count, 1);
-      }
+      if (upstream) upstreamFailure(upstream);
     },
     oauthRefreshed(latencyMs) {
       metrics.addMetric(METRIC.oauthRefreshes, MetricUnit.Count, 1);
@@ -133,13 +135,22 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
       });
       metrics.addMetric(METRIC.codesRedeemed, MetricUnit.Count, 1);
     },
-    oauthRefused(request, { endpoint, error, status }) {
+    oauthRefused(request, { endpoint, error, status, cause }) {
+      const upstream = cause instanceof UpstreamUnavailableError ? cause : undefined;
       logger[status >= 500 ? 'warn' : 'info'](AUDIT_OAUTH_REFUSED, {
-        audit: { event: 'oauth-refused', endpoint, error, status, ...common(request) },
+        audit: {
+          event: 'oauth-refused',
+          endpoint,
+          error,
+          status,
+          ...common(request),
+          ...(upstream && { upstream: upstream.upstream, detail: upstream.detail }),
+        },
       });
       const single = metrics.singleMetric();
       single.addDimension('error', error);
       single.addMetric(METRIC.oauthErrors, MetricUnit.Count, 1);
+      if (upstream) upstreamFailure(upstream.upstream);
     },
     retried(upstream, reason, delayMs) {
       logger.warn('upstream.retry', { upstream, reason, delayMs });

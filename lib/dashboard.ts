@@ -1,14 +1,23 @@
 // The operator's view of the fleet: one CloudWatch dashboard with what the handler reports
-// (tokens, refusals by code, upstream latency, failures, retries and circuit opens by upstream,
-// cold starts) beside what AWS reports about the function and the web ACL. Handler metrics
+// (guest-api: tokens, refusals by code, upstream latency, failures, retries and circuit opens
+// by upstream, cold starts; messenger: codes issued and redeemed, refusals, OAuth errors,
+// failures of Secrets Manager, KMS and the code table) beside what AWS reports about the
+// function and the web ACL. Handler metrics
 // are built from lambda/observability.ts's METRIC, the names the code emits.
 
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import type { Profile } from '../lambda/config';
 import { METRIC } from '../lambda/observability';
-import { BREAKER_UPSTREAMS, byDimension, handlerMetric, UPSTREAMS } from './handler-metrics';
+import {
+  BREAKER_UPSTREAMS,
+  byDimension,
+  handlerMetric,
+  MESSENGER_UPSTREAMS,
+  UPSTREAMS,
+} from './handler-metrics';
 
 const PERIOD = Duration.minutes(1);
 const WIDTH = 8;
@@ -17,12 +26,17 @@ const HEIGHT = 6;
 export interface GuestTokenDashboardProps {
   handler: lambda.IFunction;
   webAclName: string;
+  profile: Profile;
 }
 
 export class GuestTokenDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
 
-  constructor(scope: Construct, id: string, { handler, webAclName }: GuestTokenDashboardProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    { handler, webAclName, profile }: GuestTokenDashboardProps,
+  ) {
     super(scope, id);
     const sum = cloudwatch.Stats.SUM;
     const count = (name: (typeof METRIC)[keyof typeof METRIC], label: string) =>
@@ -59,35 +73,67 @@ export class GuestTokenDashboard extends Construct {
       dashboardName: `${Stack.of(this).stackName}-fleet`,
       defaultInterval: Duration.hours(3),
     });
+    const coldStarts = handlerMetric(METRIC.coldStart, {
+      period: PERIOD,
+      statistic: sum,
+      dimensions: { function_name: handler.functionName },
+    }).with({ label: 'cold starts' });
+
+    if (profile === 'guest-api') {
+      this.dashboard.addWidgets(
+        graph('Tokens issued', [
+          count(METRIC.tokensIssued, 'issued'),
+          count(METRIC.requests, 'requests'),
+          count(METRIC.expiryRefreshes, 'after expiry'),
+          count(METRIC.preflights, 'preflights'),
+        ]),
+        graph('Refusals by code', [byDimension(METRIC.refusals, 'code', PERIOD)]),
+        graph(
+          'Genesys latency',
+          [
+            ...percentiles(METRIC.mintLatency, 'mint'),
+            ...percentiles(METRIC.oauthLatency, 'OAuth'),
+          ],
+          'ms',
+        ),
+      );
+      this.dashboard.addWidgets(
+        graph('Upstream failures by upstream', perUpstream(METRIC.upstreamFailures)),
+        graph(
+          'Upstream retries by upstream',
+          perUpstream(METRIC.upstreamRetries, BREAKER_UPSTREAMS),
+        ),
+        graph('Circuit opens by upstream', perUpstream(METRIC.circuitOpened, BREAKER_UPSTREAMS)),
+      );
+      this.dashboard.addWidgets(
+        graph('Cold starts and cache loads', [
+          coldStarts,
+          count(METRIC.oauthRefreshes, 'OAuth tokens fetched'),
+          count(METRIC.keySetRefreshes, 'key sets fetched'),
+        ]),
+      );
+    } else {
+      this.dashboard.addWidgets(
+        graph('Codes issued and redeemed', [
+          count(METRIC.codesIssued, 'issued'),
+          count(METRIC.codesRedeemed, 'redeemed by Genesys'),
+          count(METRIC.requests, 'requests'),
+          count(METRIC.preflights, 'preflights'),
+        ]),
+        graph('Refusals by code (visitor paths)', [byDimension(METRIC.refusals, 'code', PERIOD)]),
+        graph('OAuth errors by error (/authorize, /oauth/token, /userinfo)', [
+          byDimension(METRIC.oauthErrors, 'error', PERIOD),
+        ]),
+      );
+      this.dashboard.addWidgets(
+        graph(
+          'Upstream failures by upstream',
+          perUpstream(METRIC.upstreamFailures, MESSENGER_UPSTREAMS),
+        ),
+        graph('Cold starts', [coldStarts]),
+      );
+    }
     this.dashboard.addWidgets(
-      graph('Tokens issued', [
-        count(METRIC.tokensIssued, 'issued'),
-        count(METRIC.requests, 'requests'),
-        count(METRIC.expiryRefreshes, 'after expiry'),
-        count(METRIC.preflights, 'preflights'),
-      ]),
-      graph('Refusals by code', [byDimension(METRIC.refusals, 'code', PERIOD)]),
-      graph(
-        'Genesys latency',
-        [...percentiles(METRIC.mintLatency, 'mint'), ...percentiles(METRIC.oauthLatency, 'OAuth')],
-        'ms',
-      ),
-    );
-    this.dashboard.addWidgets(
-      graph('Upstream failures by upstream', perUpstream(METRIC.upstreamFailures)),
-      graph('Upstream retries by upstream', perUpstream(METRIC.upstreamRetries, BREAKER_UPSTREAMS)),
-      graph('Circuit opens by upstream', perUpstream(METRIC.circuitOpened, BREAKER_UPSTREAMS)),
-    );
-    this.dashboard.addWidgets(
-      graph('Cold starts and cache loads', [
-        handlerMetric(METRIC.coldStart, {
-          period: PERIOD,
-          statistic: sum,
-          dimensions: { function_name: handler.functionName },
-        }).with({ label: 'cold starts' }),
-        count(METRIC.oauthRefreshes, 'OAuth tokens fetched'),
-        count(METRIC.keySetRefreshes, 'key sets fetched'),
-      ]),
       graph(
         'Lambda duration',
         (['p50', 'p99'] as const).map((p) =>
@@ -100,8 +146,6 @@ export class GuestTokenDashboard extends Construct {
         handler.metricThrottles({ period: PERIOD, statistic: sum, label: 'throttles' }),
         handler.metricInvocations({ period: PERIOD, statistic: sum, label: 'invocations' }),
       ]),
-    );
-    this.dashboard.addWidgets(
       graph('WAF allowed vs blocked', [
         waf('AllowedRequests', 'allowed'),
         waf('BlockedRequests', 'blocked'),

@@ -4,15 +4,30 @@
 // must not reach API Gateway's logs). API Gateway's own refusals keep the documented
 // {"error":{code,message,requestId}} shape.
 
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { Profile } from '../lambda/config';
+import { OIDC_PATHS } from '../lambda/oidc/provider';
 import type { StackSettings } from './settings';
 
 export const GUEST_TOKEN_PATH = 'guest-token';
 export const STAGE_NAME = 'v1';
+
+/** The routes each profile exposes, all proxied to the one function. */
+export const ROUTES: Record<Profile, Record<string, readonly string[]>> = {
+  'guest-api': { [`/${GUEST_TOKEN_PATH}`]: ['POST', 'OPTIONS'] },
+  messenger: {
+    [OIDC_PATHS.codeRequest]: ['POST', 'OPTIONS'],
+    [OIDC_PATHS.authorize]: ['GET'],
+    [OIDC_PATHS.token]: ['POST'],
+    [OIDC_PATHS.userinfo]: ['GET', 'POST'],
+    [OIDC_PATHS.discovery]: ['GET'],
+    [OIDC_PATHS.jwks]: ['GET'],
+  },
+};
 
 export interface GuestTokenApiProps {
   handler: lambda.IFunction;
@@ -64,9 +79,17 @@ export class GuestTokenApi extends Construct {
 
     // The function's own test-invoke permission is left out: only this stage may call it.
     const integration = new apigateway.LambdaIntegration(handler, { allowTestInvoke: false });
-    const resource = this.api.root.addResource(GUEST_TOKEN_PATH);
-    resource.addMethod('POST', integration);
-    resource.addMethod('OPTIONS', integration);
+    for (const [path, methods] of Object.entries(ROUTES[settings.profile])) {
+      const resource = path
+        .split('/')
+        .filter(Boolean)
+        .reduce(
+          (parent: apigateway.IResource, part) =>
+            parent.getResource(part) ?? parent.addResource(part),
+          this.api.root,
+        );
+      for (const method of methods) resource.addMethod(method, integration);
+    }
 
     const refusal = (code: string, message: string) =>
       JSON.stringify({ error: { code, message, requestId: '$context.requestId' } });
@@ -97,5 +120,11 @@ export class GuestTokenApi extends Construct {
 
   get url(): string {
     return this.api.urlForPath(`/${GUEST_TOKEN_PATH}`);
+  }
+
+  /** The stage's own URL, built from the RestApi's id (not its deployment), so the function can name it. */
+  get stageUrl(): string {
+    const stack = Stack.of(this);
+    return `https://${this.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${STAGE_NAME}`;
   }
 }

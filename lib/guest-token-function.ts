@@ -55,31 +55,36 @@ export class GuestTokenFunction extends Construct {
   readonly function: NodejsFunction;
   /** What API Gateway invokes: the function, or its provisioned alias. */
   readonly target: lambda.IFunction;
-  readonly secret: secretsmanager.ISecret;
+  /** The Genesys OAuth client (guest-api profile only). */
+  readonly secret: secretsmanager.ISecret | undefined;
   readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, { settings }: GuestTokenFunctionProps) {
     super(scope, id);
 
-    this.secret = settings.existingSecretArn
-      ? secretsmanager.Secret.fromSecretCompleteArn(
-          this,
-          'GenesysClient',
-          settings.existingSecretArn,
-        )
-      : new secretsmanager.Secret(this, 'GenesysClient', {
-          description: `Genesys Cloud OAuth client (client credentials) for ${Stack.of(this).stackName}: {"clientId","clientSecret"}. Replace the placeholder after the first deploy.`,
-          // A random placeholder: the function answers 503 until the operator puts the
-          // real client in (README, "Put the Genesys client in the secret").
-          generateSecretString: {
-            secretStringTemplate: JSON.stringify({
-              clientId: 'replace-with-the-genesys-client-id',
-            }),
-            generateStringKey: 'clientSecret',
-            excludePunctuation: true,
-          },
-          removalPolicy: RemovalPolicy.RETAIN,
-        });
+    const guestApi = settings.profile === 'guest-api';
+    this.secret = !guestApi
+      ? undefined
+      : settings.existingSecretArn
+        ? secretsmanager.Secret.fromSecretCompleteArn(
+            this,
+            'GenesysClient',
+            settings.existingSecretArn,
+          )
+        : new secretsmanager.Secret(this, 'GenesysClient', {
+            description: `Genesys Cloud OAuth client (client credentials) for ${Stack.of(this).stackName}: {"clientId","clientSecret"}. Replace the placeholder after the first deploy.`,
+            // A random placeholder: the function answers 503 until the operator puts the
+            // real client in (README, "Put the Genesys client in the secret").
+            generateSecretString: {
+              secretStringTemplate: JSON.stringify({
+                clientId: 'replace-with-the-genesys-client-id',
+              }),
+              generateStringKey: 'clientSecret',
+              excludePunctuation: true,
+            },
+            removalPolicy: RemovalPolicy.RETAIN,
+          });
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: settings.logRetentionDays as logs.RetentionDays,
@@ -88,8 +93,11 @@ export class GuestTokenFunction extends Construct {
 
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Guest token handler: writes its own logs, reads the Genesys client secret',
+      description: guestApi
+        ? 'Guest token handler: writes its own logs, reads the Genesys client secret'
+        : 'Messenger OpenID provider: writes its own logs, reads its client secret, signs with its key, stores codes',
     });
+    this.role = role;
     this.logGroup.grantWrite(role);
 
     this.function = new NodejsFunction(this, 'Handler', {
@@ -111,7 +119,7 @@ export class GuestTokenFunction extends Construct {
       ),
       environment: {
         ...settings.handlerEnvironment,
-        GENESYS_CREDENTIALS_SECRET_ID: this.secret.secretArn,
+        ...(this.secret && { GENESYS_CREDENTIALS_SECRET_ID: this.secret.secretArn }),
       },
       bundling: {
         minify: BUNDLING.minify,
@@ -130,7 +138,7 @@ export class GuestTokenFunction extends Construct {
           provisionedConcurrentExecutions: settings.provisionedConcurrency,
         })
       : this.function;
-    this.secret.grantRead(this.function);
+    this.secret?.grantRead(this.function);
     if (settings.secretKmsKeyArn) {
       role.addToPolicy(
         new iam.PolicyStatement({

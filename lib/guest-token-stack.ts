@@ -9,6 +9,7 @@ import { GuestTokenAlarms } from './alarms';
 import { GuestTokenDashboard } from './dashboard';
 import { GuestTokenApi } from './guest-token-api';
 import { GuestTokenFunction } from './guest-token-function';
+import { MessengerProvider } from './messenger-provider';
 import type { StackSettings } from './settings';
 import { GuestTokenWebAcl } from './web-acl';
 
@@ -23,6 +24,14 @@ export class GuestTokenStack extends Stack {
 
     const fn = new GuestTokenFunction(this, 'GuestToken', { settings });
     const api = new GuestTokenApi(this, 'Edge', { handler: fn.target, settings });
+    const messenger =
+      settings.profile === 'messenger'
+        ? new MessengerProvider(this, 'Messenger', {
+            handler: fn.function,
+            role: fn.role,
+            issuer: settings.oidcIssuer ?? api.stageUrl,
+          })
+        : undefined;
     const acl = new GuestTokenWebAcl(this, 'Firewall', {
       stageArn: api.api.deploymentStage.stageArn,
       settings,
@@ -37,16 +46,29 @@ export class GuestTokenStack extends Stack {
     const { dashboard } = new GuestTokenDashboard(this, 'Fleet', {
       handler: fn.function,
       webAclName: acl.name,
+      profile: settings.profile,
     });
 
     new CfnOutput(this, 'GuestTokenUrl', {
       description: 'POST here from the chat page',
       value: api.url,
     });
-    new CfnOutput(this, 'SecretArn', {
-      description: 'Put {"clientId","clientSecret"} of the Genesys OAuth client here',
-      value: fn.secret.secretArn,
-    });
+    if (fn.secret) {
+      new CfnOutput(this, 'SecretArn', {
+        description: 'Put {"clientId","clientSecret"} of the Genesys OAuth client here',
+        value: fn.secret.secretArn,
+      });
+    }
+    if (messenger) {
+      new CfnOutput(this, 'DiscoveryUri', {
+        description: "The Discovery URI of Genesys Cloud's OpenID Connect Messenger Configuration",
+        value: messenger.discoveryUri,
+      });
+      new CfnOutput(this, 'OidcClientSecretArn', {
+        description: 'Its client id and secret: copy both into the Genesys integration',
+        value: messenger.clientSecret.secretArn,
+      });
+    }
     new CfnOutput(this, 'WebAclArn', { value: acl.webAcl.attrArn });
     new CfnOutput(this, 'DashboardUrl', {
       description: 'The fleet dashboard in the CloudWatch console',
@@ -54,11 +76,15 @@ export class GuestTokenStack extends Stack {
     });
     if (alarms.topic) new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
 
-    acknowledgeByDesign(fn, api);
+    acknowledgeByDesign(fn, api, messenger);
   }
 }
 
-function acknowledgeByDesign(fn: GuestTokenFunction, api: GuestTokenApi): void {
+function acknowledgeByDesign(
+  fn: GuestTokenFunction,
+  api: GuestTokenApi,
+  messenger: MessengerProvider | undefined,
+): void {
   const publicByDesign =
     'The endpoint is public on purpose: an anonymous website visitor asks for a guest identity ' +
     'before any login exists. It is guarded by the exact-origin allowlist, the WAF rate rule and ' +
@@ -87,6 +113,20 @@ function acknowledgeByDesign(fn: GuestTokenFunction, api: GuestTokenApi): void {
         'The secret holds a Genesys Cloud OAuth client, which is rotated in Genesys (a new ' +
         'client secret) and then put here with put-secret-value; the handler re-reads it on ' +
         'invalid_client. A Secrets Manager rotation Lambda cannot create Genesys credentials.',
+    });
+  }
+  if (messenger) {
+    Validations.of(messenger.clientSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The OIDC client secret is shared with Genesys Cloud, which has no rotation hook: it is ' +
+        'rotated by putting a new value here and the same into the Genesys integration (README).',
+    });
+    Validations.of(messenger.codes).acknowledge({
+      id: 'AwsSolutions-DDB3',
+      reason:
+        'The table holds authorization codes that live 60 seconds; a point-in-time restore of ' +
+        'spent or expired codes has no use and would only keep them longer.',
     });
   }
   Validations.of(fn.function).acknowledge({

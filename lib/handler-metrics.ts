@@ -12,6 +12,8 @@ export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 /** Every upstream the handler reports on; Secrets Manager goes through the SDK's own retries. */
 export const UPSTREAMS: readonly Upstream[] = ['secrets', 'oauth', 'mint', 'keys'];
 export const BREAKER_UPSTREAMS: readonly Upstream[] = ['oauth', 'mint', 'keys'];
+/** The messenger profile calls no Genesys endpoint: its upstreams are AWS services. */
+export const MESSENGER_UPSTREAMS: readonly Upstream[] = ['secrets', 'kms', 'codes'];
 
 export function handlerMetric(
   metricName: MetricName,

@@ -5,12 +5,15 @@
 // its context key. Infrastructure settings are checked here.
 
 import * as z from 'zod/mini';
-import { loadConfig } from '../lambda/config';
+import { loadConfig, type Profile } from '../lambda/config';
 import { ConfigError } from '../lambda/errors';
 import '../lambda/zod-messages';
 
 /** Context key → the handler's environment variable. */
 export const HANDLER_CONTEXT_KEYS = {
+  genesysProfile: 'GENESYS_PROFILE',
+  oidcIssuer: 'OIDC_ISSUER',
+  oidcRedirectUris: 'OIDC_REDIRECT_URIS',
   allowedOrigins: 'ALLOWED_ORIGINS',
   genesysEnvironment: 'GENESYS_ENVIRONMENT',
   genesysLoginBaseUrl: 'GENESYS_LOGIN_BASE_URL',
@@ -82,6 +85,8 @@ const infraSchema = z.object({
   ),
   wafBlockAnonymousIps: z._default(bool, false),
   wafBlockedAlarmThreshold: z._default(int(1, 1_000_000), 500),
+  /** Messenger: the per-IP limit on /oauth/token and /userinfo, which Genesys calls for every visitor. */
+  wafServerRateLimit: z._default(int(100, 2_000_000_000), 100_000),
   alarmEmail: z.optional(z.email('must be an email address')),
   reservedConcurrency: z.optional(int(1, 10_000)),
   provisionedConcurrency: z.optional(int(1, 10_000)),
@@ -105,8 +110,11 @@ const infraSchema = z.object({
 export type InfraSettings = z.infer<typeof infraSchema>;
 
 export interface StackSettings extends InfraSettings {
-  /** The function's environment, minus the secret id (the stack adds it). */
+  /** The function's environment, minus what the stack adds (secret ids, key, table, issuer). */
   handlerEnvironment: Record<string, string>;
+  profile: Profile;
+  /** Messenger: a custom domain's issuer URL; unset, the stage URL is the issuer. */
+  oidcIssuer: string | undefined;
   /** The origins, for the API's own CORS-free setup and the README's output. */
   allowedOrigins: readonly string[];
 }
@@ -126,11 +134,27 @@ export function readSettings(context: (key: string) => unknown): StackSettings {
     handlerEnvironment[variable] = Array.isArray(value) ? value.join(',') : String(value);
   }
   let allowedOrigins: readonly string[] = [];
+  let profile: Profile = 'guest-api';
+  let oidcIssuer: string | undefined;
   try {
     // The secret id is the stack's own; a stand-in lets the rest be checked.
     const config = loadConfig({ ...handlerEnvironment, GENESYS_CREDENTIALS_SECRET_ID: 'stack' });
     allowedOrigins = config.allowedOrigins;
     handlerEnvironment.ALLOWED_ORIGINS = allowedOrigins.join(',');
+    profile = config.profile;
+    oidcIssuer = config.oidc.issuer;
+    // Messenger's redirect URI is a page of the site; unset, each allowed origin's root.
+    if (profile === 'messenger' && config.oidc.redirectUris.length === 0)
+      handlerEnvironment.OIDC_REDIRECT_URIS = allowedOrigins
+        .map((origin) => `${origin}/`)
+        .join(',');
+    if (
+      profile === 'messenger' &&
+      config.oidc.redirectUris.some((uri) => !uri.startsWith('https:'))
+    )
+      problems.push('oidcRedirectUris: must be https URIs in a deployed stack');
+    if (profile !== 'messenger' && (config.oidc.redirectUris.length > 0 || oidcIssuer))
+      problems.push('oidcRedirectUris, oidcIssuer: only apply with genesysProfile=messenger');
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems.map(renameVariable));
@@ -155,7 +179,7 @@ export function readSettings(context: (key: string) => unknown): StackSettings {
     problems.push('provisionedConcurrency: must not exceed reservedConcurrency');
   if (problems.length > 0 || !infra.success)
     throw new SettingsError(`Invalid CDK context: ${problems.join('; ')}`);
-  return { ...infra.data, handlerEnvironment, allowedOrigins };
+  return { ...infra.data, handlerEnvironment, allowedOrigins, profile, oidcIssuer };
 }
 
 const CONTEXT_KEY_OF = new Map<string, string>(

@@ -6,9 +6,30 @@
 import { Stack } from 'aws-cdk-lib';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { OIDC_PATHS } from '../lambda/oidc/provider';
 import type { StackSettings } from './settings';
 
 export const RATE_RULE_NAME = 'RateLimitPerIp';
+export const SERVER_RATE_RULE_NAME = 'RateLimitServerPaths';
+
+/** Messenger: paths a visitor's browser calls, and paths Genesys calls for every visitor. */
+const VISITOR_PATHS = [OIDC_PATHS.codeRequest, OIDC_PATHS.authorize];
+const SERVER_PATHS = [OIDC_PATHS.token, OIDC_PATHS.userinfo];
+
+/** Matches requests whose path ends with one of these (WAF sees the stage in front). */
+function pathEndsWithAny(paths: readonly string[]): wafv2.CfnWebACL.StatementProperty {
+  const statements = paths.map((path) => ({
+    byteMatchStatement: {
+      fieldToMatch: { uriPath: {} },
+      positionalConstraint: 'ENDS_WITH',
+      searchString: path,
+      textTransformations: [{ priority: 0, type: 'NONE' }],
+    },
+  }));
+  return statements.length === 1
+    ? (statements[0] as wafv2.CfnWebACL.StatementProperty)
+    : { orStatement: { statements } };
+}
 
 export interface GuestTokenWebAclProps {
   /** The ARN of the API Gateway stage to protect. */
@@ -36,6 +57,52 @@ export class GuestTokenWebAcl extends Construct {
       ...(settings.wafBlockAnonymousIps ? ['AWSManagedRulesAnonymousIpList'] : []),
     ];
 
+    const messenger = settings.profile === 'messenger';
+    const rateRule = (
+      name: string,
+      priority: number,
+      limit: number,
+      scopeDown?: wafv2.CfnWebACL.StatementProperty,
+    ): wafv2.CfnWebACL.RuleProperty => ({
+      name,
+      priority,
+      action: {
+        block: {
+          customResponse: {
+            responseCode: 429,
+            customResponseBodyKey: 'rateLimited',
+            responseHeaders: [
+              { name: 'Retry-After', value: String(settings.wafRateWindowSeconds) },
+              { name: 'Cache-Control', value: 'no-store' },
+            ],
+          },
+        },
+      },
+      statement: {
+        rateBasedStatement: {
+          limit,
+          evaluationWindowSec: settings.wafRateWindowSeconds,
+          aggregateKeyType: 'IP',
+          ...(scopeDown && { scopeDownStatement: scopeDown }),
+        },
+      },
+      visibilityConfig: visibility(name),
+    });
+    // Messenger: the visitor limit counts only what a visitor's browser calls; Genesys calls
+    // the token and userinfo endpoints from a few addresses for every visitor, behind client
+    // authentication, so they get their own, much higher limit.
+    const rateRules = messenger
+      ? [
+          rateRule(RATE_RULE_NAME, 0, settings.wafRateLimit, pathEndsWithAny(VISITOR_PATHS)),
+          rateRule(
+            SERVER_RATE_RULE_NAME,
+            1,
+            settings.wafServerRateLimit,
+            pathEndsWithAny(SERVER_PATHS),
+          ),
+        ]
+      : [rateRule(RATE_RULE_NAME, 0, settings.wafRateLimit)];
+
     this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       name: this.name,
       scope: 'REGIONAL',
@@ -53,33 +120,10 @@ export class GuestTokenWebAcl extends Construct {
         },
       },
       rules: [
-        {
-          name: RATE_RULE_NAME,
-          priority: 0,
-          action: {
-            block: {
-              customResponse: {
-                responseCode: 429,
-                customResponseBodyKey: 'rateLimited',
-                responseHeaders: [
-                  { name: 'Retry-After', value: String(settings.wafRateWindowSeconds) },
-                  { name: 'Cache-Control', value: 'no-store' },
-                ],
-              },
-            },
-          },
-          statement: {
-            rateBasedStatement: {
-              limit: settings.wafRateLimit,
-              evaluationWindowSec: settings.wafRateWindowSeconds,
-              aggregateKeyType: 'IP',
-            },
-          },
-          visibilityConfig: visibility(RATE_RULE_NAME),
-        },
+        ...rateRules,
         ...managed.map((name, index) => ({
           name: `AWS-${name}`,
-          priority: index + 1,
+          priority: index + rateRules.length,
           overrideAction: { none: {} },
           statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
           visibilityConfig: visibility(name),

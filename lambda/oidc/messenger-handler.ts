@@ -58,8 +58,13 @@ export function createMessengerHandler(deps: MessengerHandlerDeps) {
       .use(
         oauthErrors({
           logger,
-          onRefusal: (request, error) =>
-            audit.oauthRefused(request, { endpoint, error: error.error, status: error.status }),
+          onRefusal: (request, error, cause) =>
+            audit.oauthRefused(request, {
+              endpoint,
+              error: error.error,
+              status: error.status,
+              cause,
+            }),
         }),
       )
       .handler(handler);

@@ -1,21 +1,26 @@
-// The dashboard charts what the handler really emits: every metric name on it, in the
-// handler's namespace, is one that the real chain wrote as EMF while serving the requests
-// below, and every name the chain can emit has a widget.
+// The dashboard charts what the handler really emits: for each profile, the metric names on
+// its dashboard, in the handler's namespace, are exactly those the real chain wrote as EMF
+// while serving the requests below; between them the profiles emit every declared name.
 
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { UpstreamUnavailableError } from '../../lambda/errors';
 import { BREAKER_DEFAULTS } from '../../lambda/genesys/circuit-breaker';
 import { METRIC, METRICS_NAMESPACE } from '../../lambda/observability';
+import { createMemoryCodeStore, hashCode } from '../../lambda/oidc/code-store';
 import { GuestTokenStack } from '../../lib/guest-token-stack';
 import { readSettings } from '../../lib/settings';
 import { startHarness } from '../fixtures/harness';
+import { ORIGIN, REDIRECT_URI, startMessengerHarness } from '../fixtures/messenger-harness';
 
 const CDK_JSON = JSON.parse(readFileSync(path.join(__dirname, '../../cdk.json'), 'utf8'));
 
-function dashboardBody(): string {
-  const app = new App({ context: { ...CDK_JSON.context, 'aws:cdk:bundling-stacks': [] } });
+function dashboardBody(context: Record<string, unknown> = {}): string {
+  const app = new App({
+    context: { ...CDK_JSON.context, ...context, 'aws:cdk:bundling-stacks': [] },
+  });
   const settings = readSettings((key) => app.node.tryGetContext(key));
   const template = Template.fromStack(new GuestTokenStack(app, 'Proxy', { settings }));
   const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
@@ -50,7 +55,16 @@ function emittedNames(lines: readonly string[]): Set<string> {
 }
 
 describe('the fleet dashboard', () => {
-  it('charts exactly the metric names the handler emits', async () => {
+  const declared = new Set<string>(Object.values(METRIC));
+  const emittedByProfile: Record<string, Set<string>> = {};
+
+  afterAll(() => {
+    // Between them, the two profiles emit every metric the code declares.
+    const union = new Set(Object.values(emittedByProfile).flatMap((names) => [...names]));
+    expect([...union].sort()).toEqual([...declared].sort());
+  });
+
+  it('charts exactly the metric names the guest-api handler emits', async () => {
     const charted = chartedNames(dashboardBody());
 
     // Prepare: a fresh container, as Lambda starts one (Powertools reports the cold start).
@@ -77,10 +91,56 @@ describe('the fleet dashboard', () => {
       delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
     }
     const emitted = emittedNames(h.logs.lines);
+    emittedByProfile['guest-api'] = emitted;
 
-    // Assess: the code's list, what it emitted and what the dashboard charts are one set.
-    const declared = new Set<string>(Object.values(METRIC));
-    expect([...emitted].sort()).toEqual([...declared].sort());
-    expect([...charted].sort()).toEqual([...declared].sort());
+    // Assess: what the chain emitted and what the dashboard charts are one set.
+    expect(emitted.size).toBeGreaterThan(10);
+    expect([...charted].sort()).toEqual([...emitted].sort());
+  });
+
+  it('charts exactly the metric names the messenger handler emits', async () => {
+    const charted = chartedNames(
+      dashboardBody({ genesysProfile: 'messenger', oidcRedirectUris: 'https://www.example.com/' }),
+    );
+
+    process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
+    const failing = createMemoryCodeStore(Date.now);
+    const h = await startMessengerHarness({
+      codes: {
+        put: failing.put,
+        take: async (hash) => {
+          if (hash === hashCode('fails')) throw new UpstreamUnavailableError('codes', 'test');
+          return failing.take(hash);
+        },
+      },
+    });
+    try {
+      // Act: a code issued and redeemed, a preflight, a refused visitor, an OAuth error and a
+      // code table failing.
+      const { answer, pkce } = await h.requestCode();
+      const form = {
+        grant_type: 'authorization_code',
+        code: answer.body.authCode,
+        redirect_uri: REDIRECT_URI,
+        code_verifier: pkce.verifier,
+      };
+      await h.redeem(form);
+      await h.redeem(form);
+      await h.redeem({ ...form, code: 'fails' });
+      await h.call({
+        method: 'OPTIONS',
+        path: '/guest-token',
+        headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'POST' },
+      });
+      await h.requestCode({ nonce: 'short' });
+    } finally {
+      await h.close();
+      delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+    }
+    const emitted = emittedNames(h.logs.lines);
+    emittedByProfile.messenger = emitted;
+
+    expect(emitted).toContain(METRIC.codesRedeemed);
+    expect([...charted].sort()).toEqual([...emitted].sort());
   });
 });

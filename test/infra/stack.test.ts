@@ -452,3 +452,164 @@ describe('the real bundle', () => {
     expect(statSync(bundle).size).toBeLessThan(600_000);
   });
 });
+
+describe('the messenger profile', () => {
+  const MESSENGER = { genesysProfile: 'messenger', oidcRedirectUris: 'https://www.example.com/' };
+
+  it('routes the provider’s endpoints, and only those, to the function', () => {
+    const { template } = synth(MESSENGER);
+    const resources = template.findResources('AWS::ApiGateway::Resource');
+    const pathOf = (id: string): string => {
+      const resource = resources[id];
+      const parent = resource?.Properties.ParentId;
+      const prefix = parent?.Ref ? pathOf(parent.Ref) : '';
+      return `${prefix}/${resource?.Properties.PathPart}`;
+    };
+    const routes = Object.values(template.findResources('AWS::ApiGateway::Method')).map(
+      (method) => `${method.Properties.HttpMethod} ${pathOf(method.Properties.ResourceId.Ref)}`,
+    );
+    expect(routes.sort()).toEqual(
+      [
+        'GET /.well-known/jwks.json',
+        'GET /.well-known/openid-configuration',
+        'GET /authorize',
+        'GET /userinfo',
+        'OPTIONS /guest-token',
+        'POST /guest-token',
+        'POST /oauth/token',
+        'POST /userinfo',
+      ].sort(),
+    );
+  });
+
+  it('may only Sign and GetPublicKey with its RSA 2048 key, and only put and delete items in its table', () => {
+    const { template } = synth(MESSENGER);
+    const [keyId] = Object.keys(
+      template.findResources('AWS::KMS::Key', {
+        Properties: { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' },
+      }),
+    );
+    const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
+    const all = statements(template);
+    const touching = (prefix: string) =>
+      all.filter((s) => actionsOf(s).some((action) => action.startsWith(prefix)));
+    const grant = (s: Statement) => ({ actions: actionsOf(s).sort(), resource: s.Resource });
+    expect(touching('kms:').map(grant)).toEqual([
+      { actions: ['kms:GetPublicKey', 'kms:Sign'], resource: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+    ]);
+    expect(touching('dynamodb:').map(grant)).toEqual([
+      {
+        actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
+        resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+      },
+    ]);
+  });
+
+  it('generates the OIDC client secret, names everything in the environment, and outputs the discovery URI', () => {
+    const { template } = synth(MESSENGER);
+    const secrets = template.findResources('AWS::SecretsManager::Secret');
+    // Only the OIDC client: this profile never calls Genesys with a client of its own.
+    expect(Object.keys(secrets)).toHaveLength(1);
+    const [secretId, secret] = Object.entries(secrets)[0] ?? [];
+    expect(secret?.Properties.GenerateSecretString).toMatchObject({
+      GenerateStringKey: 'clientSecret',
+      SecretStringTemplate: expect.stringContaining('clientId'),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          GENESYS_PROFILE: 'messenger',
+          OIDC_REDIRECT_URIS: 'https://www.example.com/',
+          OIDC_CLIENT_SECRET_ID: { Ref: secretId },
+          OIDC_CODE_TABLE: { Ref: Match.anyValue() },
+          OIDC_SIGNING_KEY_ID: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
+          OIDC_ISSUER: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+        }),
+      },
+    });
+    const outputs = template.toJSON().Outputs;
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['DiscoveryUri', 'OidcClientSecretArn', 'GuestTokenUrl']),
+    );
+    expect(Object.keys(outputs)).not.toContain('SecretArn');
+    expect(JSON.stringify(outputs.DiscoveryUri.Value)).toContain(
+      '/v1/.well-known/openid-configuration',
+    );
+  });
+
+  it('defaults the redirect URIs to the root of each allowed origin', () => {
+    synth({ genesysProfile: 'messenger' }).template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          OIDC_REDIRECT_URIS: 'https://chat.example.com/,https://www.example.com/',
+        }),
+      },
+    });
+  });
+
+  it('uses a custom domain as the issuer when one is given', () => {
+    const { template } = synth({ ...MESSENGER, oidcIssuer: 'https://id.example.com' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ OIDC_ISSUER: 'https://id.example.com' }) },
+    });
+    expect(template.toJSON().Outputs.DiscoveryUri.Value).toBe(
+      'https://id.example.com/.well-known/openid-configuration',
+    );
+  });
+
+  it('limits visitors per IP on /guest-token and /authorize only, and Genesys’s paths far higher', () => {
+    const { template } = synth({ ...MESSENGER, wafRateLimit: 300, wafServerRateLimit: 50000 });
+    const [acl] = Object.values(template.findResources('AWS::WAFv2::WebACL'));
+    const rules = (acl?.Properties.Rules ?? []) as {
+      Name: string;
+      Statement: { RateBasedStatement?: { Limit: number; ScopeDownStatement: unknown } };
+    }[];
+    const paths = (rule: (typeof rules)[number] | undefined) =>
+      JSON.stringify(rule?.Statement.RateBasedStatement?.ScopeDownStatement).match(
+        /"SearchString":"([^"]+)"/g,
+      );
+    const visitors = rules.find((r) => r.Name === 'RateLimitPerIp');
+    const servers = rules.find((r) => r.Name === 'RateLimitServerPaths');
+    expect(visitors?.Statement.RateBasedStatement?.Limit).toBe(300);
+    expect(paths(visitors)).toEqual([
+      '"SearchString":"/guest-token"',
+      '"SearchString":"/authorize"',
+    ]);
+    expect(servers?.Statement.RateBasedStatement?.Limit).toBe(50000);
+    expect(paths(servers)).toEqual(['"SearchString":"/oauth/token"', '"SearchString":"/userinfo"']);
+  });
+
+  it('keeps the guest-api web ACL’s rate rule unscoped', () => {
+    const [acl] = Object.values(synth().template.findResources('AWS::WAFv2::WebACL'));
+    const rules = (acl?.Properties.Rules ?? []) as {
+      Name: string;
+      Statement: { RateBasedStatement?: object };
+    }[];
+    const rule = rules.find((r) => r.Name === 'RateLimitPerIp');
+    expect(rule?.Statement.RateBasedStatement).not.toHaveProperty('ScopeDownStatement');
+  });
+
+  it('has no unacknowledged cdk-nag finding', () => {
+    const { app } = synth(MESSENGER);
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it.each([
+    [
+      { ...{ genesysProfile: 'messenger' }, oidcRedirectUris: 'http://www.example.com/' },
+      /oidcRedirectUris/,
+    ],
+    [{ oidcRedirectUris: 'https://www.example.com/' }, /only apply with genesysProfile=messenger/],
+    [{ genesysProfile: 'chat' }, /genesysProfile/],
+  ])('refuses %j, naming the key', (context, message) => {
+    expect(() => readSettings((key) => ({ ...CDK_JSON.context, ...context })[key])).toThrow(
+      message,
+    );
+  });
+});

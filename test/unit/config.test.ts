@@ -23,6 +23,14 @@ describe('loadConfig', () => {
       logLevel: 'INFO',
       piiDropAttributes: [],
       auditIpHashKey: undefined,
+      profile: 'guest-api',
+      oidc: {
+        issuer: undefined,
+        redirectUris: [],
+        clientSecretId: undefined,
+        signingKeyId: undefined,
+        codeTable: undefined,
+      },
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -81,9 +89,44 @@ describe('loadConfig', () => {
     [{ ...base, GENESYS_GUEST_API_PATH: 'no-slash' }, /GENESYS_GUEST_API_PATH/],
     [{ ...base, PII_DROP_ATTRIBUTES: 'ok, 9bad' }, /PII_DROP_ATTRIBUTES \(entry 1\)/],
     [{ ...base, AUDIT_IP_HASH_KEY: 'short' }, /AUDIT_IP_HASH_KEY: must be at least 32/],
+    [{ ...base, GENESYS_PROFILE: 'chat' }, /GENESYS_PROFILE/],
+    [
+      { ...base, OIDC_ISSUER: 'http://id.example.com' },
+      /OIDC_ISSUER: the issuer must be an https URL/,
+    ],
+    [{ ...base, OIDC_ISSUER: 'https://id.example.com/' }, /OIDC_ISSUER: must not end with a slash/],
+    [{ ...base, OIDC_ISSUER: 'https://id.example.com/?x=1' }, /OIDC_ISSUER/],
+    [
+      { ...base, OIDC_REDIRECT_URIS: 'https://www.example.com/, http://evil.example/' },
+      /OIDC_REDIRECT_URIS \(entry 1\)/,
+    ],
+    [{ ...base, OIDC_REDIRECT_URIS: 'https://www.example.com/#x' }, /OIDC_REDIRECT_URIS/],
+    [{ ...base, OIDC_SIGNING_KEY_ID: 'my key' }, /OIDC_SIGNING_KEY_ID: must be a KMS key id/],
+    [{ ...base, OIDC_CODE_TABLE: 'a b' }, /OIDC_CODE_TABLE: must be a DynamoDB table name/],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads the messenger profile’s settings', () => {
+    const config = loadConfig({
+      ...base,
+      GENESYS_PROFILE: 'messenger',
+      OIDC_ISSUER: 'https://abc123.execute-api.eu-west-1.amazonaws.com/v1',
+      OIDC_REDIRECT_URIS:
+        'https://www.example.com/, https://www.example.com/chat,https://www.example.com/',
+      OIDC_CLIENT_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:oidc-AbCdEf',
+      OIDC_SIGNING_KEY_ID: 'alias/guest-token-signing',
+      OIDC_CODE_TABLE: 'guest-codes',
+    });
+    expect(config.profile).toBe('messenger');
+    expect(config.oidc).toEqual({
+      issuer: 'https://abc123.execute-api.eu-west-1.amazonaws.com/v1',
+      redirectUris: ['https://www.example.com/', 'https://www.example.com/chat'],
+      clientSecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:oidc-AbCdEf',
+      signingKeyId: 'alias/guest-token-signing',
+      codeTable: 'guest-codes',
+    });
   });
 
   it('allows plain http only for loopback upstreams', () => {

@@ -1,0 +1,81 @@
+// The messenger profile's resources (shared/MESSENGER.md): the KMS key that signs id_tokens
+// (RSA 2048, SIGN_VERIFY; the function may only Sign and GetPublicKey on it), the DynamoDB
+// table of codes (on demand, TTL; the function may only PutItem and DeleteItem on it), and a
+// generated OIDC client secret the operator copies into Genesys's integration. The function
+// learns them, and the issuer, through its environment.
+
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { OIDC_PATHS } from '../lambda/oidc/provider';
+
+export interface MessengerProviderProps {
+  handler: lambda.Function;
+  role: iam.IRole;
+  /** The public issuer URL (a custom domain, or the stage URL). */
+  issuer: string;
+}
+
+export class MessengerProvider extends Construct {
+  readonly signingKey: kms.Key;
+  readonly codes: dynamodb.Table;
+  readonly clientSecret: secretsmanager.Secret;
+  readonly discoveryUri: string;
+
+  constructor(scope: Construct, id: string, { handler, role, issuer }: MessengerProviderProps) {
+    super(scope, id);
+    const stackName = Stack.of(this).stackName;
+
+    this.signingKey = new kms.Key(this, 'SigningKey', {
+      description: `${stackName}: signs the id_tokens Genesys Cloud Messenger verifies (RS256)`,
+      keySpec: kms.KeySpec.RSA_2048,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      // Deleting it would invalidate every id_token in flight and the published JWKS.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.codes = new dynamodb.Table(this, 'Codes', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'ttl',
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // Codes live 60 s: nothing in the table is worth keeping past the stack.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.clientSecret = new secretsmanager.Secret(this, 'OidcClient', {
+      description: `${stackName}: the OpenID client Genesys Cloud's Messenger integration uses: {"clientId","clientSecret"}. Copy both into the integration.`,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ clientId: `genesys-messenger-${stackName}` }),
+        generateStringKey: 'clientSecret',
+        excludePunctuation: true,
+        passwordLength: 48,
+      },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Sign', 'kms:GetPublicKey'],
+        resources: [this.signingKey.keyArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        resources: [this.codes.tableArn],
+      }),
+    );
+    this.clientSecret.grantRead(role);
+
+    handler.addEnvironment('OIDC_ISSUER', issuer);
+    handler.addEnvironment('OIDC_CLIENT_SECRET_ID', this.clientSecret.secretArn);
+    handler.addEnvironment('OIDC_SIGNING_KEY_ID', this.signingKey.keyArn);
+    handler.addEnvironment('OIDC_CODE_TABLE', this.codes.tableName);
+    this.discoveryUri = `${issuer}${OIDC_PATHS.discovery}`;
+  }
+}
