@@ -14,7 +14,15 @@
 // Every request says why it was made (`initial`, `refresh`, `expired`), so the backend can
 // count expiry-driven refreshes.
 
+import {
+  browserTimers,
+  postWithRetry,
+  retryAfterMs,
+  TokenRequestError,
+} from './post-with-retry.js';
+
 /** @typedef {'initial' | 'refresh' | 'expired'} RefreshReason */
+/** @typedef {import('./post-with-retry.js').Timers} Timers */
 
 /**
  * @typedef {object} GuestToken
@@ -24,12 +32,6 @@
  * @property {number} expiresAt Epoch milliseconds, computed from `expiresIn` on this clock.
  * @property {number} issuedAt Epoch milliseconds when it was requested.
  * @property {RefreshReason} reason Why this token was requested.
- */
-
-/**
- * @typedef {object} Timers
- * @property {(callback: () => void, ms: number) => unknown} setTimeout
- * @property {(handle: unknown) => void} clearTimeout
  */
 
 /**
@@ -52,26 +54,6 @@
  * @property {EventTarget} [window] Where `online` is heard; the page's window by default.
  */
 
-/** A refresh that failed: the proxy's error code and status, or a network failure (status 0). */
-export class TokenRequestError extends Error {
-  /**
-   * @param {string} message
-   * @param {number} status
-   * @param {string} code
-   * @param {boolean} retryable
-   * @param {number} [retryAfterMs]
-   */
-  constructor(message, status, code, retryable, retryAfterMs) {
-    super(message);
-    this.name = 'TokenRequestError';
-    this.status = status;
-    this.code = code;
-    this.retryable = retryable;
-    this.retryAfterMs = retryAfterMs;
-  }
-}
-
-const RETRYABLE_STATUSES = [429, 500, 502, 503, 504];
 const DEFAULT_MARGIN_MS = 10 * 60_000;
 
 /**
@@ -109,11 +91,7 @@ export class TokenManager extends EventTarget {
     };
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#now = options.now ?? Date.now;
-    this.#timers = options.timers ?? {
-      setTimeout: (/** @type {() => void} */ callback, /** @type {number} */ ms) =>
-        globalThis.setTimeout(callback, ms),
-      clearTimeout: (/** @type {any} */ handle) => globalThis.clearTimeout(handle),
-    };
+    this.#timers = options.timers ?? browserTimers;
     this.#random = options.random ?? Math.random;
   }
 
@@ -208,92 +186,40 @@ export class TokenManager extends EventTarget {
    */
   async #request(reason) {
     this.#emit('refresh', { reason });
-    const { maxAttempts, baseDelayMs, maxDelayMs } = this.#options;
+    const { endpoint, delivery, visitor, maxAttempts, baseDelayMs, maxDelayMs } = this.#options;
     const generation = this.#generation;
     const stopped = () => generation !== this.#generation;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const token = await this.#fetchToken(reason);
-        // stop() forgets the token: one that lands afterwards goes to the caller only.
-        if (stopped()) return token;
-        this.#token = token;
-        this.#schedule(token);
-        this.#emit('token', token);
-        return token;
-      } catch (caught) {
-        const error = toTokenError(caught);
-        if (!error.retryable || attempt >= maxAttempts || stopped()) {
-          this.#emit('error', { error });
-          throw error;
-        }
-        const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-        const delayMs = error.retryAfterMs ?? Math.floor(this.#random() * backoff);
-        this.#emit('retry', { attempt, delayMs, error });
-        await new Promise((resolve) => this.#timers.setTimeout(() => resolve(undefined), delayMs));
-        if (stopped())
-          throw new TokenRequestError('stopped while waiting to retry', 0, 'STOPPED', false);
-      }
-    }
-  }
-
-  /**
-   * @param {RefreshReason} reason
-   * @returns {Promise<GuestToken>}
-   */
-  async #fetchToken(reason) {
-    const { endpoint, delivery, visitor } = this.#options;
-    const requestedAt = this.#now();
-    let response;
+    let token;
     try {
-      response = await this.#fetch(endpoint, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ ...visitor?.(), reason }),
+      token = await postWithRetry({
+        url: endpoint,
+        body: { ...visitor?.(), reason },
         // Cookie mode needs the Set-Cookie honoured; body mode sends and keeps no cookies.
         credentials: delivery === 'cookie' ? 'include' : 'omit',
-        cache: 'no-store',
+        read: (body, requestedAt) => readToken(body, requestedAt, delivery, reason),
+        maxAttempts,
+        baseDelayMs,
+        maxDelayMs,
+        onRetry: (retry) => this.#emit('retry', retry),
+        cancelled: stopped,
+        fetch: this.#fetch,
+        now: this.#now,
+        timers: this.#timers,
+        random: this.#random,
       });
     } catch (error) {
-      // fetch rejects on network failure and on a CORS refusal; the page cannot tell which.
-      throw new TokenRequestError(`token request failed: ${String(error)}`, 0, 'NETWORK', true);
+      // A request that stop() cut short is nobody's error.
+      if (!(error instanceof TokenRequestError && error.code === 'STOPPED')) {
+        this.#emit('error', { error });
+      }
+      throw error;
     }
-    /** @type {any} */
-    let body;
-    try {
-      body = await response.json();
-    } catch {
-      body = undefined;
-    }
-    if (!response.ok) {
-      const code = body?.error?.code ?? `HTTP_${response.status}`;
-      throw new TokenRequestError(
-        body?.error?.message ?? `token request answered ${response.status}`,
-        response.status,
-        code,
-        RETRYABLE_STATUSES.includes(response.status),
-        retryAfterMs(response.headers.get('retry-after'), this.#now()),
-      );
-    }
-    const expiresIn = Number(body?.expiresIn);
-    if (typeof body?.guestId !== 'string' || !Number.isFinite(expiresIn)) {
-      throw new TokenRequestError(
-        'token response has no guestId or expiresIn',
-        200,
-        'BAD_RESPONSE',
-        true,
-      );
-    }
-    if (delivery === 'body' && typeof body.accessToken !== 'string') {
-      throw new TokenRequestError('token response has no accessToken', 200, 'BAD_RESPONSE', false);
-    }
-    return {
-      ...(delivery === 'body' && { accessToken: body.accessToken }),
-      guestId: body.guestId,
-      // Relative to this clock, so a skewed client clock does not matter.
-      expiresAt: requestedAt + expiresIn * 1000,
-      issuedAt: requestedAt,
-      reason,
-    };
+    // stop() forgets the token: one that lands afterwards goes to the caller only.
+    if (stopped()) return token;
+    this.#token = token;
+    this.#schedule(token);
+    this.#emit('token', token);
+    return token;
   }
 
   /** @param {GuestToken} token */
@@ -317,21 +243,35 @@ export class TokenManager extends EventTarget {
   }
 }
 
-/** @param {unknown} error */
-function toTokenError(error) {
-  if (error instanceof TokenRequestError) return error;
-  return new TokenRequestError(String(error), 0, 'CLIENT', false);
+/**
+ * A guest token from the service's 200 body, its expiry on this clock (so a skewed client clock
+ * does not matter).
+ * @param {any} body
+ * @param {number} requestedAt
+ * @param {'body' | 'cookie'} delivery
+ * @param {RefreshReason} reason
+ * @returns {GuestToken}
+ */
+function readToken(body, requestedAt, delivery, reason) {
+  const expiresIn = Number(body?.expiresIn);
+  if (typeof body?.guestId !== 'string' || !Number.isFinite(expiresIn)) {
+    throw new TokenRequestError(
+      'token response has no guestId or expiresIn',
+      200,
+      'BAD_RESPONSE',
+      true,
+    );
+  }
+  if (delivery === 'body' && typeof body.accessToken !== 'string') {
+    throw new TokenRequestError('token response has no accessToken', 200, 'BAD_RESPONSE', false);
+  }
+  return {
+    ...(delivery === 'body' && { accessToken: body.accessToken }),
+    guestId: body.guestId,
+    expiresAt: requestedAt + expiresIn * 1000,
+    issuedAt: requestedAt,
+    reason,
+  };
 }
 
-/**
- * Retry-After in milliseconds from `now`: delta-seconds or an HTTP date.
- * @param {string | null} value
- * @param {number} now
- */
-export function retryAfterMs(value, now) {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = /^[A-Za-z]{3}/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
+export { retryAfterMs, TokenRequestError };

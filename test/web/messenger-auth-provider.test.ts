@@ -1,0 +1,183 @@
+// The Messenger AuthProvider plugin, against a stand-in of Messenger's plugin API, a scripted
+// /guest-token and fake timers: what it registers, what it sends, what it resolves with, and
+// how it retries. WebCrypto is Node's own.
+
+import { createHash, webcrypto } from 'node:crypto';
+import {
+  type AuthCode,
+  registerMessengerAuthProvider,
+  requestAuthCode,
+} from '../../web/messenger-auth-provider.js';
+import type { TokenRequestError } from '../../web/post-with-retry.js';
+import { fakeTimers } from '../fixtures/fake-timers';
+import { tokenEndpoint } from '../fixtures/token-endpoint';
+
+const ENDPOINT = 'https://tokens.example.com/v1/guest-token';
+const REDIRECT_URI = 'https://www.example.com/';
+
+/** Answers a code request by echoing its nonce, as the provider does. */
+function codeEndpoint() {
+  const endpoint = tokenEndpoint();
+  const fetch = endpoint.fetch;
+  const scripted: typeof fetch = async (url, init) => {
+    const body = JSON.parse(String(init?.body));
+    const answer = await fetch(url, init);
+    if (answer.status !== 200 || (await answer.clone().json()).accessToken === undefined)
+      return answer;
+    return new Response(
+      JSON.stringify({
+        authCode: `code-${endpoint.calls.length}`,
+        redirectUri: REDIRECT_URI,
+        nonce: body.nonce,
+        expiresIn: 60,
+      }),
+      { status: 200, headers: { 'content-type': 'application/json' } },
+    );
+  };
+  return { ...endpoint, fetch: scripted };
+}
+
+/** Messenger's plugin API, as far as the plugin uses it. */
+function standInMessenger() {
+  const commands = new Map<
+    string,
+    (event: { resolve: (v?: unknown) => void; reject: (e?: unknown) => void }) => void
+  >();
+  let ready = false;
+  const genesys = (command: string, name: string, register: (plugin: unknown) => void) => {
+    expect([command, name]).toEqual(['registerPlugin', 'AuthProvider']);
+    register({
+      registerCommand: (commandName: string, handler: never) => commands.set(commandName, handler),
+      ready: () => {
+        ready = true;
+      },
+    });
+  };
+  const command = (name: string) =>
+    new Promise((resolve, reject) => commands.get(name)?.({ resolve, reject }));
+  return { genesys, command, commands, isReady: () => ready };
+}
+
+const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
+
+describe('the Messenger AuthProvider plugin', () => {
+  it('registers getAuthCode and reAuthenticate, then says it is ready', () => {
+    const messenger = standInMessenger();
+    registerMessengerAuthProvider({ endpoint: ENDPOINT, genesys: messenger.genesys as never });
+    expect([...messenger.commands.keys()].sort()).toEqual(['getAuthCode', 'reAuthenticate']);
+    expect(messenger.isReady()).toBe(true);
+  });
+
+  it('answers getAuthCode with a code bound to a fresh nonce and PKCE S256 pair', async () => {
+    const messenger = standInMessenger();
+    const endpoint = codeEndpoint();
+    registerMessengerAuthProvider({
+      endpoint: ENDPOINT,
+      genesys: messenger.genesys as never,
+      fetch: endpoint.fetch,
+      crypto: webcrypto as Crypto,
+      visitor: () => ({ name: 'Ada' }),
+    });
+
+    const first = (await messenger.command('getAuthCode')) as AuthCode;
+    const second = (await messenger.command('getAuthCode')) as AuthCode;
+
+    expect(first).toEqual({
+      authCode: 'code-1',
+      redirectUri: REDIRECT_URI,
+      nonce: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+      codeVerifier: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+    });
+    const sent = endpoint.calls[0]?.body;
+    expect(sent).toEqual({
+      name: 'Ada',
+      nonce: first.nonce,
+      codeChallenge: s256(first.codeVerifier),
+      codeChallengeMethod: 'S256',
+    });
+    // The verifier itself never leaves the page.
+    expect(JSON.stringify(endpoint.calls)).not.toContain(first.codeVerifier);
+    expect(endpoint.calls[0]?.init.credentials).toBe('omit');
+    expect(second.nonce).not.toBe(first.nonce);
+    expect(second.codeVerifier).not.toBe(first.codeVerifier);
+  });
+
+  it('retries a 503 after its Retry-After, like the token manager', async () => {
+    const timers = fakeTimers();
+    const endpoint = codeEndpoint();
+    endpoint.reply({
+      status: 503,
+      body: { error: { code: 'UPSTREAM_UNAVAILABLE' } },
+      headers: { 'retry-after': '5' },
+    });
+    const retries: number[] = [];
+    // WebCrypto's digest settles on Node's thread pool: wait for the first request itself.
+    let firstCall!: () => void;
+    const called = new Promise<void>((resolve) => {
+      firstCall = resolve;
+    });
+    const pending = requestAuthCode({
+      endpoint: ENDPOINT,
+      fetch: (url, init) => {
+        firstCall();
+        return endpoint.fetch(url, init);
+      },
+      crypto: webcrypto as Crypto,
+      now: timers.now,
+      timers,
+      onEvent: (type, detail) =>
+        type === 'retry' && retries.push((detail as { delayMs: number }).delayMs),
+    });
+    await called;
+    await timers.settle();
+    expect(endpoint.calls).toHaveLength(1);
+    await timers.advance(4_999);
+    expect(endpoint.calls).toHaveLength(1);
+    await timers.advance(1);
+    expect((await pending).authCode).toBe('code-2');
+    expect(retries).toEqual([5_000]);
+  });
+
+  it('rejects getAuthCode at once on a refusal, with the service’s code', async () => {
+    const messenger = standInMessenger();
+    const endpoint = codeEndpoint();
+    endpoint.reply({ status: 403, body: { error: { code: 'ORIGIN_NOT_ALLOWED', message: 'no' } } });
+    registerMessengerAuthProvider({
+      endpoint: ENDPOINT,
+      genesys: messenger.genesys as never,
+      fetch: endpoint.fetch,
+      crypto: webcrypto as Crypto,
+    });
+    const error = (await messenger
+      .command('getAuthCode')
+      .catch((e: unknown) => e)) as TokenRequestError;
+    expect(error.code).toBe('ORIGIN_NOT_ALLOWED');
+    expect(endpoint.calls).toHaveLength(1);
+  });
+
+  it('refuses an answer for another nonce', async () => {
+    const endpoint = tokenEndpoint();
+    endpoint.reply({
+      status: 200,
+      body: { authCode: 'c', redirectUri: REDIRECT_URI, nonce: 'someone-elses-nonce' },
+    });
+    const error = (await requestAuthCode({
+      endpoint: ENDPOINT,
+      fetch: endpoint.fetch,
+      crypto: webcrypto as Crypto,
+    }).catch((e: unknown) => e)) as TokenRequestError;
+    expect(error.code).toBe('BAD_RESPONSE');
+  });
+
+  it('resolves reAuthenticate so Messenger asks for a new code', async () => {
+    const messenger = standInMessenger();
+    registerMessengerAuthProvider({ endpoint: ENDPOINT, genesys: messenger.genesys as never });
+    await expect(messenger.command('reAuthenticate')).resolves.toBeUndefined();
+  });
+
+  it('says so when Messenger is not on the page', () => {
+    expect(() => registerMessengerAuthProvider({ endpoint: ENDPOINT })).toThrow(
+      /Messenger is not on this page/,
+    );
+  });
+});

@@ -1,0 +1,143 @@
+// @ts-check
+// The messenger profile's browser side: registers Genesys Cloud Messenger's AuthProvider plugin
+// so Messenger starts authenticated conversations with codes from our OpenID provider.
+//
+//   registerMessengerAuthProvider({ endpoint: 'https://tokens.example.com/v1/guest-token' });
+//
+// For each `getAuthCode`, it makes a fresh nonce and a 32-byte PKCE verifier with WebCrypto,
+// POSTs the nonce and the verifier's S256 challenge to /guest-token (the same origin, bot, rate
+// and PII checks as every guest), and resolves Messenger's command with `{authCode,
+// redirectUri, nonce, codeVerifier}`; Messenger sends them to Genesys, which redeems the code
+// at our token endpoint. The verifier lives only in this call's closure: nothing is stored
+// (what Messenger itself keeps in the page's local storage after the exchange is Genesys's
+// session, not ours). Failures are retried as the token manager retries them.
+
+import { browserTimers, postWithRetry, TokenRequestError } from './post-with-retry.js';
+
+/**
+ * Messenger's command API, as its plugin documentation describes it.
+ * @typedef {object} AuthProviderPlugin
+ * @property {(name: string, handler: (event: CommandEvent) => void) => void} registerCommand
+ * @property {() => void} ready
+ */
+
+/**
+ * @typedef {object} CommandEvent
+ * @property {unknown} [data]
+ * @property {(value?: unknown) => void} resolve
+ * @property {(reason?: unknown) => void} reject
+ */
+
+/**
+ * @typedef {object} AuthCode
+ * @property {string} authCode
+ * @property {string} redirectUri
+ * @property {string} nonce
+ * @property {string} codeVerifier
+ */
+
+/**
+ * @typedef {object} MessengerAuthOptions
+ * @property {string} endpoint The provider's `/guest-token` URL.
+ * @property {(command: string, ...args: any[]) => unknown} [genesys] Messenger's `Genesys`
+ *   function; the page's by default.
+ * @property {() => Record<string, unknown>} [visitor] Fields sent with each request (name;
+ *   email and customAttributes are checked and scrubbed but never become identity claims).
+ * @property {string} [redirectUri] One of the provider's registered redirect URIs; the
+ *   provider's first one by default.
+ * @property {(type: string, detail: unknown) => void} [onEvent] `code` (detail `{ redirectUri }`),
+ *   `retry`, `error`, `reauthenticate`.
+ * @property {number} [maxAttempts]
+ * @property {number} [baseDelayMs]
+ * @property {number} [maxDelayMs]
+ * @property {Crypto} [crypto]
+ * @property {typeof fetch} [fetch]
+ * @property {() => number} [now]
+ * @property {import('./post-with-retry.js').Timers} [timers]
+ * @property {() => number} [random]
+ */
+
+/**
+ * Asks the provider for a code bound to a fresh nonce and PKCE pair.
+ * @param {MessengerAuthOptions} options
+ * @returns {Promise<AuthCode>}
+ */
+export async function requestAuthCode(options) {
+  const webCrypto = options.crypto ?? globalThis.crypto;
+  const nonce = base64url(webCrypto.getRandomValues(new Uint8Array(16)));
+  const codeVerifier = base64url(webCrypto.getRandomValues(new Uint8Array(32)));
+  const digest = await webCrypto.subtle.digest('SHA-256', new TextEncoder().encode(codeVerifier));
+  const codeChallenge = base64url(new Uint8Array(digest));
+  const answer = await postWithRetry({
+    url: options.endpoint,
+    body: {
+      ...options.visitor?.(),
+      nonce,
+      codeChallenge,
+      codeChallengeMethod: 'S256',
+      ...(options.redirectUri && { redirectUri: options.redirectUri }),
+    },
+    read: (body) => {
+      if (typeof body?.authCode !== 'string' || typeof body?.redirectUri !== 'string') {
+        throw new TokenRequestError('code response has no authCode', 200, 'BAD_RESPONSE', true);
+      }
+      if (body.nonce !== nonce) {
+        throw new TokenRequestError(
+          'code response is for another nonce',
+          200,
+          'BAD_RESPONSE',
+          false,
+        );
+      }
+      return { authCode: body.authCode, redirectUri: body.redirectUri };
+    },
+    maxAttempts: options.maxAttempts,
+    baseDelayMs: options.baseDelayMs,
+    maxDelayMs: options.maxDelayMs,
+    onRetry: (retry) => options.onEvent?.('retry', retry),
+    fetch: options.fetch,
+    now: options.now,
+    timers: options.timers ?? browserTimers,
+    random: options.random,
+  });
+  return { ...answer, nonce, codeVerifier };
+}
+
+/**
+ * Registers the AuthProvider plugin with Messenger: `getAuthCode` (each call a new code),
+ * `reAuthenticate` (a guest has nothing to log in again with: it resolves, and Messenger asks
+ * for a new code), then `ready()`.
+ * @param {MessengerAuthOptions} options
+ */
+export function registerMessengerAuthProvider(options) {
+  const genesys = options.genesys ?? /** @type {any} */ (globalThis).Genesys;
+  if (typeof genesys !== 'function') {
+    throw new TypeError('Messenger is not on this page: load its snippet before this module');
+  }
+  genesys('registerPlugin', 'AuthProvider', (/** @type {AuthProviderPlugin} */ AuthProvider) => {
+    AuthProvider.registerCommand('getAuthCode', (event) => {
+      requestAuthCode(options).then(
+        (code) => {
+          options.onEvent?.('code', { redirectUri: code.redirectUri });
+          event.resolve(code);
+        },
+        (error) => {
+          options.onEvent?.('error', { error });
+          event.reject(error);
+        },
+      );
+    });
+    AuthProvider.registerCommand('reAuthenticate', (event) => {
+      options.onEvent?.('reauthenticate', {});
+      event.resolve();
+    });
+    AuthProvider.ready();
+  });
+}
+
+/** @param {Uint8Array} bytes */
+function base64url(bytes) {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
