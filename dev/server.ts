@@ -232,7 +232,8 @@ if (require.main === module) {
         : `${process.env.GENESYS_API_BASE_URL ?? process.env.GENESYS_LOGIN_BASE_URL} (credentials from Secrets Manager)`;
       const lines = messenger
         ? [
-            `OpenID provider for Genesys Cloud Messenger at ${messenger.issuer} (discovery: ${messenger.issuer}${OIDC_PATHS.discovery}), demo page on ${url}/?mode=messenger`,
+            `OpenID provider for Genesys Cloud Messenger at ${messenger.issuer} (discovery: ${messenger.issuer}${OIDC_PATHS.discovery})`,
+            `Demo page: ${url}/?mode=messenger${emulator ? `&genesys=${encodeURIComponent(emulator.baseUrl)}` : ''}`,
             ...(messenger.devCredentials
               ? [
                   `Development OIDC client: id ${DEV_OIDC_CREDENTIALS.clientId}, secret ${DEV_OIDC_CREDENTIALS.clientSecret}`,

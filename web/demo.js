@@ -8,6 +8,8 @@ import { createStandInChatSdk } from './chat-sdk-standin.js';
 import { TokenManager } from './token-manager.js';
 
 const params = new URLSearchParams(location.search);
+// ?mode=messenger is the Messenger AuthProvider demo, on its own page.
+if (params.get('mode') === 'messenger') location.replace(`/messenger.html${location.search}`);
 const delivery = params.get('delivery') === 'cookie' ? 'cookie' : 'body';
 const endpoint = new URL(params.get('endpoint') ?? '/guest-token', location.href).href;
 

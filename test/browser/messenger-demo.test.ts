@@ -1,0 +1,97 @@
+// Acceptance for the messenger profile in a real browser: `GENESYS_PROFILE=messenger npm start`'s
+// stack, the demo page's messenger mode in Debian's Chromium. Our AuthProvider plugin gets a code
+// from /guest-token, the emulator plays Genesys (redeems it at our token endpoint, verifies the
+// id_token) and answers a Genesys JWT; the page shows the guest's sub. No code, verifier or token
+// may sit in our origin's localStorage, sessionStorage or cookies. Skipped, saying why, where
+// no Chromium is installed (.ci/run installs it).
+
+import { existsSync } from 'node:fs';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { CHROMIUM_PATH, DESKTOP_USER_AGENT } from '../../dev/browser';
+import { type LocalStack, startLocal } from '../../dev/server';
+import { captureLogs, type LogCapture } from '../fixtures/log-capture';
+
+const WAIT = { timeout: 20_000 };
+const available = existsSync(CHROMIUM_PATH);
+const title = available
+  ? 'messenger mode in Chromium'
+  : `messenger mode in Chromium (skipped: no Chromium at ${CHROMIUM_PATH}; apt-get install -y chromium, or set CHROMIUM_PATH)`;
+if (!available) console.warn(title);
+
+interface DemoEvent {
+  type: string;
+  detail?: string;
+}
+
+(available ? describe : describe.skip)(title, () => {
+  let stack: LocalStack;
+  let browser: Browser;
+  let page: Page;
+  let logs: LogCapture;
+
+  beforeAll(async () => {
+    logs = captureLogs();
+    stack = await startLocal({ GENESYS_PROFILE: 'messenger', PORT: '0', HOST: '127.0.0.1' });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+    logs.restore();
+  });
+  beforeEach(async () => {
+    page = await (await browser.newContext({ userAgent: DESKTOP_USER_AGENT })).newPage();
+  });
+  afterEach(() => page.context().close());
+
+  const open = async () => {
+    const genesys = encodeURIComponent(stack.emulator?.baseUrl ?? '');
+    await page.goto(`${stack.url}/?mode=messenger&genesys=${genesys}`);
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { demo?: { events: DemoEvent[] } }).demo?.events.some(
+          (e) => e.type === 'session' || e.type === 'error',
+        ),
+      undefined,
+      WAIT,
+    );
+  };
+
+  it('gets a code through the AuthProvider plugin, has Genesys redeem it, and shows the guest', async () => {
+    stack.emulator?.resetCounters();
+    await open();
+    const shown = await page.locator('#sub').textContent();
+    const session = await page.evaluate(
+      () =>
+        (window as unknown as { demo: { messenger: { session?: { sub: string } } } }).demo.messenger
+          .session,
+    );
+    expect(session?.sub).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(shown).toBe(session?.sub);
+    expect(await page.locator('#state').textContent()).toBe('authenticated conversation ready');
+    expect(stack.emulator?.messengerCalls.exchange).toBe(1);
+  });
+
+  it('keeps no code, verifier or token in our origin’s storage or cookies', async () => {
+    await open();
+    const stored = await page.evaluate(async () => ({
+      local: JSON.stringify({ ...localStorage }),
+      session: JSON.stringify({ ...sessionStorage }),
+      cookie: document.cookie,
+      databases: (await indexedDB.databases()).length,
+    }));
+    expect(stored).toEqual({ local: '{}', session: '{}', cookie: '', databases: 0 });
+  });
+
+  it('starts another conversation with a new code and a new guest', async () => {
+    await open();
+    const first = await page.locator('#sub').textContent();
+    await page.click('#sign-in-again');
+    await page.waitForFunction(
+      (previous) => document.getElementById('sub')?.textContent !== previous,
+      first,
+      WAIT,
+    );
+    expect(await page.locator('#sub').textContent()).not.toBe(first);
+  });
+});

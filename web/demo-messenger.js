@@ -1,0 +1,68 @@
+// @ts-check
+// The demo page's messenger mode: our Messenger AuthProvider plugin registered with a stand-in
+// of Genesys Cloud Messenger, which takes a code from /guest-token, has Genesys (the emulator,
+// ?genesys=…) redeem it at our token endpoint, and shows the guest Genesys now knows.
+
+import { registerMessengerAuthProvider } from './messenger-auth-provider.js';
+import { installStandInMessenger } from './messenger-standin.js';
+
+const params = new URLSearchParams(location.search);
+const genesysApi = params.get('genesys') ?? '';
+const messenger = installStandInMessenger({
+  genesysApi,
+  deploymentId: params.get('deploymentId') ?? 'local-deployment',
+});
+
+/** @type {{ type: string, at: number, detail?: string }[]} */
+const events = [];
+/** @type {any} */ (window).demo = { events, messenger };
+
+/** @param {string} id */
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+/**
+ * @param {string} type
+ * @param {string} detail
+ */
+function log(type, detail) {
+  events.push({ type, at: Date.now(), detail });
+  const row = document.createElement('tr');
+  for (const text of [new Date().toLocaleTimeString(), type, detail]) {
+    const cell = document.createElement('td');
+    cell.textContent = text;
+    row.append(cell);
+  }
+  $('log').prepend(row);
+}
+
+registerMessengerAuthProvider({
+  endpoint: new URL('/guest-token', location.href).href,
+  visitor: () => ({ name: 'Demo Visitor' }),
+  onEvent: (type, detail) => {
+    if (type === 'code') log('code', `issued for ${/** @type {any} */ (detail).redirectUri}`);
+    else if (type === 'error') log('error', String(/** @type {any} */ (detail).error?.code ?? ''));
+    else log(type, '');
+  },
+});
+
+async function signIn() {
+  $('state').textContent = 'getting a code…';
+  try {
+    const session = await messenger.authenticate();
+    log('session', session.sub);
+    $('state').textContent = 'authenticated conversation ready';
+    $('state').className = 'ok';
+    $('sub').textContent = session.sub;
+    $('name').textContent = session.name;
+    $('expires').textContent = new Date(session.expiresAt).toLocaleTimeString();
+  } catch (error) {
+    log('error', String(/** @type {Error} */ (error).message));
+    $('state').textContent = String(/** @type {Error} */ (error).message);
+    $('state').className = 'bad';
+  }
+}
+
+$('sign-in-again').addEventListener('click', () => void signIn());
+$('genesys').textContent =
+  genesysApi || 'not set: add ?genesys=<the emulator URL npm start printed>';
+void signIn();

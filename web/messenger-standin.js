@@ -1,0 +1,93 @@
+// @ts-check
+// A stand-in for Genesys Cloud Messenger, for the demo page and the browser tests only: the
+// documented plugin API (`Genesys('registerPlugin', 'AuthProvider', …)`, `registerCommand`,
+// `ready`, commands called by name), and what Messenger does with a code: POST it to Genesys's
+// oauthcodegrantjwtexchange (here the emulator's), which redeems it at our token endpoint and
+// answers a Genesys JWT. Unlike the real Messenger, which keeps its session in the page's local
+// storage, the stand-in keeps it in memory, so the tests can tell our storage from Genesys's.
+
+/**
+ * @typedef {object} MessengerSession
+ * @property {string} sub The guest id our provider issued, as Genesys now knows it.
+ * @property {string} name
+ * @property {number} expiresAt Epoch milliseconds (the Genesys JWT's exp).
+ */
+
+/**
+ * @param {{ genesysApi: string, deploymentId: string }} options
+ */
+export function installStandInMessenger({ genesysApi, deploymentId }) {
+  /** @type {Map<string, (event: { data?: unknown, resolve: (v?: unknown) => void, reject: (e?: unknown) => void }) => void>} */
+  const commands = new Map();
+  /** @type {() => void} */
+  let markReady = () => {};
+  const ready = new Promise((resolve) => {
+    markReady = () => resolve(undefined);
+  });
+  /** @type {MessengerSession | undefined} */
+  let session;
+
+  /** @type {any} */ (globalThis).Genesys = (
+    /** @type {string} */ command,
+    /** @type {string} */ plugin,
+    /** @type {(p: unknown) => void} */ register,
+  ) => {
+    if (command !== 'registerPlugin' || plugin !== 'AuthProvider') {
+      throw new Error(
+        `the stand-in knows only registerPlugin AuthProvider, not ${command} ${plugin}`,
+      );
+    }
+    register({
+      registerCommand: (/** @type {string} */ name, /** @type {any} */ handler) =>
+        commands.set(name, handler),
+      ready: markReady,
+    });
+  };
+
+  /** @param {string} name */
+  const call = (name) =>
+    new Promise((resolve, reject) => {
+      const handler = commands.get(name);
+      if (!handler) reject(new Error(`AuthProvider.${name} is not registered`));
+      else handler({ data: {}, resolve, reject });
+    });
+
+  return {
+    /** Messenger starting an authenticated conversation: a code, then Genesys's exchange. */
+    async authenticate() {
+      await ready;
+      const code = /** @type {import('./messenger-auth-provider.js').AuthCode} */ (
+        await call('getAuthCode')
+      );
+      const response = await fetch(
+        `${genesysApi}/api/v2/webdeployments/token/oauthcodegrantjwtexchange`,
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            deploymentId,
+            oauth: {
+              code: code.authCode,
+              redirectUri: code.redirectUri,
+              nonce: code.nonce,
+              codeVerifier: code.codeVerifier,
+            },
+          }),
+        },
+      );
+      const body = await response.json();
+      if (!response.ok)
+        throw new Error(`Genesys refused the code: ${body.code ?? response.status}`);
+      const claims = JSON.parse(
+        atob(String(body.jwt).split('.')[1]?.replace(/-/g, '+').replace(/_/g, '/') ?? ''),
+      );
+      session = { sub: claims.sub, name: claims.name, expiresAt: claims.exp * 1000 };
+      return session;
+    },
+    /** What Messenger does when its code or refresh token is no longer valid. */
+    reAuthenticate: () => call('reAuthenticate'),
+    get session() {
+      return session;
+    },
+  };
+}
