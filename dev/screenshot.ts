@@ -1,6 +1,7 @@
 // `npm run screenshot`: the demo page in Debian's Chromium against the local stack (emulator
 // with 60-second guest tokens), after one scheduled refresh and one "token expired" recovery,
-// saved to docs/demo.png for the README.
+// saved to docs/demo.png; and its messenger mode after one authenticated session, saved to
+// docs/messenger-demo.png.
 
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -9,6 +10,7 @@ import { GenesysEmulator } from './genesys-emulator';
 import { startLocal } from './server';
 
 const OUT = join(__dirname, '..', 'docs', 'demo.png');
+const MESSENGER_OUT = join(__dirname, '..', 'docs', 'messenger-demo.png');
 
 async function main(): Promise<void> {
   const emulator = await GenesysEmulator.start({ guestTokenTtlSeconds: 60 });
@@ -41,6 +43,25 @@ async function main(): Promise<void> {
     );
     await page.screenshot({ path: OUT, fullPage: true });
     process.stdout.write(`wrote ${OUT}\n`);
+
+    const messenger = await startLocal({
+      GENESYS_PROFILE: 'messenger',
+      PORT: '0',
+      LOG_LEVEL: 'ERROR',
+    });
+    try {
+      const genesys = encodeURIComponent(messenger.emulator?.baseUrl ?? '');
+      await page.goto(`${messenger.url}/?mode=messenger&genesys=${genesys}`);
+      await page.waitForFunction(
+        () => document.querySelector('#state')?.textContent === 'authenticated conversation ready',
+        undefined,
+        { timeout: 60_000 },
+      );
+      await page.screenshot({ path: MESSENGER_OUT, fullPage: true });
+      process.stdout.write(`wrote ${MESSENGER_OUT}\n`);
+    } finally {
+      await messenger.close();
+    }
   } finally {
     await browser.close();
     await local.close();
