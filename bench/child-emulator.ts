@@ -1,15 +1,17 @@
 // Child process: the Genesys emulator for the benchmarks (see processes.ts).
 
-import { GenesysEmulator } from '../dev/genesys-emulator';
+import { DEV_OIDC_CREDENTIALS, GenesysEmulator } from '../dev/genesys-emulator';
+import { BENCH_OIDC_SECRET_ID } from './processes';
 
 async function main(): Promise<void> {
   const emulator = await GenesysEmulator.start({
     latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 0),
     faultRate: Number(process.env.BENCH_FAULT_RATE ?? 0),
   });
+  emulator.secretValues.set(BENCH_OIDC_SECRET_ID, JSON.stringify(DEV_OIDC_CREDENTIALS));
   process.on('message', (question) => {
     if (question === 'reset') emulator.resetCounters();
-    process.send?.({ calls: { ...emulator.calls } });
+    process.send?.({ calls: { ...emulator.calls }, awsCalls: { ...emulator.awsCalls } });
   });
   process.on('disconnect', () => void emulator.close().then(() => process.exit(0)));
   process.send?.({ url: emulator.baseUrl });

@@ -8,7 +8,11 @@ async function main(): Promise<void> {
     unhandled++;
   });
   const local = await startLocal(process.env);
-  process.on('message', () => {
+  process.on('message', (question) => {
+    if (question === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      return void process.send?.({ cpuMs: (user + system) / 1000, unhandled });
+    }
     // Collect first (the proxy runs with --expose-gc) so RSS compares live memory, not garbage.
     (globalThis as { gc?: () => void }).gc?.();
     process.send?.({ rss: process.memoryUsage().rss, unhandled });

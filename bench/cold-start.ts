@@ -22,7 +22,7 @@ import { GuestTokenStack } from '../lib/guest-token-stack';
 import { readSettings } from '../lib/settings';
 import { lambdaEnvironment, startEmulator } from './processes';
 
-const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 15);
+const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 11);
 const WARM_INVOKES = Number(process.env.BENCH_WARM_INVOKES ?? 3000);
 const ORIGIN = 'https://www.example.com';
 const ROOT = path.join(__dirname, '..');

@@ -3,11 +3,21 @@
 // default 20). In alternating rounds, this process sends (a) mint calls straight to the
 // emulator with a cached OAuth token, the floor, and (b) requests through the local server
 // (its own process: adapter, the whole Middy chain, OAuth cache, mint, JWT verification).
+// Then the messenger profile: code issue and redemption, with the proxy's CPU per request and
+// its AWS calls per code.
 
+import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
-import { DEV_CREDENTIALS } from '../dev/genesys-emulator';
-import { type Calls, startEmulator, startProxy } from './processes';
+import { DEV_CREDENTIALS, DEV_OIDC_CREDENTIALS } from '../dev/genesys-emulator';
+import {
+  type AwsCalls,
+  type Calls,
+  type Child,
+  messengerEnvironment,
+  startEmulator,
+  startProxy,
+} from './processes';
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 1);
@@ -145,9 +155,122 @@ async function main(): Promise<void> {
       `proxy process RSS ${mb(rssBefore)} after warm-up, ${mb(rssAfter)} after the run`,
   );
 
-  await client.close();
   await proxy.stop();
+  await messengerRows(emulator, client);
+  await client.close();
   await emulator.stop();
+}
+
+/**
+ * The messenger profile through the local server, with KMS, DynamoDB and Secrets Manager (the
+ * extension) all played by the emulator at the same injected latency: code issue (POST
+ * /guest-token: one table write) and redemption (POST /oauth/token: one conditional delete
+ * and one KMS Sign), each timed, with the proxy's CPU per request.
+ */
+async function messengerRows(emulator: Child, client: Agent): Promise<void> {
+  const proxy = await startProxy(emulator.url, ORIGIN, messengerEnvironment(emulator.url));
+  const basic = Buffer.from(
+    `${DEV_OIDC_CREDENTIALS.clientId}:${DEV_OIDC_CREDENTIALS.clientSecret}`,
+  );
+  const pending: { code: string; verifier: string; redirectUri: string }[] = [];
+
+  const issue: Send = async () => {
+    const verifier = randomBytes(32).toString('base64url');
+    const res = await request(`${proxy.url}/guest-token`, {
+      dispatcher: client,
+      method: 'POST',
+      headers: { origin: ORIGIN, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'Ada',
+        nonce: randomBytes(16).toString('base64url'),
+        codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+        codeChallengeMethod: 'S256',
+      }),
+    });
+    const body = (await res.body.json()) as { authCode?: string; redirectUri?: string };
+    if (res.statusCode !== 200 || !body.authCode || !body.redirectUri)
+      throw new Error(`code request answered ${res.statusCode}`);
+    pending.push({ code: body.authCode, verifier, redirectUri: body.redirectUri });
+  };
+  const redeem: Send = async () => {
+    const next = pending.shift();
+    if (!next) throw new Error('no code left to redeem');
+    const res = await request(`${proxy.url}/oauth/token`, {
+      dispatcher: client,
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${basic.toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: next.code,
+        redirect_uri: next.redirectUri,
+        code_verifier: next.verifier,
+      }).toString(),
+    });
+    const body = (await res.body.json()) as { id_token?: string };
+    if (res.statusCode !== 200 || !body.id_token)
+      throw new Error(`token endpoint answered ${res.statusCode}`);
+  };
+
+  // Warm: the OIDC secret, the signing key's public half, connections.
+  await drive(issue, WARMUP / 2);
+  await drive(redeem, WARMUP / 2);
+  // Half the guest-api rounds' size: a redemption costs two round trips, and the whole bench
+  // stays under two minutes.
+  const perRound = Math.ceil(PER_ROUND / 2);
+  const rows: Record<'issue' | 'redeem', { samples: Sample[]; cpuMs: number; calls: AwsCalls }> = {
+    issue: {
+      samples: [],
+      cpuMs: 0,
+      calls: { Sign: 0, GetPublicKey: 0, PutItem: 0, DeleteItem: 0 },
+    },
+    redeem: {
+      samples: [],
+      cpuMs: 0,
+      calls: { Sign: 0, GetPublicKey: 0, PutItem: 0, DeleteItem: 0 },
+    },
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, send] of [
+      ['issue', issue],
+      ['redeem', redeem],
+    ] as const) {
+      await emulator.ask('reset');
+      const before = (await proxy.ask('cpu')).cpuMs ?? 0;
+      rows[name].samples.push(await drive(send, perRound));
+      rows[name].cpuMs += ((await proxy.ask('cpu')).cpuMs ?? 0) - before;
+      const { awsCalls } = await emulator.ask('calls');
+      for (const key of Object.keys(rows[name].calls) as (keyof AwsCalls)[])
+        rows[name].calls[key] += awsCalls?.[key] ?? 0;
+    }
+  }
+  const { unhandled } = await proxy.ask('cpu');
+  await proxy.stop();
+
+  const count = ROUNDS * perRound;
+  const per = (n: number) => (n / count).toFixed(2);
+  console.log(
+    `\nMessenger profile: KMS, DynamoDB and Secrets Manager played by the emulator at ${LATENCY_MS} ms, ` +
+      `${ROUNDS} rounds of ${perRound} codes issued then redeemed\n`,
+  );
+  console.log(
+    '| | p50 ms | p90 ms | p99 ms | req/s | proxy CPU ms per request | table writes | table deletes | KMS signs |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const [name, label] of [
+    ['issue', 'code issue (POST /guest-token)'],
+    ['redeem', 'redemption (POST /oauth/token)'],
+  ] as const) {
+    const { samples, cpuMs, calls } = rows[name];
+    const r = summarise(samples);
+    console.log(
+      `| ${label} | ${r.p50.toFixed(2)} | ${r.p90.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.rps.toFixed(0)} | ` +
+        `${(cpuMs / count).toFixed(2)} | ${per(calls.PutItem)} | ${per(calls.DeleteItem)} | ${per(calls.Sign)} |`,
+    );
+  }
+  console.log(`\nUnhandled rejections in the proxy: ${unhandled ?? 0}`);
 }
 
 main().catch((error: Error) => {

@@ -6,13 +6,24 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import * as path from 'node:path';
-import { type EmulatorEndpoint, EXTENSION_SESSION_TOKEN } from '../dev/genesys-emulator';
+import {
+  type AwsOperation,
+  type EmulatorEndpoint,
+  EXTENSION_SESSION_TOKEN,
+} from '../dev/genesys-emulator';
 
 export type Calls = Record<EmulatorEndpoint, number>;
+export type AwsCalls = Record<AwsOperation, number>;
+
+/** The OIDC client's secret id in the benchmarks (the emulator serves DEV_OIDC_CREDENTIALS). */
+export const BENCH_OIDC_SECRET_ID = 'genesys-guest-token-proxy/bench-oidc';
 
 interface Reply {
   url?: string;
   calls?: Calls;
+  awsCalls?: AwsCalls;
+  /** The proxy process's CPU time so far (user + system). */
+  cpuMs?: number;
   rss?: number;
   /** Unhandled promise rejections the proxy process has seen. */
   unhandled?: number;
@@ -20,7 +31,7 @@ interface Reply {
 
 export interface Child {
   url: string;
-  ask(question: 'calls' | 'reset' | 'rss'): Promise<Reply>;
+  ask(question: 'calls' | 'reset' | 'rss' | 'cpu'): Promise<Reply>;
   stop(): Promise<void>;
 }
 
@@ -83,6 +94,26 @@ export function lambdaEnvironment(emulatorUrl: string, origin: string): Record<s
 }
 
 /** The local server (adapter + handler) on a free port, talking to the emulator. */
-export function startProxy(emulatorUrl: string, origin: string): Promise<Child> {
-  return start('child-proxy.ts', { ...lambdaEnvironment(emulatorUrl, origin), PORT: '0' }, true);
+export function startProxy(
+  emulatorUrl: string,
+  origin: string,
+  env: Record<string, string> = {},
+): Promise<Child> {
+  return start(
+    'child-proxy.ts',
+    { ...lambdaEnvironment(emulatorUrl, origin), PORT: '0', ...env },
+    true,
+  );
+}
+
+/** The messenger profile as Lambda runs it: KMS, DynamoDB and the OIDC secret, all the emulator's. */
+export function messengerEnvironment(emulatorUrl: string): Record<string, string> {
+  return {
+    GENESYS_PROFILE: 'messenger',
+    OIDC_CLIENT_SECRET_ID: BENCH_OIDC_SECRET_ID,
+    OIDC_SIGNING_KEY_ID: 'alias/bench-signing',
+    OIDC_CODE_TABLE: 'bench-codes',
+    AWS_ENDPOINT_URL_KMS: emulatorUrl,
+    AWS_ENDPOINT_URL_DYNAMODB: emulatorUrl,
+  };
 }

@@ -1,11 +1,20 @@
 // A loopback stand-in for Genesys Cloud, used by `npm start`, the integration tests and the
 // benchmarks. It serves the three upstream endpoints of DESIGN.md with real RS256 signing
 // (plus Secrets Manager's GetSecretValue, so the real AWS SDK client can be pointed here, and
-// the Parameters and Secrets Lambda Extension's `GET /secretsmanager/get`, as Lambda reads it),
+// the Parameters and Secrets Lambda Extension's `GET /secretsmanager/get`, as Lambda reads it;
+// and, for the messenger profile's benchmarks, KMS Sign/GetPublicKey and DynamoDB
+// PutItem/DeleteItem with their conditions, so the real SDK clients run as in Lambda),
 // rotates keys on request, issues tokens with configurable lifetimes, counts every call,
 // records what the Guest API received, and injects faults per endpoint.
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  constants,
+  createPublicKey,
+  KeyObject,
+  privateEncrypt,
+  randomBytes,
+  randomUUID,
+} from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -115,6 +124,16 @@ export type ReceivedGuest = {
 export class GenesysEmulator {
   readonly calls: Record<EmulatorEndpoint, number> = { secrets: 0, oauth: 0, mint: 0, keys: 0 };
   readonly messengerCalls: Record<MessengerEndpoint, number> = { exchange: 0, refresh: 0 };
+  /** KMS and DynamoDB calls, by operation (messenger profile). */
+  readonly awsCalls: Record<AwsOperation, number> = {
+    Sign: 0,
+    GetPublicKey: 0,
+    PutItem: 0,
+    DeleteItem: 0,
+  };
+  /** SecretString by SecretId, ahead of the default (the first OAuth client). */
+  readonly secretValues = new Map<string, string>();
+  private readonly items = new Map<string, Record<string, unknown>>();
   /** Messenger JWT lifetime (Genesys's is 15 minutes). */
   messengerJwtTtlSeconds = 900;
   /** The most recent Guest API bodies (the last 1,000). */
@@ -212,6 +231,8 @@ export class GenesysEmulator {
     for (const endpoint of Object.keys(this.calls) as EmulatorEndpoint[]) this.calls[endpoint] = 0;
     this.messengerCalls.exchange = 0;
     this.messengerCalls.refresh = 0;
+    for (const operation of Object.keys(this.awsCalls) as AwsOperation[])
+      this.awsCalls[operation] = 0;
     this.received.length = 0;
   }
 
@@ -308,6 +329,9 @@ export class GenesysEmulator {
             : req.method === 'GET' && path === DEFAULT_KEYS_PATH
               ? 'keys'
               : undefined;
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const aws = AWS_TARGETS[target];
+    if (req.method === 'POST' && path === '/' && aws) return this.awsOperation(aws, req, res);
     const messenger = (Object.keys(MESSENGER_PATHS) as MessengerEndpoint[]).find(
       (name) => MESSENGER_PATHS[name] === path,
     );
@@ -550,10 +574,83 @@ export class GenesysEmulator {
     return true;
   }
 
+  /** KMS (RS256 with the emulator's own key) and DynamoDB (a Map honouring pk conditions). */
+  private async awsOperation(
+    operation: AwsOperation,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const input = JSON.parse((await readBody(req)) || '{}') as AwsInput;
+    this.awsCalls[operation]++;
+    if (this.latencyMs > 0) await delay(this.latencyMs);
+    const json = (status: number, body: unknown, protocol: string) =>
+      sendJson(res, status, body, { 'content-type': protocol });
+    const KMS = 'application/x-amz-json-1.1';
+    const DDB = 'application/x-amz-json-1.0';
+    if (operation === 'GetPublicKey') {
+      const der = createPublicKey({ key: this.current.publicJwk as never, format: 'jwk' }).export({
+        type: 'spki',
+        format: 'der',
+      });
+      return json(
+        200,
+        {
+          KeyId: input.KeyId,
+          KeySpec: 'RSA_2048',
+          KeyUsage: 'SIGN_VERIFY',
+          SigningAlgorithms: ['RSASSA_PKCS1_V1_5_SHA_256'],
+          PublicKey: der.toString('base64'),
+        },
+        KMS,
+      );
+    }
+    if (operation === 'Sign') {
+      const digest = Buffer.from(String(input.Message), 'base64');
+      const prefix = Buffer.from('3031300d060960864801650304020105000420', 'hex');
+      const key = KeyObject.from(this.current.privateKey);
+      const signature = privateEncrypt(
+        { key, padding: constants.RSA_PKCS1_PADDING },
+        Buffer.concat([prefix, digest]),
+      );
+      return json(
+        200,
+        {
+          KeyId: input.KeyId,
+          Signature: signature.toString('base64'),
+          SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256',
+        },
+        KMS,
+      );
+    }
+    const pk = String(operation === 'PutItem' ? input.Item?.pk?.S : input.Key?.pk?.S);
+    const failed = () =>
+      json(
+        400,
+        {
+          __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException',
+          message: 'The conditional request failed',
+        },
+        DDB,
+      );
+    if (operation === 'PutItem') {
+      if (input.ConditionExpression === 'attribute_not_exists(pk)' && this.items.has(pk))
+        return failed();
+      this.items.set(pk, input.Item ?? {});
+      return json(200, {}, DDB);
+    }
+    const old = this.items.get(pk);
+    if (input.ConditionExpression === 'attribute_exists(pk)' && !old) return failed();
+    this.items.delete(pk);
+    return json(200, input.ReturnValues === 'ALL_OLD' && old ? { Attributes: old } : {}, DDB);
+  }
+
   private getSecretValue(body: string, res: ServerResponse): void {
     const { SecretId } = JSON.parse(body || '{}') as { SecretId?: string };
     const [clientId, clientSecret] = [...this.clients][0] ?? [];
-    const secretString = this.secretString ?? JSON.stringify({ clientId, clientSecret });
+    const secretString =
+      (SecretId && this.secretValues.get(SecretId)) ??
+      this.secretString ??
+      JSON.stringify({ clientId, clientSecret });
     sendJson(
       res,
       200,
@@ -625,6 +722,24 @@ export class GenesysEmulator {
 }
 
 const GET_SECRET_VALUE = 'secretsmanager.GetSecretValue';
+
+export type AwsOperation = 'Sign' | 'GetPublicKey' | 'PutItem' | 'DeleteItem';
+
+/** The fields of the KMS and DynamoDB requests the emulator reads. */
+interface AwsInput {
+  KeyId?: string;
+  Message?: string;
+  Item?: { pk?: { S?: string } } & Record<string, unknown>;
+  Key?: { pk?: { S?: string } };
+  ConditionExpression?: string;
+  ReturnValues?: string;
+}
+const AWS_TARGETS: Record<string, AwsOperation> = {
+  'TrentService.Sign': 'Sign',
+  'TrentService.GetPublicKey': 'GetPublicKey',
+  'DynamoDB_20120810.PutItem': 'PutItem',
+  'DynamoDB_20120810.DeleteItem': 'DeleteItem',
+};
 const EXTENSION_SECRET_PATH = '/secretsmanager/get';
 /** What the emulator's extension endpoint accepts unless told otherwise. */
 export const EXTENSION_SESSION_TOKEN = 'local-session-token';
