@@ -116,6 +116,7 @@ async function main(): Promise<void> {
   await drive(proxied, WARMUP);
   const rssBefore = (await proxy.ask('rss')).rss ?? 0;
   issued = 0;
+  let proxyCpuMs = 0;
 
   const directSamples: Sample[] = [];
   const proxySamples: Sample[] = [];
@@ -123,7 +124,9 @@ async function main(): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     directSamples.push(await drive(direct, PER_ROUND));
     await emulator.ask('reset');
+    const cpuBefore = (await proxy.ask('cpu')).cpuMs ?? 0;
     proxySamples.push(await drive(proxied, PER_ROUND));
+    proxyCpuMs += ((await proxy.ask('cpu')).cpuMs ?? 0) - cpuBefore;
     const { calls } = await emulator.ask('calls');
     for (const key of Object.keys(proxyCalls) as (keyof Calls)[])
       proxyCalls[key] += calls?.[key] ?? 0;
@@ -151,7 +154,8 @@ async function main(): Promise<void> {
     `| (b) / (a) | ${(b.p50 / a.p50).toFixed(3)} | ${(b.p90 / a.p90).toFixed(3)} | ${(b.p99 / a.p99).toFixed(3)} | ${(b.rps / a.rps).toFixed(3)} | |`,
   );
   console.log(
-    `\nProxy: ${issued} tokens issued with upstream calls ${JSON.stringify(proxyCalls)}; ` +
+    `\nProxy: ${issued} tokens issued with upstream calls ${JSON.stringify(proxyCalls)}, ` +
+      `${(proxyCpuMs / issued).toFixed(2)} ms of proxy CPU per token (local server under tsx); ` +
       `proxy process RSS ${mb(rssBefore)} after warm-up, ${mb(rssAfter)} after the run`,
   );
 
@@ -217,9 +221,9 @@ async function messengerRows(emulator: Child, client: Agent): Promise<void> {
   // Warm: the OIDC secret, the signing key's public half, connections.
   await drive(issue, WARMUP / 2);
   await drive(redeem, WARMUP / 2);
-  // Half the guest-api rounds' size: a redemption costs two round trips, and the whole bench
+  // A quarter of the guest-api rounds' size: a redemption costs two round trips, and the whole bench
   // stays under two minutes.
-  const perRound = Math.ceil(PER_ROUND / 2);
+  const perRound = Math.ceil(PER_ROUND / 4);
   const rows: Record<'issue' | 'redeem', { samples: Sample[]; cpuMs: number; calls: AwsCalls }> = {
     issue: {
       samples: [],

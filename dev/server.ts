@@ -215,7 +215,12 @@ async function localProvider(config: Config, readSecret: SecretReader): Promise<
       ? createSecretCredentials({ readSecret, secretId: clientSecretId, clock: systemClock })
       : createStaticCredentials(DEV_OIDC_CREDENTIALS),
     signer: signingKeyId
-      ? createKmsSigner({ client: new KMSClient({}), keyId: signingKeyId, clock: systemClock })
+      ? createKmsSigner({
+          client: new KMSClient({}),
+          keyId: signingKeyId,
+          previousKeyId: config.oidc.previousSigningKeyId,
+          clock: systemClock,
+        })
       : await createLocalSigner(),
     codes: codeTable
       ? createDynamoDbCodeStore({ client: new DynamoDBClient({}), tableName: codeTable })

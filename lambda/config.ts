@@ -30,6 +30,8 @@ export interface OidcConfig {
   readonly clientSecretId: string | undefined;
   /** KMS key id, ARN or alias that signs; unset: an in-memory key. */
   readonly signingKeyId: string | undefined;
+  /** The key that signed before a rotation, still published in the JWKS. */
+  readonly previousSigningKeyId: string | undefined;
   /** DynamoDB table of codes; unset: an in-memory store. */
   readonly codeTable: string | undefined;
 }
@@ -136,6 +138,15 @@ const publicUrl = (what: string) =>
       ),
     );
 
+const kmsKeyId = z
+  .string()
+  .check(
+    z.regex(
+      /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/,
+      'must be a KMS key id, key ARN, alias name or alias ARN',
+    ),
+  );
+
 const envSchema = z.object({
   GENESYS_PROFILE: z._default(z.enum(['guest-api', 'messenger']), 'guest-api'),
   OIDC_ISSUER: z.optional(
@@ -155,16 +166,8 @@ const envSchema = z.object({
     ),
   ),
   OIDC_CLIENT_SECRET_ID: z.optional(z.string().check(z.minLength(1))),
-  OIDC_SIGNING_KEY_ID: z.optional(
-    z
-      .string()
-      .check(
-        z.regex(
-          /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/,
-          'must be a KMS key id, key ARN, alias name or alias ARN',
-        ),
-      ),
-  ),
+  OIDC_SIGNING_KEY_ID: z.optional(kmsKeyId),
+  OIDC_PREVIOUS_SIGNING_KEY_ID: z.optional(kmsKeyId),
   OIDC_CODE_TABLE: z.optional(
     z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')),
   ),
@@ -227,6 +230,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       redirectUris: Object.freeze([...new Set(e.OIDC_REDIRECT_URIS ?? [])]),
       clientSecretId: e.OIDC_CLIENT_SECRET_ID,
       signingKeyId: e.OIDC_SIGNING_KEY_ID,
+      previousSigningKeyId: e.OIDC_PREVIOUS_SIGNING_KEY_ID,
       codeTable: e.OIDC_CODE_TABLE,
     }),
     environment: e.GENESYS_ENVIRONMENT,

@@ -30,6 +30,7 @@ export class GuestTokenStack extends Stack {
             handler: fn.function,
             role: fn.role,
             issuer: settings.oidcIssuer ?? api.stageUrl,
+            keyGeneration: settings.oidcSigningKeyGeneration,
           })
         : undefined;
     const acl = new GuestTokenWebAcl(this, 'Firewall', {

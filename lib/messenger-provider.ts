@@ -18,25 +18,37 @@ export interface MessengerProviderProps {
   role: iam.IRole;
   /** The public issuer URL (a custom domain, or the stage URL). */
   issuer: string;
+  /** Which signing key signs; the one before it stays published (key rotation). */
+  keyGeneration: number;
 }
 
 export class MessengerProvider extends Construct {
   readonly signingKey: kms.Key;
+  readonly previousSigningKey: kms.Key | undefined;
   readonly codes: dynamodb.Table;
   readonly clientSecret: secretsmanager.Secret;
   readonly discoveryUri: string;
 
-  constructor(scope: Construct, id: string, { handler, role, issuer }: MessengerProviderProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    { handler, role, issuer, keyGeneration }: MessengerProviderProps,
+  ) {
     super(scope, id);
     const stackName = Stack.of(this).stackName;
 
-    this.signingKey = new kms.Key(this, 'SigningKey', {
-      description: `${stackName}: signs the id_tokens Genesys Cloud Messenger verifies (RS256)`,
-      keySpec: kms.KeySpec.RSA_2048,
-      keyUsage: kms.KeyUsage.SIGN_VERIFY,
-      // Deleting it would invalidate every id_token in flight and the published JWKS.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    // KMS does not rotate asymmetric keys: a rotation is a new generation. Generation N signs;
+    // N − 1 stays published in the JWKS until the next rotation; older ones leave the stack but
+    // stay in KMS (retained) until deleted by hand.
+    const signingKey = (generation: number) =>
+      new kms.Key(this, `SigningKey${generation}`, {
+        description: `${stackName}: signs the id_tokens Genesys Cloud Messenger verifies (RS256), generation ${generation}`,
+        keySpec: kms.KeySpec.RSA_2048,
+        keyUsage: kms.KeyUsage.SIGN_VERIFY,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    this.signingKey = signingKey(keyGeneration);
+    this.previousSigningKey = keyGeneration > 1 ? signingKey(keyGeneration - 1) : undefined;
 
     this.codes = new dynamodb.Table(this, 'Codes', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -64,6 +76,15 @@ export class MessengerProvider extends Construct {
         resources: [this.signingKey.keyArn],
       }),
     );
+    if (this.previousSigningKey) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:GetPublicKey'],
+          resources: [this.previousSigningKey.keyArn],
+        }),
+      );
+      handler.addEnvironment('OIDC_PREVIOUS_SIGNING_KEY_ID', this.previousSigningKey.keyArn);
+    }
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],

@@ -87,6 +87,8 @@ const infraSchema = z.object({
   wafBlockedAlarmThreshold: z._default(int(1, 1_000_000), 500),
   /** Messenger: the per-IP limit on /oauth/token and /userinfo, which Genesys calls for every visitor. */
   wafServerRateLimit: z._default(int(100, 2_000_000_000), 100_000),
+  /** Messenger: bump to rotate the signing key; the previous generation stays in the JWKS. */
+  oidcSigningKeyGeneration: z._default(int(1, 1_000), 1),
   alarmEmail: z.optional(z.email('must be an email address')),
   reservedConcurrency: z.optional(int(1, 10_000)),
   provisionedConcurrency: z.optional(int(1, 10_000)),

@@ -33,7 +33,12 @@ export function createLambdaProvider(config: Config, readSecret: SecretReader): 
     issuer,
     redirectUris,
     client: createSecretCredentials({ readSecret, secretId: clientSecretId, clock: systemClock }),
-    signer: createKmsSigner({ client: new KMSClient({}), keyId: signingKeyId, clock: systemClock }),
+    signer: createKmsSigner({
+      client: new KMSClient({}),
+      keyId: signingKeyId,
+      previousKeyId: config.oidc.previousSigningKeyId,
+      clock: systemClock,
+    }),
     codes: createDynamoDbCodeStore({ client: new DynamoDBClient({}), tableName: codeTable }),
     clock: systemClock,
   };

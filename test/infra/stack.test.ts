@@ -552,6 +552,34 @@ describe('the messenger profile', () => {
     });
   });
 
+  it('rotates the signing key by generation: the new one signs, the previous one is only published', () => {
+    const { template } = synth({ ...MESSENGER, oidcSigningKeyGeneration: 2 });
+    const keys = Object.keys(template.findResources('AWS::KMS::Key'));
+    expect(keys.map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'MessengerSigningKey1',
+      'MessengerSigningKey2',
+    ]);
+    const [previous, current] = keys.sort();
+    const kmsGrants = statements(template)
+      .filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')))
+      .map((s) => ({ actions: actionsOf(s).sort(), resource: s.Resource }));
+    expect(kmsGrants).toEqual(
+      expect.arrayContaining([
+        { actions: ['kms:GetPublicKey', 'kms:Sign'], resource: { 'Fn::GetAtt': [current, 'Arn'] } },
+        { actions: ['kms:GetPublicKey'], resource: { 'Fn::GetAtt': [previous, 'Arn'] } },
+      ]),
+    );
+    expect(kmsGrants).toHaveLength(2);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          OIDC_SIGNING_KEY_ID: { 'Fn::GetAtt': [current, 'Arn'] },
+          OIDC_PREVIOUS_SIGNING_KEY_ID: { 'Fn::GetAtt': [previous, 'Arn'] },
+        }),
+      },
+    });
+  });
+
   it('uses a custom domain as the issuer when one is given', () => {
     const { template } = synth({ ...MESSENGER, oidcIssuer: 'https://id.example.com' });
     template.hasResourceProperties('AWS::Lambda::Function', {

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
         redirectUris: [],
         clientSecretId: undefined,
         signingKeyId: undefined,
+        previousSigningKeyId: undefined,
         codeTable: undefined,
       },
     });
@@ -125,6 +126,7 @@ describe('loadConfig', () => {
       redirectUris: ['https://www.example.com/', 'https://www.example.com/chat'],
       clientSecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:oidc-AbCdEf',
       signingKeyId: 'alias/guest-token-signing',
+      previousSigningKeyId: undefined,
       codeTable: 'guest-codes',
     });
   });
