@@ -127,50 +127,57 @@ const attributeKey = z
   .string()
   .check(z.regex(ATTRIBUTE_KEY, 'each entry must be a customAttributes key'));
 
-/** https, or http on a loopback host; no credentials, query or fragment. */
-const publicUrl = (what: string) =>
-  z
+/**
+ * The messenger profile's variables, built and parsed only for that profile: zod schemas cost
+ * milliseconds to build, and the guest-api profile's cold start should not pay for them.
+ */
+const oidcSchema = lazy(() => {
+  /** https, or http on a loopback host; no credentials, query or fragment. */
+  const publicUrl = (what: string) =>
+    z
+      .string()
+      .check(
+        z.refine(
+          (value) => isAllowedUpstreamUrl(value) && !/[?#]/.test(value),
+          `${what} must be an https URL (http only for a loopback host) without query or fragment`,
+        ),
+      );
+  const kmsKeyId = z
     .string()
     .check(
-      z.refine(
-        (value) => isAllowedUpstreamUrl(value) && !/[?#]/.test(value),
-        `${what} must be an https URL (http only for a loopback host) without query or fragment`,
+      z.regex(
+        /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/,
+        'must be a KMS key id, key ARN, alias name or alias ARN',
       ),
     );
-
-const kmsKeyId = z
-  .string()
-  .check(
-    z.regex(
-      /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/,
-      'must be a KMS key id, key ARN, alias name or alias ARN',
+  return z.object({
+    OIDC_ISSUER: z.optional(
+      publicUrl('the issuer').check(
+        z.refine((value) => !value.endsWith('/'), 'must not end with a slash'),
+      ),
     ),
-  );
+    OIDC_REDIRECT_URIS: z.optional(
+      z.pipe(
+        z.string(),
+        z.pipe(
+          z.transform(commaList),
+          z
+            .array(publicUrl('each redirect URI'))
+            .check(z.minLength(1, 'must list at least one redirect URI')),
+        ),
+      ),
+    ),
+    OIDC_CLIENT_SECRET_ID: z.optional(z.string().check(z.minLength(1))),
+    OIDC_SIGNING_KEY_ID: z.optional(kmsKeyId),
+    OIDC_PREVIOUS_SIGNING_KEY_ID: z.optional(kmsKeyId),
+    OIDC_CODE_TABLE: z.optional(
+      z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')),
+    ),
+  });
+});
 
 const envSchema = z.object({
   GENESYS_PROFILE: z._default(z.enum(['guest-api', 'messenger']), 'guest-api'),
-  OIDC_ISSUER: z.optional(
-    publicUrl('the issuer').check(
-      z.refine((value) => !value.endsWith('/'), 'must not end with a slash'),
-    ),
-  ),
-  OIDC_REDIRECT_URIS: z.optional(
-    z.pipe(
-      z.string(),
-      z.pipe(
-        z.transform(commaList),
-        z
-          .array(publicUrl('each redirect URI'))
-          .check(z.minLength(1, 'must list at least one redirect URI')),
-      ),
-    ),
-  ),
-  OIDC_CLIENT_SECRET_ID: z.optional(z.string().check(z.minLength(1))),
-  OIDC_SIGNING_KEY_ID: z.optional(kmsKeyId),
-  OIDC_PREVIOUS_SIGNING_KEY_ID: z.optional(kmsKeyId),
-  OIDC_CODE_TABLE: z.optional(
-    z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')),
-  ),
   GENESYS_ENVIRONMENT: z._default(z.enum(GENESYS_ENVIRONMENTS), 'mypurecloud.com'),
   GENESYS_LOGIN_BASE_URL: z.optional(upstreamUrl),
   GENESYS_API_BASE_URL: z.optional(upstreamUrl),
@@ -211,11 +218,26 @@ const envSchema = z.object({
   ),
 });
 
+const NO_OIDC: OidcConfig = Object.freeze({
+  issuer: undefined,
+  redirectUris: Object.freeze([]),
+  clientSecretId: undefined,
+  signingKeyId: undefined,
+  previousSigningKeyId: undefined,
+  codeTable: undefined,
+});
+
 /** Parses the environment once; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
+  const messenger = env.GENESYS_PROFILE === 'messenger';
+  const oidc = messenger ? oidcSchema().safeParse(env) : undefined;
+  const issues = [
+    ...(parsed.success ? [] : parsed.error.issues),
+    ...(oidc && !oidc.success ? oidc.error.issues : []),
+  ];
+  if (!parsed.success || (oidc && !oidc.success)) {
+    const problems = issues.map((issue) => {
       const [variable, ...rest] = issue.path;
       const where = rest.length > 0 ? ` (entry ${rest.join('.')})` : '';
       return `${String(variable)}${where}: ${issue.message}`;
@@ -223,16 +245,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`, problems);
   }
   const e = parsed.data;
+  const o = oidc?.data;
   return Object.freeze({
     profile: e.GENESYS_PROFILE,
-    oidc: Object.freeze({
-      issuer: e.OIDC_ISSUER,
-      redirectUris: Object.freeze([...new Set(e.OIDC_REDIRECT_URIS ?? [])]),
-      clientSecretId: e.OIDC_CLIENT_SECRET_ID,
-      signingKeyId: e.OIDC_SIGNING_KEY_ID,
-      previousSigningKeyId: e.OIDC_PREVIOUS_SIGNING_KEY_ID,
-      codeTable: e.OIDC_CODE_TABLE,
-    }),
+    oidc: o
+      ? Object.freeze({
+          issuer: o.OIDC_ISSUER,
+          redirectUris: Object.freeze([...new Set(o.OIDC_REDIRECT_URIS ?? [])]),
+          clientSecretId: o.OIDC_CLIENT_SECRET_ID,
+          signingKeyId: o.OIDC_SIGNING_KEY_ID,
+          previousSigningKeyId: o.OIDC_PREVIOUS_SIGNING_KEY_ID,
+          codeTable: o.OIDC_CODE_TABLE,
+        })
+      : NO_OIDC,
     environment: e.GENESYS_ENVIRONMENT,
     endpoints: Object.freeze(
       resolveEndpoints(e.GENESYS_ENVIRONMENT, {
@@ -255,4 +280,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     piiDropAttributes: Object.freeze([...new Set(e.PII_DROP_ATTRIBUTES ?? [])]),
     auditIpHashKey: e.AUDIT_IP_HASH_KEY,
   });
+}
+
+function lazy<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= build();
+    return value;
+  };
 }

@@ -40,15 +40,18 @@ const visitorSchema = z.strictObject({
   ),
 });
 
-/** The messenger profile's additions: what the issued code is bound to. */
-const codeRequestSchema = z.extend(visitorSchema, {
-  nonce: z.string().check(z.regex(NONCE, 'must be 16–128 of A–Z a–z 0–9 _ -')),
-  codeChallenge: z
-    .string()
-    .check(z.regex(CODE_CHALLENGE, 'must be the base64url SHA-256 of the verifier')),
-  codeChallengeMethod: z.literal('S256', 'must be S256'),
-  redirectUri: z.optional(z.string().check(z.maxLength(2048))),
-});
+/** The messenger profile's additions: what the issued code is bound to (built on first use). */
+let codeRequestSchema: ReturnType<typeof buildCodeRequestSchema> | undefined;
+function buildCodeRequestSchema() {
+  return z.extend(visitorSchema, {
+    nonce: z.string().check(z.regex(NONCE, 'must be 16–128 of A–Z a–z 0–9 _ -')),
+    codeChallenge: z
+      .string()
+      .check(z.regex(CODE_CHALLENGE, 'must be the base64url SHA-256 of the verifier')),
+    codeChallengeMethod: z.literal('S256', 'must be S256'),
+    redirectUri: z.optional(z.string().check(z.maxLength(2048))),
+  });
+}
 
 export interface ParseRequestOptions {
   /** Expect a code request (messenger profile) rather than a guest token request. */
@@ -105,6 +108,7 @@ function refusePrototypeKeys(key: string, value: unknown): unknown {
 
 function toVisitor(json: unknown, codeRequest: boolean): Visitor {
   if (!codeRequest) return visitorFrom(check(visitorSchema, json));
+  codeRequestSchema ??= buildCodeRequestSchema();
   const data = check(codeRequestSchema, json);
   return {
     ...visitorFrom(data),

@@ -155,7 +155,10 @@ export function readSettings(context: (key: string) => unknown): StackSettings {
       config.oidc.redirectUris.some((uri) => !uri.startsWith('https:'))
     )
       problems.push('oidcRedirectUris: must be https URIs in a deployed stack');
-    if (profile !== 'messenger' && (config.oidc.redirectUris.length > 0 || oidcIssuer))
+    if (
+      profile !== 'messenger' &&
+      (handlerEnvironment.OIDC_REDIRECT_URIS || handlerEnvironment.OIDC_ISSUER)
+    )
       problems.push('oidcRedirectUris, oidcIssuer: only apply with genesysProfile=messenger');
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

@@ -67,6 +67,7 @@ describe('loadConfig', () => {
     expect(config.auditIpHashKey).toBe('k'.repeat(32));
   });
 
+  const messenger = { ...base, GENESYS_PROFILE: 'messenger' };
   it.each([
     [{}, /ALLOWED_ORIGINS/],
     [{ ALLOWED_ORIGINS: '*' }, /ALLOWED_ORIGINS.*"\*" is not allowed/],
@@ -92,18 +93,21 @@ describe('loadConfig', () => {
     [{ ...base, AUDIT_IP_HASH_KEY: 'short' }, /AUDIT_IP_HASH_KEY: must be at least 32/],
     [{ ...base, GENESYS_PROFILE: 'chat' }, /GENESYS_PROFILE/],
     [
-      { ...base, OIDC_ISSUER: 'http://id.example.com' },
+      { ...messenger, OIDC_ISSUER: 'http://id.example.com' },
       /OIDC_ISSUER: the issuer must be an https URL/,
     ],
-    [{ ...base, OIDC_ISSUER: 'https://id.example.com/' }, /OIDC_ISSUER: must not end with a slash/],
-    [{ ...base, OIDC_ISSUER: 'https://id.example.com/?x=1' }, /OIDC_ISSUER/],
     [
-      { ...base, OIDC_REDIRECT_URIS: 'https://www.example.com/, http://evil.example/' },
+      { ...messenger, OIDC_ISSUER: 'https://id.example.com/' },
+      /OIDC_ISSUER: must not end with a slash/,
+    ],
+    [{ ...messenger, OIDC_ISSUER: 'https://id.example.com/?x=1' }, /OIDC_ISSUER/],
+    [
+      { ...messenger, OIDC_REDIRECT_URIS: 'https://www.example.com/, http://evil.example/' },
       /OIDC_REDIRECT_URIS \(entry 1\)/,
     ],
-    [{ ...base, OIDC_REDIRECT_URIS: 'https://www.example.com/#x' }, /OIDC_REDIRECT_URIS/],
-    [{ ...base, OIDC_SIGNING_KEY_ID: 'my key' }, /OIDC_SIGNING_KEY_ID: must be a KMS key id/],
-    [{ ...base, OIDC_CODE_TABLE: 'a b' }, /OIDC_CODE_TABLE: must be a DynamoDB table name/],
+    [{ ...messenger, OIDC_REDIRECT_URIS: 'https://www.example.com/#x' }, /OIDC_REDIRECT_URIS/],
+    [{ ...messenger, OIDC_SIGNING_KEY_ID: 'my key' }, /OIDC_SIGNING_KEY_ID: must be a KMS key id/],
+    [{ ...messenger, OIDC_CODE_TABLE: 'a b' }, /OIDC_CODE_TABLE: must be a DynamoDB table name/],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -129,6 +133,10 @@ describe('loadConfig', () => {
       previousSigningKeyId: undefined,
       codeTable: 'guest-codes',
     });
+  });
+
+  it('reads the OIDC variables only for the messenger profile', () => {
+    expect(loadConfig({ ...base, OIDC_CODE_TABLE: 'a b' }).oidc.codeTable).toBeUndefined();
   });
 
   it('allows plain http only for loopback upstreams', () => {
