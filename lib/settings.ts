@@ -111,6 +111,13 @@ const infraSchema = z.object({
 
 export type InfraSettings = z.infer<typeof infraSchema>;
 
+/** Every CDK context key the app reads: the handler's, the infrastructure's, and the stack name. */
+export const CONTEXT_KEYS: readonly string[] = [
+  ...Object.keys(HANDLER_CONTEXT_KEYS),
+  ...Object.keys(infraSchema.shape),
+  'stackName',
+];
+
 export interface StackSettings extends InfraSettings {
   /** The function's environment, minus what the stack adds (secret ids, key, table, issuer). */
   handlerEnvironment: Record<string, string>;
