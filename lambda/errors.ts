@@ -126,6 +126,24 @@ export class UpstreamUnavailableError extends HttpError {
 
 export const DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS = 5;
 
+/**
+ * An AWS SDK call failed: the detail names the operation and the SDK's error name
+ * (ThrottlingException, AccessDeniedException, …), which is safe to log; its message is not
+ * needed and never carries a secret's value.
+ */
+export function awsCallFailed(
+  upstream: Upstream,
+  operation: string,
+  error: unknown,
+): UpstreamUnavailableError {
+  return new UpstreamUnavailableError(
+    upstream,
+    `${operation} failed: ${(error as Error).name}`,
+    undefined,
+    { cause: error },
+  );
+}
+
 /** A configuration value is missing or wrong; raised at cold start, never per request. */
 export class ConfigError extends Error {
   /** One entry per bad variable, each opening with the variable's name. */

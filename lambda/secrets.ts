@@ -7,7 +7,7 @@
 
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Dispatcher } from 'undici';
-import { UpstreamUnavailableError } from './errors';
+import { awsCallFailed, UpstreamUnavailableError } from './errors';
 
 /** Resolves with the secret's SecretString; rejects with UpstreamUnavailableError('secrets'). */
 export type SecretReader = (secretId: string) => Promise<string>;
@@ -107,14 +107,7 @@ export function createSdkSecretReader({ client }: SdkReaderOptions = {}): Secret
     try {
       secretString = await (await sdk).send(secretId);
     } catch (error) {
-      // The SDK's error name (ThrottlingException, ResourceNotFoundException, …) is safe to log;
-      // its message is not needed and the value never appears in it.
-      throw new UpstreamUnavailableError(
-        'secrets',
-        `GetSecretValue failed: ${(error as Error).name}`,
-        undefined,
-        { cause: error },
-      );
+      throw awsCallFailed('secrets', 'GetSecretValue', error);
     }
     if (secretString === undefined) {
       throw new UpstreamUnavailableError('secrets', 'secret has no SecretString');

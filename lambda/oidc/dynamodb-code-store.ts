@@ -11,7 +11,7 @@ import {
   type DynamoDBClient,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { UpstreamUnavailableError } from '../errors';
+import { awsCallFailed } from '../errors';
 import type { CodeRecord, CodeStore } from './code-store';
 
 export interface DynamoDbCodeStoreOptions {
@@ -39,7 +39,7 @@ export function createDynamoDbCodeStore({
           }),
         );
       } catch (error) {
-        throw unavailable('PutItem', error);
+        throw awsCallFailed('codes', 'PutItem', error);
       }
     },
     async take(codeHash) {
@@ -57,19 +57,10 @@ export function createDynamoDbCodeStore({
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) return undefined;
         if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
-        throw unavailable('DeleteItem', error);
+        throw awsCallFailed('codes', 'DeleteItem', error);
       }
       const stored = item?.record?.S;
       return stored ? (JSON.parse(stored) as CodeRecord) : undefined;
     },
   };
-}
-
-function unavailable(operation: string, error: unknown): UpstreamUnavailableError {
-  return new UpstreamUnavailableError(
-    'codes',
-    `${operation} failed: ${(error as Error).name}`,
-    undefined,
-    { cause: error },
-  );
 }

@@ -8,7 +8,7 @@ import { GetPublicKeyCommand, type KMSClient, SignCommand } from '@aws-sdk/clien
 import { exportJWK, importSPKI } from 'jose';
 import { createCachedValue } from '../cached-value';
 import type { Clock } from '../clock';
-import { UpstreamUnavailableError } from '../errors';
+import { awsCallFailed, UpstreamUnavailableError } from '../errors';
 import { type PublicSigningKey, type Signer, sha256, toPublicSigningKey } from './signer';
 
 export interface KmsSignerOptions {
@@ -43,12 +43,7 @@ export function createKmsSigner({ client, keyId, previousKeyId, clock }: KmsSign
         if (!out.Signature) throw new Error('Sign returned no signature');
         return out.Signature;
       } catch (error) {
-        throw new UpstreamUnavailableError(
-          'kms',
-          `Sign failed: ${(error as Error).name}`,
-          undefined,
-          { cause: error },
-        );
+        throw awsCallFailed('kms', 'Sign', error);
       }
     },
   };
@@ -62,12 +57,7 @@ async function publicKeyOf(client: KMSClient, keyId: string): Promise<PublicSign
       throw new Error(`key ${out.KeySpec ?? 'of unknown spec'} cannot sign RS256`);
     der = out.PublicKey;
   } catch (error) {
-    throw new UpstreamUnavailableError(
-      'kms',
-      `GetPublicKey failed: ${(error as Error).name}`,
-      undefined,
-      { cause: error },
-    );
+    throw awsCallFailed('kms', 'GetPublicKey', error);
   }
   if (!der) throw new UpstreamUnavailableError('kms', 'GetPublicKey returned no key');
   const pem = `-----BEGIN PUBLIC KEY-----\n${Buffer.from(der).toString('base64')}\n-----END PUBLIC KEY-----`;
