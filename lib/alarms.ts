@@ -1,6 +1,6 @@
 // What pages someone: the API's 5xx rate and p99 latency, Lambda errors and throttles, a spike
-// in WAF blocks, and Genesys failing us (the handler's UpstreamFailures metric, and any
-// circuit breaker opening, each summed over upstreams). With an alarm email, each alarm notifies an SNS topic on ALARM and on OK.
+// in WAF blocks, and an upstream failing us (the handler's UpstreamFailures metric summed over
+// the profile's upstreams; in the guest-api profile, also any circuit breaker opening). With an alarm email, each alarm notifies an SNS topic on ALARM and on OK.
 
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -11,7 +11,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { METRIC } from '../lambda/observability';
-import { acrossUpstreams, BREAKER_UPSTREAMS, UPSTREAMS } from './handler-metrics';
+import {
+  acrossUpstreams,
+  BREAKER_UPSTREAMS,
+  MESSENGER_UPSTREAMS,
+  UPSTREAMS,
+} from './handler-metrics';
 import type { StackSettings } from './settings';
 
 const PERIOD = Duration.minutes(5);
@@ -93,22 +98,28 @@ export class GuestTokenAlarms extends Construct {
       1,
       1,
     );
+    const messenger = settings.profile === 'messenger';
     alarm(
       'UpstreamFailures',
-      'Genesys Cloud or Secrets Manager failed 10 or more requests in 5 minutes',
-      acrossUpstreams(METRIC.upstreamFailures, UPSTREAMS, PERIOD),
+      messenger
+        ? 'Secrets Manager, KMS or the code table failed 10 or more requests in 5 minutes'
+        : 'Genesys Cloud or Secrets Manager failed 10 or more requests in 5 minutes',
+      acrossUpstreams(METRIC.upstreamFailures, messenger ? MESSENGER_UPSTREAMS : UPSTREAMS, PERIOD),
       10,
       2,
       2,
     );
-    alarm(
-      'CircuitOpen',
-      'A circuit breaker opened: a Genesys endpoint failed 5 calls in a row',
-      acrossUpstreams(METRIC.circuitOpened, BREAKER_UPSTREAMS, PERIOD),
-      1,
-      1,
-      1,
-    );
+    // The messenger profile calls no Genesys endpoint, so it has no circuit breaker.
+    if (!messenger) {
+      alarm(
+        'CircuitOpen',
+        'A circuit breaker opened: a Genesys endpoint failed 5 calls in a row',
+        acrossUpstreams(METRIC.circuitOpened, BREAKER_UPSTREAMS, PERIOD),
+        1,
+        1,
+        1,
+      );
+    }
 
     if (settings.alarmEmail) {
       this.topic = new sns.Topic(this, 'Topic', {

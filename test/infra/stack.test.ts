@@ -622,6 +622,17 @@ describe('the messenger profile', () => {
     expect(rule?.Statement.RateBasedStatement).not.toHaveProperty('ScopeDownStatement');
   });
 
+  it('alarms on its own upstreams, and has no circuit breaker to alarm on', () => {
+    const { template } = synth(MESSENGER);
+    const names = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).map((id) =>
+      id.replace(/^Alarms/, '').replace(/[0-9A-F]{8}$/, ''),
+    );
+    expect(names).not.toContain('CircuitOpen');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'secrets + kms + codes' })]),
+    });
+  });
+
   it('has no unacknowledged cdk-nag finding', () => {
     const { app } = synth(MESSENGER);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
