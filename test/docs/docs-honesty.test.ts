@@ -66,6 +66,20 @@ describe('the docs', () => {
     expect(named.filter((file) => !existsSync(path.join(ROOT, file)))).toEqual([]);
   });
 
+  it('names only source files that exist', () => {
+    const named = [
+      ...new Set(
+        [
+          ...allDocs.matchAll(
+            /\b((?:lambda|lib|dev|web|bench|bin)\/[A-Za-z0-9_./-]+\.(?:ts|js|html|css))\b/g,
+          ),
+        ].map((m) => m[1] as string),
+      ),
+    ];
+    expect(named.length).toBeGreaterThan(20);
+    expect(named.filter((file) => !existsSync(path.join(ROOT, file)))).toEqual([]);
+  });
+
   it('names, for each threat, tests that exist in their files', () => {
     const rows = tableRows(read('docs/security.md'), 'threat');
     expect(rows.length).toBeGreaterThanOrEqual(8);
