@@ -163,14 +163,13 @@ export async function startLocal(
       }
       handler = createMessengerHandler({ config, provider });
       messenger = { issuer: provider.issuer, devCredentials: !config.oidc.clientSecretId };
-    }
-    const secretId = config.credentialsSecretId;
-    if (config.profile === 'guest-api' && !emulator && !secretId) {
-      throw new ConfigError(
-        'GENESYS_CREDENTIALS_SECRET_ID: is required when GENESYS_*_BASE_URL is set',
-      );
-    }
-    if (config.profile === 'guest-api') {
+    } else {
+      const secretId = config.credentialsSecretId;
+      if (!emulator && !secretId) {
+        throw new ConfigError(
+          'GENESYS_CREDENTIALS_SECRET_ID: is required when GENESYS_*_BASE_URL is set',
+        );
+      }
       const credentials =
         !emulator && secretId
           ? createSecretCredentials({ readSecret, secretId, clock: systemClock })
