@@ -224,7 +224,6 @@ export class GenesysEmulator {
   /** Point authenticated messaging at an OpenID provider (ours), as the Genesys admin does. */
   configureMessenger(integration: MessengerIntegration): void {
     this.integration = integration;
-    this.clients.set(`oidc:${integration.clientId}`, integration.clientSecret);
   }
 
   resetCounters(): void {
@@ -272,7 +271,11 @@ export class GenesysEmulator {
    * this emulator issued. Tests sweep captured log lines for them.
    */
   secrets(): string[] {
-    return [...this.clients.values(), ...this.issued];
+    return [
+      ...this.clients.values(),
+      ...(this.integration ? [this.integration.clientSecret] : []),
+      ...this.issued,
+    ];
   }
 
   /** Signs a guest token with the current key; tests use it to craft their own. */

@@ -58,6 +58,11 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
     origin: header(request.event, 'origin') ?? null,
     clientIpHash: hashIp(sourceIp(request.event)),
   });
+  /** What the visitor sent, as keys only: never a value. */
+  const sent = (request: AuditedRequest) => ({
+    attributeKeys: Object.keys(request.context.visitor?.customAttributes ?? {}),
+    scrubbedKeys: request.context.scrubbedKeys ?? [],
+  });
 
   const upstreamFailure = (upstream: string) => {
     const failure = metrics.singleMetric();
@@ -76,8 +81,7 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
           event: 'issued',
           guestId,
           ...common(request),
-          attributeKeys: Object.keys(visitor?.customAttributes ?? {}),
-          scrubbedKeys: request.context.scrubbedKeys ?? [],
+          ...sent(request),
           reason: visitor?.reason ?? 'initial',
           upstreamLatencyMs,
         },
@@ -116,16 +120,8 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
       metrics.addMetric(METRIC.preflights, MetricUnit.Count, 1);
     },
     codeIssued(request, { sub, endpoint }) {
-      const visitor = request.context.visitor;
       logger.info(AUDIT_CODE_ISSUED, {
-        audit: {
-          event: 'code-issued',
-          endpoint,
-          sub,
-          ...common(request),
-          attributeKeys: Object.keys(visitor?.customAttributes ?? {}),
-          scrubbedKeys: request.context.scrubbedKeys ?? [],
-        },
+        audit: { event: 'code-issued', endpoint, sub, ...common(request), ...sent(request) },
       });
       metrics.addMetric(METRIC.codesIssued, MetricUnit.Count, 1);
     },

@@ -58,7 +58,6 @@ const SENSITIVE_KEYS = new Set([
   'authcode',
   'code_verifier',
   'codeverifier',
-  'client_secret',
   'id_token',
   'refresh_token',
   'refreshtoken',

@@ -42,12 +42,10 @@ export function discoveryDocument(issuer: string) {
   };
 }
 
-export function discovery(provider: Pick<Provider, 'issuer'>): PipelineResult {
-  return {
-    statusCode: 200,
-    headers: CACHEABLE,
-    body: JSON.stringify(discoveryDocument(provider.issuer)),
-  };
+/** The discovery answer, built once per container: it depends on the issuer only. */
+export function discovery(provider: Pick<Provider, 'issuer'>): () => PipelineResult {
+  const body = JSON.stringify(discoveryDocument(provider.issuer));
+  return () => ({ statusCode: 200, headers: CACHEABLE, body });
 }
 
 export async function jwks(provider: Pick<Provider, 'signer'>): Promise<PipelineResult> {

@@ -50,6 +50,7 @@ export function createMessengerHandler(deps: MessengerHandlerDeps) {
   // One budget per client IP across both visitor-facing paths.
   const bucket = createTokenBucket(config.rateLimitPerMinute, clock);
   const redeem = createTokenEndpoint(provider);
+  const discoveryAnswer = discovery(provider);
 
   const route = () => middy<PipelineEvent, PipelineResult, Error, PipelineContext>();
   const oauthRoute = (endpoint: string, allowed: readonly string[], handler: RouteHandler) =>
@@ -115,7 +116,7 @@ export function createMessengerHandler(deps: MessengerHandlerDeps) {
       {
         method: 'ANY',
         path: OIDC_PATHS.discovery,
-        handler: oauthRoute('discovery', ['GET'], async () => discovery(provider)),
+        handler: oauthRoute('discovery', ['GET'], async () => discoveryAnswer()),
       },
       {
         method: 'ANY',
@@ -129,11 +130,16 @@ export function createMessengerHandler(deps: MessengerHandlerDeps) {
   }) as unknown as RouteHandler;
 
   const chain = outerChain(observability).handler(async (event, context) => {
+    const requestId = context.awsRequestId ?? 'unknown';
+    // The router refuses an event without a method or path as malformed; answer it in our shape.
+    if (!event.httpMethod) {
+      return errorResult(405, 'METHOD_NOT_ALLOWED', 'A method is required', requestId);
+    }
     try {
       return await router(event, context);
     } catch (error) {
       if (!(error instanceof NotFound)) throw error;
-      return errorResult(404, 'NOT_FOUND', 'No such resource', context.awsRequestId ?? 'unknown');
+      return errorResult(404, 'NOT_FOUND', 'No such resource', requestId);
     }
   });
 

@@ -51,8 +51,7 @@ export function createTokenEndpoint(provider: Provider) {
     const { presented, method } = clientAuthentication(event, form);
     await authenticate(presented);
 
-    const grantType = single(form, 'grant_type');
-    if (grantType !== 'authorization_code') {
+    if (required(form, 'grant_type') !== 'authorization_code') {
       throw new OAuthError('unsupported_grant_type', 'grant_type must be authorization_code');
     }
     const code = required(form, 'code');
@@ -156,10 +155,6 @@ function parseBasic(authorization: string): ClientCredentials {
   } catch {
     throw invalidClient('Malformed Basic credentials');
   }
-}
-
-function single(form: URLSearchParams, name: string): string | undefined {
-  return form.get(name) ?? undefined;
 }
 
 function required(form: URLSearchParams, name: string): string {

@@ -3,6 +3,7 @@
 // (on close) that nothing secret reached a log line.
 
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import { createCachedValue } from '../../lambda/cached-value';
 import { createLocalSigner, type Signer } from '../../lambda/oidc/signer';
 import type { Answer } from '../fixtures/harness';
 import {
@@ -178,6 +179,12 @@ describe('redeeming a code', () => {
     expectOAuthError(await h.redeem(form, 'both'), 400, 'invalid_request');
   });
 
+  it('refuses a missing grant_type as invalid_request', async () => {
+    const { form } = await issued();
+    const { grant_type: _, ...rest } = form;
+    expectOAuthError(await h.redeem(rest), 400, 'invalid_request');
+  });
+
   it.each(['client_credentials', 'refresh_token', 'password'])(
     'refuses grant_type=%s',
     async (grantType) => {
@@ -349,5 +356,70 @@ describe('/userinfo and the public documents', () => {
     const answer = await h.call({ path: '/nope' });
     expect(answer.status).toBe(404);
     expect(answer.body.error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('a rotated OIDC client secret', () => {
+  /** The OIDC client as Secrets Manager holds it, counting reads. */
+  function rotatingClient(clientSecret: string) {
+    const state = { clientSecret, reads: 0 };
+    const provider = createCachedValue(async () => {
+      state.reads++;
+      return {
+        value: { clientId: CLIENT.clientId, clientSecret: state.clientSecret },
+        expiresAt: Number.POSITIVE_INFINITY,
+      };
+    }, Date.now);
+    return { state, provider };
+  }
+
+  it('is picked up on the first redemption with the new secret, with one re-read', async () => {
+    const client = rotatingClient(CLIENT.clientSecret);
+    const rotated = await startMessengerHarness({ signer, client: client.provider });
+    try {
+      const { answer, pkce } = await rotated.requestCode();
+      await client.provider.get(); // a warm container holds the old secret
+      client.state.clientSecret = 'the-new-client-secret-value';
+      rotated.secrets.push(client.state.clientSecret);
+      const tokens = await rotated.redeem(
+        {
+          grant_type: 'authorization_code',
+          code: answer.body.authCode,
+          redirect_uri: REDIRECT_URI,
+          code_verifier: pkce.verifier,
+        },
+        'basic',
+        client.state.clientSecret,
+      );
+      expect(tokens.status).toBe(200);
+      expect(client.state.reads).toBe(2);
+    } finally {
+      await rotated.close();
+    }
+  });
+
+  it('is re-read at most once a minute however many wrong secrets arrive', async () => {
+    const client = rotatingClient(CLIENT.clientSecret);
+    const rotated = await startMessengerHarness({ signer, client: client.provider });
+    try {
+      const form = {
+        grant_type: 'authorization_code',
+        code: 'c',
+        redirect_uri: REDIRECT_URI,
+        code_verifier: 'v'.repeat(43),
+      };
+      for (let i = 0; i < 5; i++)
+        expectOAuthError(
+          await rotated.redeem(form, 'basic', 'wrong-secret'),
+          401,
+          'invalid_client',
+        );
+      expect(client.state.reads).toBe(2);
+      rotated.clock.advance(60_000);
+      expectOAuthError(await rotated.redeem(form, 'basic', 'wrong-secret'), 401, 'invalid_client');
+      expect(client.state.reads).toBe(3);
+    } finally {
+      await rotated.close();
+    }
   });
 });
