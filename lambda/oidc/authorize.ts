@@ -14,7 +14,8 @@ import { issueCode } from './issue-code';
 import type { OAuthErrorCode } from './oauth-errors';
 import type { Provider } from './provider';
 
-const PARAMETERS = [
+/** The request parameters /authorize reads (RFC 6749 §4.1.1, OpenID Connect Core §3.1.2.1, RFC 7636). */
+export const AUTHORIZE_PARAMETERS = [
   'response_type',
   'client_id',
   'redirect_uri',
@@ -42,7 +43,7 @@ export async function authorize(
   event: APIGatewayProxyEvent,
   { provider, bucket, botUserAgentPatterns }: AuthorizeOptions,
 ): Promise<AuthorizeOutcome> {
-  const repeated = PARAMETERS.filter(
+  const repeated = AUTHORIZE_PARAMETERS.filter(
     (name) => (event.multiValueQueryStringParameters?.[name]?.length ?? 0) > 1,
   );
   const q = event.queryStringParameters ?? {};

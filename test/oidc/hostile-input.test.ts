@@ -4,6 +4,7 @@
 // 302 redirect) or a documented refusal in its route's shape; never a 5xx, never a crash.
 
 import * as fc from 'fast-check';
+import { AUTHORIZE_PARAMETERS } from '../../lambda/oidc/authorize';
 import { OIDC_PATHS } from '../../lambda/oidc/provider';
 import { createLocalSigner, type Signer } from '../../lambda/oidc/signer';
 import {
@@ -41,21 +42,7 @@ const param = fc.oneof(
   fc.constantFrom(CLIENT.clientId, REDIRECT_URI, 'code', 'openid', 'S256', 'plain', ''),
 );
 const query = fc
-  .dictionary(
-    fc.constantFrom(
-      'response_type',
-      'client_id',
-      'redirect_uri',
-      'scope',
-      'state',
-      'nonce',
-      'code_challenge',
-      'code_challenge_method',
-      'prompt',
-      '__proto__',
-    ),
-    param,
-  )
+  .dictionary(fc.constantFrom(...AUTHORIZE_PARAMETERS, 'prompt', '__proto__'), param)
   .map((params) => new URLSearchParams(params).toString());
 
 const form = fc
