@@ -80,11 +80,7 @@ export function visitorSteps({
   bucket,
 }: VisitorStepsOptions): PipelineMiddleware[] {
   return [
-    ...cors({
-      allowedOrigins: config.allowedOrigins,
-      credentials: config.tokenDelivery === 'cookie' && !codeRequest,
-      onPreflight: audit.preflight,
-    }),
+    ...cors({ allowedOrigins: config.allowedOrigins, onPreflight: audit.preflight }),
     errorResponse({ logger, onRefusal: audit.refused }),
     parseRequest({ codeRequest }),
     guard({

@@ -14,7 +14,6 @@ import {
 import { ATTRIBUTE_KEY } from './request';
 import './zod-messages';
 
-export type TokenDelivery = 'body' | 'cookie';
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 /** What follows steps ①–④: the design guide's Guest API, or our own OpenID provider. */
 export type Profile = 'guest-api' | 'messenger';
@@ -45,7 +44,6 @@ export interface Config {
   readonly credentialsSecretId: string | undefined;
   /** Exact origins (scheme://host[:port]) allowed to request tokens. */
   readonly allowedOrigins: readonly string[];
-  readonly tokenDelivery: TokenDelivery;
   /** Per client IP, per container; WAF is the fleet-wide limiter. */
   readonly rateLimitPerMinute: number;
   /** Case-insensitive substrings of User-Agent values that are refused. */
@@ -197,7 +195,6 @@ const envSchema = z.object({
       z.array(exactOrigin).check(z.minLength(1, 'must list at least one origin')),
     ),
   ),
-  TOKEN_DELIVERY: z._default(z.enum(['body', 'cookie']), 'body'),
   RATE_LIMIT_PER_MINUTE: z._default(positiveInt, 20),
   BOT_USER_AGENT_PATTERNS: z.optional(z.pipe(z.string(), z.transform(commaList))),
   PII_DROP_ATTRIBUTES: z.optional(
@@ -227,6 +224,18 @@ const NO_OIDC: OidcConfig = Object.freeze({
   codeTable: undefined,
 });
 
+/**
+ * Settings that no longer exist. A deployment that still sets one stops at cold start (and the
+ * stack at synth), told why it went and what to do, rather than silently running without it.
+ */
+export const REMOVED_VARIABLES: Readonly<Record<string, string>> = {
+  TOKEN_DELIVERY:
+    'was removed: cookie delivery put the guest token in a cookie nothing could read (the chat ' +
+    'SDK needs the token in JavaScript, and the __Host- cookie was bound to this service’s own ' +
+    'host). Every token is now returned in the response body, and the browser token manager keeps ' +
+    'it in memory only. Drop the setting; nothing else needs to change',
+};
+
 /** Parses the environment once; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -236,12 +245,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(parsed.success ? [] : parsed.error.issues),
     ...(oidc && !oidc.success ? oidc.error.issues : []),
   ];
-  if (!parsed.success || (oidc && !oidc.success)) {
-    const problems = issues.map((issue) => {
-      const [variable, ...rest] = issue.path;
-      const where = rest.length > 0 ? ` (entry ${rest.join('.')})` : '';
-      return `${String(variable)}${where}: ${issue.message}`;
-    });
+  const removed = Object.keys(REMOVED_VARIABLES).filter((variable) => env[variable] !== undefined);
+  if (!parsed.success || (oidc && !oidc.success) || removed.length > 0) {
+    const problems = [
+      ...removed.map((variable) => `${variable}: ${REMOVED_VARIABLES[variable]}`),
+      ...issues.map((issue) => {
+        const [variable, ...rest] = issue.path;
+        const where = rest.length > 0 ? ` (entry ${rest.join('.')})` : '';
+        return `${String(variable)}${where}: ${issue.message}`;
+      }),
+    ];
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`, problems);
   }
   const e = parsed.data;
@@ -271,7 +284,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ),
     credentialsSecretId: e.GENESYS_CREDENTIALS_SECRET_ID,
     allowedOrigins: Object.freeze([...new Set(e.ALLOWED_ORIGINS)]),
-    tokenDelivery: e.TOKEN_DELIVERY,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     botUserAgentPatterns: Object.freeze(
       (e.BOT_USER_AGENT_PATTERNS ?? DEFAULT_BOT_USER_AGENT_PATTERNS).map((p) => p.toLowerCase()),

@@ -9,8 +9,6 @@ import { header, type PipelineMiddleware, type PipelineRequest } from './pipelin
 
 export interface CorsOptions {
   allowedOrigins: readonly string[];
-  /** Cookie mode: the browser must send and accept credentials. */
-  credentials: boolean;
   /** Called for each preflight from an allowed origin (for the metric). */
   onPreflight?: () => void;
 }
@@ -18,11 +16,7 @@ export interface CorsOptions {
 /** How long a browser may cache a preflight answer. */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 
-export function cors({
-  allowedOrigins,
-  credentials,
-  onPreflight,
-}: CorsOptions): PipelineMiddleware[] {
+export function cors({ allowedOrigins, onPreflight }: CorsOptions): PipelineMiddleware[] {
   const allowed = new Set(allowedOrigins);
 
   const originAllowlistBefore = async (request: PipelineRequest): Promise<void> => {
@@ -33,7 +27,8 @@ export function cors({
 
   const corsOptions = {
     origins: [...allowedOrigins],
-    credentials,
+    // Nothing here rides on cookies or HTTP auth, so the browser sends none.
+    credentials: false,
     methods: 'POST, OPTIONS',
     headers: 'Content-Type',
     maxAge: PREFLIGHT_MAX_AGE_SECONDS,

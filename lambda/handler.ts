@@ -79,7 +79,7 @@ export function createHandler(deps: HandlerDeps) {
       const upstreamLatencyMs = clock() - started;
       const verified = await verifier.verify(jwt, keySet);
       audit.issued({ event, context }, { guestId: verified.guestId, upstreamLatencyMs });
-      return respond(jwt, verified, config.tokenDelivery, clock());
+      return respond(jwt, verified, clock());
     });
 
   return Object.assign(chain, {

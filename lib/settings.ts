@@ -22,12 +22,17 @@ export const HANDLER_CONTEXT_KEYS = {
   guestJwtKeysUrl: 'GUEST_JWT_KEYS_URL',
   guestJwtIssuer: 'GUEST_JWT_ISSUER',
   guestJwtAudience: 'GUEST_JWT_AUDIENCE',
-  tokenDelivery: 'TOKEN_DELIVERY',
   rateLimitPerMinute: 'RATE_LIMIT_PER_MINUTE',
   botUserAgentPatterns: 'BOT_USER_AGENT_PATTERNS',
   piiDropAttributes: 'PII_DROP_ATTRIBUTES',
   logLevel: 'LOG_LEVEL',
 } as const;
+
+/**
+ * Context keys of settings that were removed: still read, so that a deployment setting one
+ * fails the synth with the handler's own explanation (lambda/config.ts, REMOVED_VARIABLES).
+ */
+const REMOVED_CONTEXT_KEYS = { tokenDelivery: 'TOKEN_DELIVERY' } as const;
 
 /** CloudWatch Logs retention periods, in days. */
 const RETENTION_DAYS = [
@@ -137,7 +142,10 @@ export function readSettings(context: (key: string) => unknown): StackSettings {
   const problems: string[] = [];
 
   const handlerEnvironment: Record<string, string> = {};
-  for (const [key, variable] of Object.entries(HANDLER_CONTEXT_KEYS)) {
+  for (const [key, variable] of Object.entries({
+    ...HANDLER_CONTEXT_KEYS,
+    ...REMOVED_CONTEXT_KEYS,
+  })) {
     const value = context(key);
     if (value === undefined || value === null || value === '') continue;
     handlerEnvironment[variable] = Array.isArray(value) ? value.join(',') : String(value);
@@ -195,7 +203,10 @@ export function readSettings(context: (key: string) => unknown): StackSettings {
 }
 
 const CONTEXT_KEY_OF = new Map<string, string>(
-  Object.entries(HANDLER_CONTEXT_KEYS).map(([key, variable]) => [variable, key]),
+  Object.entries({ ...HANDLER_CONTEXT_KEYS, ...REMOVED_CONTEXT_KEYS }).map(([key, variable]) => [
+    variable,
+    key,
+  ]),
 );
 
 /** loadConfig names environment variables; the operator set context keys. */

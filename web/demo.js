@@ -1,7 +1,6 @@
 // @ts-check
 // The demo page: a TokenManager against this server's /guest-token (or ?endpoint=…), the
 // stand-in chat SDK connected through the adapter, and what happens shown as it happens.
-// ?delivery=cookie runs it against a server started with TOKEN_DELIVERY=cookie.
 
 import { connectChatSdk } from './chat-sdk-adapter.js';
 import { createStandInChatSdk } from './chat-sdk-standin.js';
@@ -10,17 +9,14 @@ import { TokenManager } from './token-manager.js';
 const params = new URLSearchParams(location.search);
 // ?mode=messenger is the Messenger AuthProvider demo, on its own page.
 if (params.get('mode') === 'messenger') location.replace(`/messenger.html${location.search}`);
-const delivery = params.get('delivery') === 'cookie' ? 'cookie' : 'body';
 const endpoint = new URL(params.get('endpoint') ?? '/guest-token', location.href).href;
 
 const manager = new TokenManager({
   endpoint,
-  delivery,
   visitor: () => ({ name: 'Demo Visitor', pageUrl: location.href }),
 });
-// In cookie mode the token never reaches JavaScript, so there is nothing to hand an SDK.
-const sdk = delivery === 'body' ? createStandInChatSdk() : undefined;
-if (sdk) connectChatSdk(manager, sdk);
+const sdk = createStandInChatSdk();
+connectChatSdk(manager, sdk);
 
 /** @type {{ type: string, at: number, reason?: string, guestId?: string, expiresAt?: number, code?: string }[]} */
 const events = [];
@@ -78,15 +74,10 @@ manager.addEventListener('error', (event) => {
 });
 
 $('refresh-now').addEventListener('click', () => void manager.refresh().catch(() => {}));
-$('expire-sdk').addEventListener('click', () => sdk?.expireNow());
-/** @type {HTMLButtonElement} */ ($('expire-sdk')).disabled = !sdk;
+$('expire-sdk').addEventListener('click', () => sdk.expireNow());
 
 function render() {
   const token = manager.token;
-  $('delivery').textContent =
-    delivery === 'cookie'
-      ? 'HttpOnly cookie (token not visible to this page)'
-      : 'response body, kept in memory';
   $('guest-id').textContent = token?.guestId ?? '…';
   if (token) {
     const left = Math.max(0, token.expiresAt - Date.now());
@@ -98,9 +89,7 @@ function render() {
     $('countdown').className = left === 0 ? 'bad' : refreshIn === 0 ? 'warn' : 'ok';
     $('next-refresh').textContent = `${(refreshIn / 1000).toFixed(0)} s`;
   }
-  $('sdk-state').textContent = sdk
-    ? `${sdk.state}, tokens received: ${sdk.tokensReceived}`
-    : 'not used in cookie mode';
+  $('sdk-state').textContent = `${sdk.state}, tokens received: ${sdk.tokensReceived}`;
 }
 setInterval(render, 250);
 for (const type of ['refresh', 'token', 'retry', 'error']) {

@@ -45,7 +45,6 @@ export const browserTimers = {
  * @property {Record<string, unknown>} body Sent as JSON.
  * @property {(body: any, requestedAt: number) => T} read Turns a 200 body into the result;
  *   throws a TokenRequestError when it is unusable.
- * @property {'omit' | 'include'} [credentials] Default `omit`.
  * @property {number} [maxAttempts] Default 4.
  * @property {number} [baseDelayMs] First backoff step; default 1 s.
  * @property {number} [maxDelayMs] Longest backoff wait; default 30 s.
@@ -93,7 +92,7 @@ export async function postWithRetry(options) {
  * @param {PostOptions<T>} options
  * @returns {Promise<T>}
  */
-async function postOnce({ url, body, read, credentials = 'omit', fetch, now = Date.now }) {
+async function postOnce({ url, body, read, fetch, now = Date.now }) {
   const send = fetch ?? globalThis.fetch.bind(globalThis);
   const requestedAt = now();
   let response;
@@ -102,7 +101,8 @@ async function postOnce({ url, body, read, credentials = 'omit', fetch, now = Da
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
-      credentials,
+      // Nothing rides on cookies: the answer is in the body, so none are sent or kept.
+      credentials: 'omit',
       cache: 'no-store',
     });
   } catch (error) {

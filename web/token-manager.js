@@ -26,8 +26,7 @@ import {
 
 /**
  * @typedef {object} GuestToken
- * @property {string} [accessToken] The guest JWT; absent in cookie mode, where only the
- *   browser holds it (an HttpOnly cookie).
+ * @property {string} accessToken The guest JWT.
  * @property {string} guestId
  * @property {number} expiresAt Epoch milliseconds, computed from `expiresIn` on this clock.
  * @property {number} issuedAt Epoch milliseconds when it was requested.
@@ -37,8 +36,6 @@ import {
 /**
  * @typedef {object} TokenManagerOptions
  * @property {string} endpoint The proxy's `/guest-token` URL.
- * @property {'body' | 'cookie'} [delivery] How the proxy hands the token over (its
- *   TOKEN_DELIVERY); default `body`.
  * @property {() => Record<string, unknown>} [visitor] Fields sent with each request (name,
  *   email, customAttributes, pageUrl).
  * @property {number} [refreshMarginMs] How long before expiry to refresh; default 10 minutes.
@@ -78,8 +75,12 @@ export class TokenManager extends EventTarget {
   constructor(options) {
     super();
     if (!options?.endpoint) throw new TypeError('TokenManager needs an endpoint');
+    if ('delivery' in options) {
+      throw new TypeError(
+        'TokenManager: the delivery option was removed; the token always comes in the response body',
+      );
+    }
     this.#options = {
-      delivery: /** @type {'body' | 'cookie'} */ ('body'),
       refreshMarginMs: DEFAULT_MARGIN_MS,
       maxAttempts: 4,
       baseDelayMs: 1_000,
@@ -186,7 +187,7 @@ export class TokenManager extends EventTarget {
    */
   async #request(reason) {
     this.#emit('refresh', { reason });
-    const { endpoint, delivery, visitor, maxAttempts, baseDelayMs, maxDelayMs } = this.#options;
+    const { endpoint, visitor, maxAttempts, baseDelayMs, maxDelayMs } = this.#options;
     const generation = this.#generation;
     const stopped = () => generation !== this.#generation;
     let token;
@@ -194,9 +195,7 @@ export class TokenManager extends EventTarget {
       token = await postWithRetry({
         url: endpoint,
         body: { ...visitor?.(), reason },
-        // Cookie mode needs the Set-Cookie honoured; body mode sends and keeps no cookies.
-        credentials: delivery === 'cookie' ? 'include' : 'omit',
-        read: (body, requestedAt) => readToken(body, requestedAt, delivery, reason),
+        read: (body, requestedAt) => readToken(body, requestedAt, reason),
         maxAttempts,
         baseDelayMs,
         maxDelayMs,
@@ -248,11 +247,10 @@ export class TokenManager extends EventTarget {
  * does not matter).
  * @param {any} body
  * @param {number} requestedAt
- * @param {'body' | 'cookie'} delivery
  * @param {RefreshReason} reason
  * @returns {GuestToken}
  */
-function readToken(body, requestedAt, delivery, reason) {
+function readToken(body, requestedAt, reason) {
   const expiresIn = Number(body?.expiresIn);
   if (typeof body?.guestId !== 'string' || !Number.isFinite(expiresIn)) {
     throw new TokenRequestError(
@@ -262,11 +260,11 @@ function readToken(body, requestedAt, delivery, reason) {
       true,
     );
   }
-  if (delivery === 'body' && typeof body.accessToken !== 'string') {
+  if (typeof body.accessToken !== 'string') {
     throw new TokenRequestError('token response has no accessToken', 200, 'BAD_RESPONSE', false);
   }
   return {
-    ...(delivery === 'body' && { accessToken: body.accessToken }),
+    accessToken: body.accessToken,
     guestId: body.guestId,
     expiresAt: requestedAt + expiresIn * 1000,
     issuedAt: requestedAt,

@@ -71,7 +71,7 @@ describe('the docs', () => {
       ...new Set(
         [
           ...allDocs.matchAll(
-            /\b((?:lambda|lib|dev|web|bench|bin)\/[A-Za-z0-9_./-]+\.(?:ts|js|html|css))\b/g,
+            /(?<![\w/])((?:lambda|lib|dev|web|bench|bin)\/[A-Za-z0-9_./-]+\.(?:ts|js|html|css))\b/g,
           ),
         ].map((m) => m[1] as string),
       ),

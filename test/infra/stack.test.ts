@@ -119,7 +119,7 @@ describe('the function and its secret', () => {
   });
 
   it('runs Node 22 on arm64 with a timeout well under API Gateway’s 29 s, settings in its environment', () => {
-    const { template } = synth({ reservedConcurrency: '25', tokenDelivery: 'cookie' });
+    const { template } = synth({ reservedConcurrency: '25', rateLimitPerMinute: 12 });
     const [secretId] = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
@@ -131,8 +131,7 @@ describe('the function and its secret', () => {
         Variables: Match.objectLike({
           ALLOWED_ORIGINS: 'https://chat.example.com,https://www.example.com',
           GENESYS_ENVIRONMENT: 'mypurecloud.com',
-          TOKEN_DELIVERY: 'cookie',
-          RATE_LIMIT_PER_MINUTE: '20',
+          RATE_LIMIT_PER_MINUTE: '12',
           GENESYS_CREDENTIALS_SECRET_ID: { Ref: secretId },
         }),
       },
@@ -400,7 +399,7 @@ describe('context validation', () => {
     [{ allowedOrigins: ['https://a.example', 'https://b.example/'] }, /allowedOrigins \(entry 1\)/],
     [{ genesysEnvironment: 'example.com' }, /genesysEnvironment/],
     [{ genesysApiBaseUrl: 'http://api.example.com' }, /genesysApiBaseUrl: must be an https URL/],
-    [{ tokenDelivery: 'header' }, /tokenDelivery/],
+    [{ tokenDelivery: 'cookie' }, /tokenDelivery: was removed: .*Drop the setting/],
     [{ apiThrottleRateLimit: 'fast' }, /apiThrottleRateLimit: must be a whole number/],
     [{ apiThrottleBurstLimit: 0 }, /apiThrottleBurstLimit: must be at least 1/],
     [{ wafRateLimit: 5 }, /wafRateLimit: must be at least 10/],

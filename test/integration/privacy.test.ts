@@ -133,7 +133,7 @@ describe('privacy', () => {
 
   it('keeps every secret, token and personal value out of the logs across all scenarios', async () => {
     h = await startHarness({
-      env: { LOG_LEVEL: 'DEBUG', RATE_LIMIT_PER_MINUTE: '40', TOKEN_DELIVERY: 'body' },
+      env: { LOG_LEVEL: 'DEBUG', RATE_LIMIT_PER_MINUTE: '40' },
     });
     const e = h.emulator;
     const visitor = (n: number) => ({ ...PII_VISITOR, name: `${PII_VISITOR.name} ${n}` });

@@ -17,7 +17,6 @@ describe('loadConfig', () => {
       },
       credentialsSecretId: undefined,
       allowedOrigins: ['https://www.example.com'],
-      tokenDelivery: 'body',
       rateLimitPerMinute: 20,
       botUserAgentPatterns: DEFAULT_BOT_USER_AGENT_PATTERNS,
       logLevel: 'INFO',
@@ -48,7 +47,6 @@ describe('loadConfig', () => {
       GENESYS_API_BASE_URL: 'https://gateway.example/',
       GENESYS_GUEST_API_PATH: '/custom/guest',
       GUEST_JWT_ISSUER: 'https://issuer.example',
-      TOKEN_DELIVERY: 'cookie',
       RATE_LIMIT_PER_MINUTE: '5',
       BOT_USER_AGENT_PATTERNS: 'EvilBot, scraper',
       LOG_LEVEL: 'debug',
@@ -59,7 +57,6 @@ describe('loadConfig', () => {
     expect(config.endpoints.guestUrl).toBe('https://gateway.example/custom/guest');
     expect(config.endpoints.issuer).toBe('https://issuer.example');
     expect(config.endpoints.audience).toBe('https://gateway.example');
-    expect(config.tokenDelivery).toBe('cookie');
     expect(config.rateLimitPerMinute).toBe(5);
     expect(config.botUserAgentPatterns).toEqual(['evilbot', 'scraper']);
     expect(config.logLevel).toBe('DEBUG');
@@ -84,7 +81,8 @@ describe('loadConfig', () => {
       /GENESYS_LOGIN_BASE_URL/,
     ],
     [{ ...base, GUEST_JWT_KEYS_URL: 'not a url' }, /GUEST_JWT_KEYS_URL/],
-    [{ ...base, TOKEN_DELIVERY: 'header' }, /TOKEN_DELIVERY/],
+    [{ ...base, TOKEN_DELIVERY: 'cookie' }, /TOKEN_DELIVERY: was removed: .*Drop the setting/],
+    [{ ...base, TOKEN_DELIVERY: 'body' }, /TOKEN_DELIVERY: was removed/],
     [{ ...base, RATE_LIMIT_PER_MINUTE: '0' }, /RATE_LIMIT_PER_MINUTE/],
     [{ ...base, RATE_LIMIT_PER_MINUTE: 'ten' }, /RATE_LIMIT_PER_MINUTE/],
     [{ ...base, LOG_LEVEL: 'LOUD' }, /LOG_LEVEL/],

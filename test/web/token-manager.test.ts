@@ -125,12 +125,15 @@ describe('TokenManager: getting and refreshing', () => {
     expect(new Set(tokens.map((t) => t.guestId))).toEqual(new Set(['guest-1']));
   });
 
-  it('asks with credentials in cookie mode and needs no token in the body', async () => {
-    const { manager, endpoint } = setup({ delivery: 'cookie' }, { delivery: 'cookie' });
-    const token = await manager.start();
-    expect(token.accessToken).toBeUndefined();
-    expect(token.guestId).toBe('guest-1');
-    expect(endpoint.calls[0]?.init.credentials).toBe('include');
+  it('sends and keeps no cookies', async () => {
+    const { manager, endpoint } = setup();
+    await manager.start();
+    expect(endpoint.calls[0]?.init.credentials).toBe('omit');
+  });
+
+  it('refuses the removed delivery option rather than ignoring it', () => {
+    const options = { endpoint: '/guest-token', delivery: 'cookie' } as TokenManagerOptions;
+    expect(() => new TokenManager(options)).toThrow(/delivery option was removed/);
   });
 
   it('does not retry, or keep a late token, once stopped', async () => {
@@ -236,7 +239,7 @@ describe('TokenManager: failures', () => {
     expect(events).toEqual(['refresh:initial', 'error:ORIGIN_NOT_ALLOWED']);
   });
 
-  it('refuses a 200 without a token in body mode', async () => {
+  it('refuses a 200 without a token', async () => {
     const { manager, endpoint } = setup();
     endpoint.reply({ status: 200, body: { guestId: 'g', expiresIn: 60 } });
     await expect(manager.start()).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
