@@ -1,5 +1,5 @@
 // A loopback stand-in for Genesys Cloud, used by `npm start`, the integration tests and the
-// benchmarks. It serves the three upstream endpoints of DESIGN.md with real RS256 signing
+// benchmarks. It serves the three upstream endpoints of the design guide's upstream with real RS256 signing
 // (plus Secrets Manager's GetSecretValue, so the real AWS SDK client can be pointed here, and
 // the Parameters and Secrets Lambda Extension's `GET /secretsmanager/get`, as Lambda reads it;
 // and, for the messenger profile's benchmarks, KMS Sign/GetPublicKey and DynamoDB
@@ -65,7 +65,7 @@ export const DEV_OIDC_CREDENTIALS = {
   clientSecret: 'local-messenger-secret',
 };
 
-/** Genesys's side of authenticated web messaging (shared/MESSENGER.md). */
+/** Genesys's side of authenticated web messaging (docs/deploy.md, the messenger profile). */
 export type MessengerEndpoint = 'exchange' | 'refresh';
 export const MESSENGER_PATHS: Record<MessengerEndpoint, string> = {
   exchange: '/api/v2/webdeployments/token/oauthcodegrantjwtexchange',

@@ -71,7 +71,7 @@ export interface VisitorStepsOptions {
   bucket?: TokenBucket;
 }
 
-/** Steps ①–④, in order, with errors answered in DESIGN.md's shape (CORS headers included). */
+/** Steps ①–④, in order, with errors answered in the documented JSON shape (CORS headers included). */
 export function visitorSteps({
   config,
   observability: { logger, audit },

@@ -19,7 +19,7 @@ export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export type Profile = 'guest-api' | 'messenger';
 export const PROFILES: readonly Profile[] = ['guest-api', 'messenger'];
 
-/** The messenger profile's settings (shared/MESSENGER.md, "Configuration"). */
+/** The messenger profile's settings (docs/deploy.md, "The handler's environment"). */
 export interface OidcConfig {
   /** Public issuer URL, no trailing slash; unset locally (the server's own origin). */
   readonly issuer: string | undefined;

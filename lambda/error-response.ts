@@ -1,4 +1,4 @@
-// The one place an error becomes a response: DESIGN.md's JSON shape
+// The one place an error becomes a response: the documented JSON shape (docs/web.md)
 // `{ error: { code, message, requestId } }`, never a stack or an upstream body. It assigns
 // request.response and returns nothing, so @middy/http-cors (registered before it, so its
 // onError runs after) still adds CORS headers to the error.

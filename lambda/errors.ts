@@ -1,4 +1,4 @@
-// Every refusal the proxy can answer with, one class per code in DESIGN.md's error table.
+// Every refusal the proxy can answer with, one class per code in the error table (docs/web.md).
 // The error-response middleware turns these into `{ error: { code, message, requestId } }`;
 // anything that is not an HttpError becomes 500 INTERNAL with details only in the log.
 

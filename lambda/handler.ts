@@ -1,4 +1,4 @@
-// The guest-api profile's composition root. createHandler(deps) wires the steps of DESIGN.md's
+// The guest-api profile's composition root. createHandler(deps) wires the steps of the guest-api
 // flow into one Middy chain; Lambda (lambda/index.ts), the local server (dev/server.ts) and the
 // tests all run this same chain and differ only in the dependencies they pass (clock, HTTP
 // dispatcher, credentials source, config). The messenger profile composes its own in

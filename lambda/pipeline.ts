@@ -15,7 +15,7 @@ export interface Visitor {
   pageUrl?: string;
   reason?: RefreshReason;
   customAttributes: Record<string, AttributeValue>;
-  /** Messenger profile: what the code is bound to (shared/MESSENGER.md). */
+  /** Messenger profile: what the code is bound to (docs/web.md, the code request). */
   codeRequest?: CodeRequest;
 }
 

@@ -1,7 +1,7 @@
 // Step ②: turn the raw POST into a typed Visitor. Method, media type and size are checked
 // before the body is parsed; the schema is strict (unknown fields are refused) and a 400 names
-// the field at fault without echoing its value. DESIGN.md, "The HTTP contract"; the messenger
-// profile adds the code request's nonce and PKCE challenge (shared/MESSENGER.md).
+// the field at fault without echoing its value (docs/web.md, the HTTP contract); the messenger
+// profile adds the code request's nonce and PKCE challenge
 
 import * as z from 'zod/mini';
 import {
@@ -17,7 +17,7 @@ export const MAX_BODY_BYTES = 8 * 1024;
 export const MAX_ATTRIBUTES = 20;
 export const DEFAULT_GUEST_NAME = 'Anonymous Guest';
 export const ATTRIBUTE_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
-/** shared/MESSENGER.md: the page's nonce, and its PKCE S256 challenge (RFC 7636 §4.2). */
+/** The page's nonce, and its PKCE S256 challenge (RFC 7636 §4.2). */
 export const NONCE = /^[A-Za-z0-9_-]{16,128}$/;
 export const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 

@@ -133,7 +133,7 @@ function acknowledgeByDesign(
   Validations.of(fn.function).acknowledge({
     id: 'AwsSolutions-L1',
     reason:
-      'Node.js 22 is the runtime the handler is built and tested for (DESIGN.md); moving to a ' +
+      'Node.js 22 is the runtime the handler is built and tested for; moving to a ' +
       'newer runtime is a deliberate, tested change, not a side effect of a CDK upgrade.',
   });
 }

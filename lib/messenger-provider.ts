@@ -1,4 +1,4 @@
-// The messenger profile's resources (shared/MESSENGER.md): the KMS key that signs id_tokens
+// The messenger profile's resources: the KMS key that signs id_tokens
 // (RSA 2048, SIGN_VERIFY; the function may only Sign and GetPublicKey on it), the DynamoDB
 // table of codes (on demand, TTL; the function may only PutItem and DeleteItem on it), and a
 // generated OIDC client secret the operator copies into Genesys's integration. The function

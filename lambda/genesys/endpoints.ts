@@ -1,6 +1,6 @@
 // Where Genesys Cloud lives for a given environment: the OAuth host is login.{env} (as in
-// Genesys's own SDKs), the Guest API and key set are on api.{env}. DESIGN.md, "The upstream
-// contract". Every URL can be overridden; overrides must be https unless they are loopback.
+// Genesys's own SDKs), the Guest API and key set are on api.{env} (docs/architecture.md,
+// "Where this departs from the design guide"). Every URL can be overridden; overrides must be https unless they are loopback.
 
 export const GENESYS_ENVIRONMENTS = [
   'mypurecloud.com',

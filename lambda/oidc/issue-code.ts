@@ -1,7 +1,7 @@
 // Messenger profile, after steps ①–④ of POST /guest-token: instead of minting, store a new
 // authorization code bound to the page's nonce, PKCE challenge and redirect URI, for Genesys to
 // redeem at our token endpoint within 60 s. The guest's identity is a fresh random `sub` and the
-// name it typed; its email, phone and attributes go nowhere (shared/MESSENGER.md).
+// name it typed; its email, phone and attributes go nowhere (docs/security.md).
 
 import { randomBytes } from 'node:crypto';
 import { InvalidRequestError } from '../errors';

@@ -1,5 +1,5 @@
 // The messenger profile's composition root: this service as the OpenID provider Genesys Cloud
-// Messenger's authenticated web messaging redeems codes at (shared/MESSENGER.md). The same outer
+// Messenger's authenticated web messaging redeems codes at (docs/architecture.md). The same outer
 // layers as the guest-api profile (lambda/chain.ts), then @middy/http-router sends each path to
 // its own chain:
 //

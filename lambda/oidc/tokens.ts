@@ -1,7 +1,7 @@
 // Messenger profile: the tokens a redeemed code buys. The id_token is what Genesys verifies
 // (RS256 through the signer, against our JWKS): iss, sub, aud = our client id, iat, exp (5
 // minutes), auth_time, the nonce bound to the code, and the guest's name; never an email or
-// phone (shared/MESSENGER.md, "Tokens and keys"). The access token only opens /userinfo: a JWT
+// phone (docs/security.md). The access token only opens /userinfo: a JWT
 // (typ at+jwt, RFC 9068) MACed with HS256 under a key derived from the OIDC client secret, so
 // every container can check it without a store or a second KMS call, and only we and the
 // client hold the key.

@@ -1,4 +1,4 @@
-// Every row of DESIGN.md's error table, produced through the real Middy chain against the
+// Every row of the error table (docs/web.md), produced through the real Middy chain against the
 // emulator: status, code, request id, CORS headers, Retry-After where due, and no token leaked.
 
 import { RETRY_POLICY } from '../../lambda/genesys/upstream-http';

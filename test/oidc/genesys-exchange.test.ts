@@ -1,5 +1,5 @@
 // The emulator's side of authenticated web messaging against our provider over real HTTP, as
-// MESSENGER.md describes Genesys: the exchange fetches our discovery document, redeems the code
+// docs/deploy.md describes Genesys: the exchange fetches our discovery document, redeems the code
 // at our token endpoint with the integration's client credentials (either method), verifies the
 // id_token and answers a Genesys JWT and refresh token; and what Messenger sees when that fails.
 

@@ -1,4 +1,4 @@
-// The messenger profile's refusals through the real chain (shared/MESSENGER.md, RFC 6749 §5.2,
+// The messenger profile's refusals through the real chain (docs/security.md, RFC 6749 §5.2,
 // RFC 7636 §4.6): each asserts the RFC error and status, that no token is in the answer, and
 // (on close) that nothing secret reached a log line.
 
