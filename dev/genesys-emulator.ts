@@ -31,7 +31,7 @@ import {
   DEFAULT_GUEST_API_PATH,
   DEFAULT_KEYS_PATH,
   OAUTH_TOKEN_PATH,
-} from '../lambda/genesys/endpoints';
+} from '../lambda/genesys-endpoints';
 import { EXTENSION_TOKEN_HEADER } from '../lambda/secrets';
 
 export type EmulatorEndpoint = 'secrets' | 'oauth' | 'mint' | 'keys';

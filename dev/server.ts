@@ -18,15 +18,15 @@ import {
 } from '../lambda/config';
 import { createSecretCredentials, createStaticCredentials } from '../lambda/credentials';
 import { ConfigError } from '../lambda/errors';
-import { createUpstreamAgent } from '../lambda/genesys/upstream-http';
-import { createHandler } from '../lambda/handler';
-import { createMemoryCodeStore } from '../lambda/oidc/code-store';
-import { createDynamoDbCodeStore } from '../lambda/oidc/dynamodb-code-store';
-import { createKmsSigner } from '../lambda/oidc/kms-signer';
-import { createMessengerHandler } from '../lambda/oidc/messenger-handler';
-import { OIDC_PATHS, type Provider } from '../lambda/oidc/provider';
-import { createLocalSigner } from '../lambda/oidc/signer';
+import { createHandler } from '../lambda/guest-api/handler';
+import { createMemoryCodeStore } from '../lambda/messenger/code-store';
+import { createDynamoDbCodeStore } from '../lambda/messenger/dynamodb-code-store';
+import { createKmsSigner } from '../lambda/messenger/kms-signer';
+import { createMessengerHandler } from '../lambda/messenger/messenger-handler';
+import { OIDC_PATHS, type Provider } from '../lambda/messenger/provider';
+import { createLocalSigner } from '../lambda/messenger/signer';
 import { createSecretReader, type SecretReader } from '../lambda/secrets';
+import { createUpstreamAgent } from '../lambda/upstream/upstream-http';
 import { invokeThroughAdapter, type ProxyHandler } from './api-gateway-adapter';
 import { DEV_CREDENTIALS, DEV_OIDC_CREDENTIALS, GenesysEmulator } from './genesys-emulator';
 

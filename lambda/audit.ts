@@ -5,9 +5,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { HttpError } from './errors';
 import { UpstreamUnavailableError } from './errors';
-import type { UpstreamEvents } from './genesys/upstream-http';
 import { type Logger, METRIC, type Metrics, MetricUnit } from './observability';
 import { header, type PipelineRequest, sourceIp } from './pipeline';
+import type { UpstreamEvents } from './upstream/upstream-http';
 
 /** What the audit needs of a request: the event and what the steps left in the context. */
 export type AuditedRequest = Pick<PipelineRequest, 'event' | 'context'>;

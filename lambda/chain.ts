@@ -1,8 +1,8 @@
 // What every profile's Middy chain shares: Powertools logging and metrics around the whole
 // invocation, the API Gateway request id as correlation id, lower-cased header names, and the
 // visitor steps ①–④ (CORS allowlist, request validation, abuse guard, PII scrub) with the one
-// error-to-response step between them. The guest-api profile (handler.ts) and the messenger
-// profile (oidc/messenger-handler.ts) each add their own steps after these.
+// error-to-response step between them. The guest-api profile (guest-api/handler.ts) and the messenger
+// profile (messenger/messenger-handler.ts) each add their own steps after these.
 
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';

@@ -8,10 +8,10 @@ import {
   GENESYS_ENVIRONMENTS,
   type GenesysEndpoints,
   type GenesysEnvironment,
-  isAllowedUpstreamUrl,
   resolveEndpoints,
-} from './genesys/endpoints';
+} from './genesys-endpoints';
 import { ATTRIBUTE_KEY } from './request';
+import { isAllowedUpstreamUrl } from './upstream/upstream-url';
 import './zod-messages';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';

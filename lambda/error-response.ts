@@ -5,8 +5,12 @@
 
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type ErrorCode, HttpError, UpstreamUnavailableError } from './errors';
-import type { PipelineMiddleware, PipelineRequest, PipelineResult } from './pipeline';
-import { NO_STORE_HEADERS } from './respond';
+import {
+  NO_STORE_HEADERS,
+  type PipelineMiddleware,
+  type PipelineRequest,
+  type PipelineResult,
+} from './pipeline';
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; requestId: string };

@@ -1,7 +1,7 @@
 // The Lambda entry point: configuration and clients are built once per container (cold start)
 // and the handler is the same chain the local server and the tests run. GENESYS_PROFILE picks
-// the chain: the Guest API (lambda/handler.ts) or our OpenID provider for Genesys Cloud
-// Messenger (lambda/oidc/messenger-handler.ts). Credentials come only from Secrets Manager,
+// the chain: the Guest API (lambda/guest-api/handler.ts) or our OpenID provider for Genesys Cloud
+// Messenger (lambda/messenger/messenger-handler.ts). Credentials come only from Secrets Manager,
 // never from environment variables: through the Parameters and Secrets Lambda Extension the
 // stack attaches, or the AWS SDK where it is absent.
 
@@ -9,9 +9,9 @@ import { systemClock } from './clock';
 import { loadConfig } from './config';
 import { createSecretCredentials } from './credentials';
 import { ConfigError } from './errors';
-import { createUpstreamAgent } from './genesys/upstream-http';
-import { createHandler } from './handler';
+import { createHandler } from './guest-api/handler';
 import { createSecretReader } from './secrets';
+import { createUpstreamAgent } from './upstream/upstream-http';
 
 const config = loadConfig(process.env);
 const dispatcher = createUpstreamAgent();
@@ -38,9 +38,9 @@ function guestApiHandler() {
 function messengerHandler() {
   // Required here, not imported, so the guest-api profile never loads the KMS and DynamoDB clients.
   const { createLambdaProvider } =
-    require('./oidc/lambda-provider') as typeof import('./oidc/lambda-provider');
+    require('./messenger/lambda-provider') as typeof import('./messenger/lambda-provider');
   const { createMessengerHandler } =
-    require('./oidc/messenger-handler') as typeof import('./oidc/messenger-handler');
+    require('./messenger/messenger-handler') as typeof import('./messenger/messenger-handler');
   return createMessengerHandler({ config, provider: createLambdaProvider(config, readSecret) });
 }
 

@@ -3,7 +3,6 @@
 
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { GuestPayload } from './genesys/guest-api';
 
 export type RefreshReason = 'initial' | 'refresh' | 'expired';
 export type AttributeValue = string | number | boolean;
@@ -27,6 +26,13 @@ export interface CodeRequest {
   redirectUri?: string;
 }
 
+/** What is forwarded upstream (both profiles): the visitor after validation and PII scrubbing. */
+export interface GuestPayload {
+  name: string;
+  email?: string;
+  customAttributes: Record<string, AttributeValue>;
+}
+
 export interface PipelineContext extends Context {
   visitor?: Visitor;
   /** What goes to Genesys (step ④). */
@@ -44,6 +50,14 @@ export type PipelineMiddleware = MiddlewareObj<
   Error,
   PipelineContext
 >;
+
+/** Headers on every answer, success or error: nothing here may be cached or sniffed. */
+export const NO_STORE_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': 'application/json; charset=utf-8',
+  'Cache-Control': 'no-store',
+  Pragma: 'no-cache',
+  'X-Content-Type-Options': 'nosniff',
+};
 
 /** Header lookup after @middy/http-header-normalizer has lower-cased the names. */
 export function header(event: PipelineEvent, name: string): string | undefined {

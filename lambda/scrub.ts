@@ -5,8 +5,13 @@
 // sessionTimestamp. Only attribute keys are ever reported onwards, never values.
 
 import type { Clock } from './clock';
-import type { GuestPayload } from './genesys/guest-api';
-import type { AttributeValue, PipelineMiddleware, PipelineRequest, Visitor } from './pipeline';
+import type {
+  AttributeValue,
+  GuestPayload,
+  PipelineMiddleware,
+  PipelineRequest,
+  Visitor,
+} from './pipeline';
 
 export type PiiKind = 'card' | 'ssn' | 'iban' | 'email' | 'phone';
 

@@ -5,7 +5,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createSecretCredentials } from '../../lambda/credentials';
-import { UNKNOWN_KID_COOLDOWN_MS } from '../../lambda/genesys/verify-guest-jwt';
+import { UNKNOWN_KID_COOLDOWN_MS } from '../../lambda/guest-api/verify-guest-jwt';
 import { createSdkSecretReader } from '../../lambda/secrets';
 import { type Harness, startHarness } from '../fixtures/harness';
 import { manualClock } from '../fixtures/manual-clock';

@@ -1,7 +1,8 @@
 import { MockAgent } from 'undici';
-import { createGuestApi, type GuestPayload } from '../../lambda/genesys/guest-api';
-import type { OAuthTokenCache } from '../../lambda/genesys/oauth-token-cache';
-import { createUpstreamHttp } from '../../lambda/genesys/upstream-http';
+import { createGuestApi } from '../../lambda/guest-api/guest-api';
+import type { OAuthTokenCache } from '../../lambda/guest-api/oauth-token-cache';
+import type { GuestPayload } from '../../lambda/pipeline';
+import { createUpstreamHttp } from '../../lambda/upstream/upstream-http';
 import { manualClock } from '../fixtures/manual-clock';
 
 const API = 'https://api.mypurecloud.com';

@@ -1,8 +1,8 @@
 import { MockAgent } from 'undici';
 import type { CredentialsProvider } from '../../lambda/credentials';
 import { UpstreamUnavailableError } from '../../lambda/errors';
-import { createOAuthTokenCache, refreshMarginMs } from '../../lambda/genesys/oauth-token-cache';
-import { createUpstreamHttp } from '../../lambda/genesys/upstream-http';
+import { createOAuthTokenCache, refreshMarginMs } from '../../lambda/guest-api/oauth-token-cache';
+import { createUpstreamHttp } from '../../lambda/upstream/upstream-http';
 import { manualClock } from '../fixtures/manual-clock';
 
 const LOGIN = 'https://login.mypurecloud.com';

@@ -8,8 +8,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ClientCredentials } from '../credentials';
-import { header, type PipelineResult } from '../pipeline';
-import { NO_STORE_HEADERS } from '../respond';
+import { header, NO_STORE_HEADERS, type PipelineResult } from '../pipeline';
 import { hashCode } from './code-store';
 import { invalidClient, OAuthError } from './oauth-errors';
 import type { Provider } from './provider';

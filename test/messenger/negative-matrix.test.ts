@@ -4,7 +4,7 @@
 
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { createCachedValue } from '../../lambda/cached-value';
-import { createLocalSigner, type Signer } from '../../lambda/oidc/signer';
+import { createLocalSigner, type Signer } from '../../lambda/messenger/signer';
 import type { Answer } from '../fixtures/harness';
 import {
   CLIENT,

@@ -8,7 +8,7 @@ import { type CachedValue, createCachedValue } from '../cached-value';
 import type { Clock } from '../clock';
 import type { ClientCredentials, CredentialsProvider } from '../credentials';
 import { UpstreamUnavailableError } from '../errors';
-import { type UpstreamHttp, unavailableFromStatus } from './upstream-http';
+import { type UpstreamHttp, unavailableFromStatus } from '../upstream/upstream-http';
 
 export type OAuthTokenCache = Pick<CachedValue<string>, 'get' | 'invalidate'>;
 

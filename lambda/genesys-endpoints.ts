@@ -1,6 +1,7 @@
 // Where Genesys Cloud lives for a given environment: the OAuth host is login.{env} (as in
 // Genesys's own SDKs), the Guest API and key set are on api.{env} (docs/architecture.md,
-// "Where this departs from the design guide"). Every URL can be overridden; overrides must be https unless they are loopback.
+// "Where this departs from the design guide"). Every URL can be overridden; config.ts checks
+// overrides with lambda/upstream/upstream-url.ts.
 
 export const GENESYS_ENVIRONMENTS = [
   'mypurecloud.com',
@@ -61,23 +62,6 @@ export function resolveEndpoints(
     issuer: overrides.issuer ?? apiBase,
     audience: overrides.audience ?? apiBase,
   };
-}
-
-/** True for https URLs, and for http only when the host is loopback (the local emulator). */
-export function isAllowedUpstreamUrl(value: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  if (url.username || url.password) return false;
-  if (url.protocol === 'https:') return true;
-  return url.protocol === 'http:' && isLoopbackHost(url.hostname);
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 function trimSlash(url: string): string {

@@ -17,8 +17,8 @@ import {
   createMemoryCodeStore,
   hashCode,
   newCode,
-} from '../../lambda/oidc/code-store';
-import { createDynamoDbCodeStore } from '../../lambda/oidc/dynamodb-code-store';
+} from '../../lambda/messenger/code-store';
+import { createDynamoDbCodeStore } from '../../lambda/messenger/dynamodb-code-store';
 import { manualClock } from '../fixtures/manual-clock';
 
 const TABLE = 'guest-codes';

@@ -5,15 +5,9 @@
 import * as z from 'zod/mini';
 import type { Clock } from '../clock';
 import { InvalidGuestTokenError, UpstreamUnavailableError } from '../errors';
+import type { GuestPayload } from '../pipeline';
+import { type UpstreamHttp, unavailableFromStatus } from '../upstream/upstream-http';
 import type { OAuthTokenCache } from './oauth-token-cache';
-import { type UpstreamHttp, unavailableFromStatus } from './upstream-http';
-
-/** What Genesys receives: the visitor after validation and PII scrubbing. */
-export interface GuestPayload {
-  name: string;
-  email?: string;
-  customAttributes: Record<string, string | number | boolean>;
-}
 
 export interface GuestApi {
   /** Resolves with the guest JWT exactly as Genesys returned it (not yet verified). */

@@ -1,16 +1,8 @@
 // Step ⑨: the verified token goes back in the JSON body with Cache-Control: no-store. The page
 // keeps it in memory only (web/token-manager.js); nothing of it is stored by the browser.
 
-import type { VerifiedGuestToken } from './genesys/verify-guest-jwt';
-import type { PipelineResult } from './pipeline';
-
-/** Headers on every answer, success or error: nothing here may be cached or sniffed. */
-export const NO_STORE_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Type': 'application/json; charset=utf-8',
-  'Cache-Control': 'no-store',
-  Pragma: 'no-cache',
-  'X-Content-Type-Options': 'nosniff',
-};
+import { NO_STORE_HEADERS, type PipelineResult } from '../pipeline';
+import type { VerifiedGuestToken } from './verify-guest-jwt';
 
 export interface TokenResponseBody {
   accessToken: string;

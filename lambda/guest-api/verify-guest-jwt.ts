@@ -16,7 +16,7 @@ import {
 import { createCachedValue } from '../cached-value';
 import type { Clock } from '../clock';
 import { InvalidGuestTokenError, UpstreamUnavailableError } from '../errors';
-import { type UpstreamHttp, unavailableFromStatus } from './upstream-http';
+import { type UpstreamHttp, unavailableFromStatus } from '../upstream/upstream-http';
 
 export interface VerifiedGuestToken {
   guestId: string;

@@ -2,8 +2,7 @@
 // from our token endpoint as a Bearer token (RFC 6750 §2.1): the same claims as the id_token.
 
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { header, type PipelineResult } from '../pipeline';
-import { NO_STORE_HEADERS } from '../respond';
+import { header, NO_STORE_HEADERS, type PipelineResult } from '../pipeline';
 import { invalidToken } from './oauth-errors';
 import type { Provider } from './provider';
 import { verifyAccessToken } from './tokens';

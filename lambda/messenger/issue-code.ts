@@ -5,8 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { InvalidRequestError } from '../errors';
-import type { CodeRequest } from '../pipeline';
-import { NO_STORE_HEADERS } from '../respond';
+import { type CodeRequest, NO_STORE_HEADERS } from '../pipeline';
 import {
   CODE_LIFETIME_SECONDS,
   type CodeRecord,

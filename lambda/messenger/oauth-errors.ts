@@ -6,8 +6,12 @@
 
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { UpstreamUnavailableError } from '../errors';
-import type { PipelineMiddleware, PipelineRequest, PipelineResult } from '../pipeline';
-import { NO_STORE_HEADERS } from '../respond';
+import {
+  NO_STORE_HEADERS,
+  type PipelineMiddleware,
+  type PipelineRequest,
+  type PipelineResult,
+} from '../pipeline';
 
 export type OAuthErrorCode =
   | 'invalid_request'

@@ -2,21 +2,21 @@
 // flow into one Middy chain; Lambda (lambda/index.ts), the local server (dev/server.ts) and the
 // tests all run this same chain and differ only in the dependencies they pass (clock, HTTP
 // dispatcher, credentials source, config). The messenger profile composes its own in
-// lambda/oidc/messenger-handler.ts from the same shared steps (lambda/chain.ts).
+// lambda/messenger/messenger-handler.ts from the same shared steps (lambda/chain.ts).
 //
 //   ① cors → ② parseRequest → ③ guard → ④ scrub → [handler] ⑤–⑦ mint → ⑧ verify → ⑨ respond
 
 import type { Dispatcher } from 'undici';
-import { createObservability, outerChain, visitorSteps } from './chain';
-import { type Clock, systemClock } from './clock';
-import type { Config } from './config';
-import type { CredentialsProvider } from './credentials';
-import { createGuestApi } from './genesys/guest-api';
-import { createOAuthTokenCache } from './genesys/oauth-token-cache';
-import { createUpstreamHttp, RETRY_POLICY, type Sleep } from './genesys/upstream-http';
-import { createGuestJwtVerifier } from './genesys/verify-guest-jwt';
-import type { Logger, Metrics } from './observability';
+import { createObservability, outerChain, visitorSteps } from '../chain';
+import { type Clock, systemClock } from '../clock';
+import type { Config } from '../config';
+import type { CredentialsProvider } from '../credentials';
+import type { Logger, Metrics } from '../observability';
+import { createUpstreamHttp, RETRY_POLICY, type Sleep } from '../upstream/upstream-http';
+import { createGuestApi } from './guest-api';
+import { createOAuthTokenCache } from './oauth-token-cache';
 import { respond } from './respond';
+import { createGuestJwtVerifier } from './verify-guest-jwt';
 
 export interface HandlerDeps {
   config: Config;
