@@ -9,9 +9,11 @@ module.exports = {
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
     ],
   },
-  // jose, @middy and openid-client (with oauth4webapi) ship ESM only; Jest runs CommonJS, so they
-  // are transformed too.
-  transformIgnorePatterns: ['/node_modules/(?!(jose|@middy|openid-client|oauth4webapi)/)'],
+  // jose, @middy, openid-client (with oauth4webapi) and oidc-provider ship ESM only; Jest runs
+  // CommonJS, so they are transformed too.
+  transformIgnorePatterns: [
+    '/node_modules/(?!(jose|@middy|openid-client|oauth4webapi|oidc-provider)/)',
+  ],
   setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'],
   testTimeout: 30_000,
 };

@@ -3,13 +3,15 @@
 // uses its development credentials; otherwise it talks to that upstream with credentials from
 // Secrets Manager (GENESYS_CREDENTIALS_SECRET_ID; the SDK honours AWS_ENDPOINT_URL), read as in
 // Lambda: through the secrets extension's endpoint when PARAMETERS_SECRETS_EXTENSION_HTTP_PORT
-// and AWS_SESSION_TOKEN are set.
+// and AWS_SESSION_TOKEN are set. With the emulator and no SITE_IDENTITY_ISSUERS, it also starts a
+// stand-in of a site's own sign-in (dev/site-idp.ts) and trusts it, so the demo page can serve
+// a signed-in customer as well as an anonymous guest.
 
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
-import { systemClock } from '../lambda/clock';
+import { type Clock, systemClock } from '../lambda/clock';
 import {
   type Config,
   DEFAULT_BOT_USER_AGENT_PATTERNS,
@@ -19,6 +21,7 @@ import {
 import { createSecretCredentials, createStaticCredentials } from '../lambda/credentials';
 import { ConfigError } from '../lambda/errors';
 import { createHandler } from '../lambda/guest-api/handler';
+import { subjectKeyFromSecret } from '../lambda/identity';
 import { createMemoryCodeStore } from '../lambda/messenger/code-store';
 import { createDynamoDbCodeStore } from '../lambda/messenger/dynamodb-code-store';
 import { createKmsSigner } from '../lambda/messenger/kms-signer';
@@ -29,6 +32,15 @@ import { createSecretReader, type SecretReader } from '../lambda/secrets';
 import { createUpstreamAgent } from '../lambda/upstream/upstream-http';
 import { invokeThroughAdapter, type ProxyHandler } from './api-gateway-adapter';
 import { DEV_CREDENTIALS, DEV_OIDC_CREDENTIALS, GenesysEmulator } from './genesys-emulator';
+import { DEMO_CUSTOMERS, SiteIdp } from './site-idp';
+
+/**
+ * The pairwise-subject key when SITE_SUBJECT_KEY_SECRET_ID is unset (locally only; Lambda
+ * refuses to start without it): subjects made with it mean nothing outside this machine.
+ */
+export const DEV_SUBJECT_KEY = 'local-development-pairwise-subject-key-not-for-production';
+/** Where the demo pages learn what the local stack runs (the site IdP's sign-in). */
+export const DEV_CONFIG_PATH = '/dev-config.json';
 
 const WEB_ROOT = join(__dirname, '..', 'web');
 const CONTENT_TYPES: Record<string, string> = {
@@ -47,11 +59,15 @@ export const HANDLER_PATHS: Record<Profile, readonly string[]> = {
 /** Serves the handler at its profile's paths and the files of web/ at every other path. */
 export function createLocalServer(
   handler: ProxyHandler,
-  { webRoot = WEB_ROOT, paths = HANDLER_PATHS['guest-api'] } = {},
+  { webRoot = WEB_ROOT, paths = HANDLER_PATHS['guest-api'], devConfig = (): unknown => ({}) } = {},
 ): Server {
   const handled = new Set(paths);
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path === DEV_CONFIG_PATH) {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      return void res.end(JSON.stringify(devConfig()));
+    }
     const done = handled.has(path)
       ? invokeThroughAdapter(handler, req, res)
       : serveStatic(webRoot, path, res);
@@ -89,12 +105,20 @@ export interface LocalStack {
   profile: Profile;
   /** Messenger profile: our issuer, and whether the development OIDC client is in use. */
   messenger?: { issuer: string; devCredentials: boolean };
+  /** The stand-in of a site's sign-in this stack trusts, when it started one. */
+  siteIdp: SiteIdp | undefined;
+  /** Known customers: the trusted issuers, and whether the development subject key is in use. */
+  identity: { issuers: readonly string[]; devSubjectKey: boolean };
   close(): Promise<void>;
 }
 
 export interface LocalOptions {
   /** Use this emulator (left running on close) rather than starting one. */
   emulator?: GenesysEmulator;
+  /** Use this site IdP (left running on close) rather than starting one with the emulator. */
+  siteIdp?: SiteIdp;
+  /** The handler's clock (tests pass one they move by hand). */
+  clock?: Clock;
 }
 
 /** Starts the local stack; the environment is read exactly as Lambda reads it. */
@@ -102,6 +126,7 @@ export async function startLocal(
   env: NodeJS.ProcessEnv = process.env,
   options: LocalOptions = {},
 ): Promise<LocalStack> {
+  const clock = options.clock ?? systemClock;
   const port = Number(env.PORT ?? 3000);
   const host = env.HOST ?? '127.0.0.1';
   const useEmulator = !env.GENESYS_LOGIN_BASE_URL && !env.GENESYS_API_BASE_URL;
@@ -115,6 +140,9 @@ export async function startLocal(
           ? Number(env.EMULATOR_GUEST_TOKEN_TTL_SECONDS)
           : undefined,
       })));
+  const siteIdp =
+    options.siteIdp ??
+    (emulator && env.SITE_IDENTITY_ISSUERS === undefined ? await SiteIdp.start() : undefined);
   // Listen first, so the default allowed origins name the port actually bound (PORT=0 too).
   let handler: ProxyHandler | undefined;
   const server = createLocalServer(
@@ -122,7 +150,14 @@ export async function startLocal(
       if (!handler) throw new Error('the handler is not ready');
       return handler(event, context);
     },
-    { paths: HANDLER_PATHS[profile] },
+    {
+      paths: HANDLER_PATHS[profile],
+      devConfig: () => ({
+        ...(siteIdp && {
+          siteIdp: { signIn: siteIdp.signInUrl, customers: Object.keys(DEMO_CUSTOMERS) },
+        }),
+      }),
+    },
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -133,6 +168,7 @@ export async function startLocal(
   const selfOrigins = [url, `http://localhost:${boundPort}`].join(',');
   let dispatcher: ReturnType<typeof createUpstreamAgent> | undefined;
   let messenger: LocalStack['messenger'];
+  let identity: LocalStack['identity'] = { issuers: [], devSubjectKey: false };
   try {
     const config = loadConfig({
       // Local defaults: this page's own origins, and command-line clients allowed so curl works.
@@ -143,6 +179,7 @@ export async function startLocal(
       // Messenger locally: this server is the issuer, and its demo page the redirect URI.
       OIDC_ISSUER: url,
       OIDC_REDIRECT_URIS: `${url}/`,
+      ...(siteIdp && { SITE_IDENTITY_ISSUERS: JSON.stringify([siteIdp.issuerEntry()]) }),
       ...env,
       ...(emulator && {
         GENESYS_LOGIN_BASE_URL: emulator.baseUrl,
@@ -151,17 +188,25 @@ export async function startLocal(
     });
     dispatcher = createUpstreamAgent();
     const readSecret = createSecretReader({ env, dispatcher });
+    const { subjectKeySecretId, issuers } = config.identity;
+    const subjectKey = subjectKeySecretId
+      ? subjectKeyFromSecret(readSecret, subjectKeySecretId)
+      : async () => new TextEncoder().encode(DEV_SUBJECT_KEY);
+    identity = {
+      issuers: issuers.map((entry) => entry.issuer),
+      devSubjectKey: issuers.length > 0 && !subjectKeySecretId,
+    };
     // Lambda's runtime sets this; Powertools only reports cold starts when it is present.
     process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
     if (config.profile === 'messenger') {
-      const provider = await localProvider(config, readSecret);
+      const provider = await localProvider(config, readSecret, clock);
       if (emulator && !config.oidc.clientSecretId) {
         emulator.configureMessenger({
           discoveryUri: `${provider.issuer}${OIDC_PATHS.discovery}`,
           ...DEV_OIDC_CREDENTIALS,
         });
       }
-      handler = createMessengerHandler({ config, provider });
+      handler = createMessengerHandler({ config, provider, dispatcher, subjectKey, clock });
       messenger = { issuer: provider.issuer, devCredentials: !config.oidc.clientSecretId };
     } else {
       const secretId = config.credentialsSecretId;
@@ -172,14 +217,15 @@ export async function startLocal(
       }
       const credentials =
         !emulator && secretId
-          ? createSecretCredentials({ readSecret, secretId, clock: systemClock })
+          ? createSecretCredentials({ readSecret, secretId, clock })
           : createStaticCredentials(DEV_CREDENTIALS);
-      handler = createHandler({ config, credentials, dispatcher });
+      handler = createHandler({ config, credentials, dispatcher, subjectKey, clock });
     }
   } catch (error) {
     server.close();
     await dispatcher?.close();
     if (!options.emulator) await emulator?.close();
+    if (!options.siteIdp) await siteIdp?.close();
     throw error;
   }
   return {
@@ -188,11 +234,14 @@ export async function startLocal(
     emulator,
     profile,
     messenger,
+    siteIdp,
+    identity,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dispatcher?.close();
       if (!options.emulator) await emulator?.close();
+      if (!options.siteIdp) await siteIdp?.close();
     },
   };
 }
@@ -202,7 +251,11 @@ export async function startLocal(
  * OIDC_CLIENT_SECRET_ID is set (else the development client), KMS and DynamoDB when their
  * variables are set (the SDK honours AWS_ENDPOINT_URL), else an in-memory key and code store.
  */
-async function localProvider(config: Config, readSecret: SecretReader): Promise<Provider> {
+async function localProvider(
+  config: Config,
+  readSecret: SecretReader,
+  clock: Clock,
+): Promise<Provider> {
   const { issuer, redirectUris, clientSecretId, signingKeyId, codeTable } = config.oidc;
   if (!issuer) throw new ConfigError('OIDC_ISSUER: is required');
   const { KMSClient } = await import('@aws-sdk/client-kms');
@@ -211,26 +264,26 @@ async function localProvider(config: Config, readSecret: SecretReader): Promise<
     issuer,
     redirectUris,
     client: clientSecretId
-      ? createSecretCredentials({ readSecret, secretId: clientSecretId, clock: systemClock })
+      ? createSecretCredentials({ readSecret, secretId: clientSecretId, clock })
       : createStaticCredentials(DEV_OIDC_CREDENTIALS),
     signer: signingKeyId
       ? createKmsSigner({
           client: new KMSClient({}),
           keyId: signingKeyId,
           previousKeyId: config.oidc.previousSigningKeyId,
-          clock: systemClock,
+          clock,
         })
       : await createLocalSigner(),
     codes: codeTable
       ? createDynamoDbCodeStore({ client: new DynamoDBClient({}), tableName: codeTable })
-      : createMemoryCodeStore(systemClock),
-    clock: systemClock,
+      : createMemoryCodeStore(clock),
+    clock,
   };
 }
 
 if (require.main === module) {
   startLocal()
-    .then(({ url, emulator, messenger }) => {
+    .then(({ url, emulator, messenger, siteIdp, identity }) => {
       const upstream = emulator
         ? `the bundled Genesys emulator at ${emulator.baseUrl} (development credentials)`
         : `${process.env.GENESYS_API_BASE_URL ?? process.env.GENESYS_LOGIN_BASE_URL} (credentials from Secrets Manager)`;
@@ -248,6 +301,16 @@ if (require.main === module) {
         : [
             `Guest token proxy on ${url}/guest-token, demo page on ${url}/ — talking to ${upstream}`,
           ];
+      if (identity.issuers.length > 0) {
+        lines.push(
+          `Known customers: trusting ${identity.issuers.join(', ')}${siteIdp ? ` (a stand-in of a site's sign-in: demo customers ${Object.keys(DEMO_CUSTOMERS).join(', ')})` : ''}`,
+        );
+      }
+      if (identity.devSubjectKey) {
+        lines.push(
+          'Pairwise subjects use a development key (SITE_SUBJECT_KEY_SECRET_ID is unset): fine locally, never in production',
+        );
+      }
       process.stdout.write(`${lines.join('\n')}\n`);
     })
     .catch((error: Error) => {

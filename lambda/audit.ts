@@ -4,7 +4,7 @@
 
 import { createHmac, randomBytes } from 'node:crypto';
 import type { HttpError } from './errors';
-import { UpstreamUnavailableError } from './errors';
+import { IdentityTokenInvalidError, UpstreamUnavailableError } from './errors';
 import { type Logger, METRIC, type Metrics, MetricUnit } from './observability';
 import { header, type PipelineRequest, sourceIp } from './pipeline';
 import type { UpstreamEvents } from './upstream/upstream-http';
@@ -23,6 +23,12 @@ export interface IssuedEvent {
   upstreamLatencyMs: number;
 }
 
+/** Who a token or code is for: an anonymous guest, or a customer of a trusted issuer. */
+export type VisitorKind = 'guest' | 'customer';
+
+/** A redeemed code's visitor: a guest's random `sub` is logged, a customer's never is. */
+export type RedeemedVisitor = { sub: string } | { customerOf: string };
+
 export interface Audit extends Required<UpstreamEvents> {
   /** Counts every invocation, so each one publishes at least one metric. */
   received(): void;
@@ -30,11 +36,12 @@ export interface Audit extends Required<UpstreamEvents> {
   refused(request: AuditedRequest, error: HttpError | undefined): void;
   oauthRefreshed(latencyMs: number): void;
   keySetRefreshed(): void;
+  identityKeysRefreshed(): void;
   preflight(): void;
   /** Messenger: a code was issued (by /guest-token or /authorize) for this new guest. */
   codeIssued(request: AuditedRequest, event: { sub: string; endpoint: string }): void;
   /** Messenger: Genesys redeemed a code at the token endpoint. */
-  codeRedeemed(request: AuditedRequest, event: { sub: string; method: string }): void;
+  codeRedeemed(request: AuditedRequest, event: { visitor: RedeemedVisitor; method: string }): void;
   /** Messenger: an OAuth endpoint answered with an RFC 6749 / 6750 error. */
   oauthRefused(
     request: AuditedRequest,
@@ -58,6 +65,21 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
     origin: header(request.event, 'origin') ?? null,
     clientIpHash: hashIp(sourceIp(request.event)),
   });
+  /**
+   * Guest or customer, and the trusted issuer: never a customer's subject, email or token
+   * (a guest's `sub` is a random id and is logged where it was before).
+   */
+  const visitorKind = (request: AuditedRequest) => {
+    const customer = request.context.customer;
+    return customer
+      ? { visitor: 'customer' as VisitorKind, issuer: customer.issuer }
+      : { visitor: 'guest' as VisitorKind };
+  };
+  const countByVisitor = (metricName: string, visitor: VisitorKind) => {
+    const single = metrics.singleMetric();
+    single.addDimension('visitor', visitor);
+    single.addMetric(metricName, MetricUnit.Count, 1);
+  };
   /** What the visitor sent, as keys only: never a value. */
   const sent = (request: AuditedRequest) => ({
     attributeKeys: Object.keys(request.context.visitor?.customAttributes ?? {}),
@@ -76,10 +98,12 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
     },
     issued(request, { guestId, upstreamLatencyMs }) {
       const visitor = request.context.visitor;
+      const kind = visitorKind(request);
       logger.info(AUDIT_ISSUED, {
         audit: {
           event: 'issued',
           guestId,
+          ...kind,
           ...common(request),
           ...sent(request),
           reason: visitor?.reason ?? 'initial',
@@ -87,6 +111,7 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
         },
       });
       metrics.addMetric(METRIC.tokensIssued, MetricUnit.Count, 1);
+      countByVisitor(METRIC.tokensIssued, kind.visitor);
       metrics.addMetric(METRIC.mintLatency, MetricUnit.Milliseconds, upstreamLatencyMs);
       if (visitor?.reason === 'expired')
         metrics.addMetric(METRIC.expiryRefreshes, MetricUnit.Count, 1);
@@ -95,13 +120,17 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
       const code = error?.code ?? 'INTERNAL';
       const status = error?.status ?? 500;
       const upstream = error instanceof UpstreamUnavailableError ? error.upstream : undefined;
-      logger[status >= 500 ? 'warn' : 'info'](AUDIT_REFUSED, {
+      // A refused identity token is worth a look (a broken sign-in, or an attack): WARN, with
+      // its reason and issuer, never the token.
+      const identity = error instanceof IdentityTokenInvalidError ? error : undefined;
+      logger[status >= 500 || identity ? 'warn' : 'info'](AUDIT_REFUSED, {
         audit: {
           event: 'refused',
           code,
           status,
           ...common(request),
           ...(upstream && { upstream, detail: (error as UpstreamUnavailableError).detail }),
+          ...(identity && { reason: identity.reason, issuer: identity.issuer ?? null }),
         },
       });
       const single = metrics.singleMetric();
@@ -116,18 +145,34 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
     keySetRefreshed() {
       metrics.addMetric(METRIC.keySetRefreshes, MetricUnit.Count, 1);
     },
+    identityKeysRefreshed() {
+      metrics.addMetric(METRIC.identityKeySetRefreshes, MetricUnit.Count, 1);
+    },
     preflight() {
       metrics.addMetric(METRIC.preflights, MetricUnit.Count, 1);
     },
     codeIssued(request, { sub, endpoint }) {
+      const kind = visitorKind(request);
       logger.info(AUDIT_CODE_ISSUED, {
-        audit: { event: 'code-issued', endpoint, sub, ...common(request), ...sent(request) },
+        audit: {
+          event: 'code-issued',
+          endpoint,
+          ...(kind.visitor === 'guest' && { sub }),
+          ...kind,
+          ...common(request),
+          ...sent(request),
+        },
       });
       metrics.addMetric(METRIC.codesIssued, MetricUnit.Count, 1);
+      countByVisitor(METRIC.codesIssued, kind.visitor);
     },
-    codeRedeemed(request, { sub, method }) {
+    codeRedeemed(request, { visitor, method }) {
+      const kind =
+        'customerOf' in visitor
+          ? { visitor: 'customer', issuer: visitor.customerOf }
+          : { sub: visitor.sub, visitor: 'guest' };
       logger.info(AUDIT_CODE_REDEEMED, {
-        audit: { event: 'code-redeemed', sub, clientAuth: method, ...common(request) },
+        audit: { event: 'code-redeemed', ...kind, clientAuth: method, ...common(request) },
       });
       metrics.addMetric(METRIC.codesRedeemed, MetricUnit.Count, 1);
     },

@@ -1,8 +1,9 @@
 // What every profile's Middy chain shares: Powertools logging and metrics around the whole
 // invocation, the API Gateway request id as correlation id, lower-cased header names, and the
-// visitor steps ①–④ (CORS allowlist, request validation, abuse guard, PII scrub) with the one
-// error-to-response step between them. The guest-api profile (guest-api/handler.ts) and the messenger
-// profile (messenger/messenger-handler.ts) each add their own steps after these.
+// visitor steps ①–⑤ (CORS allowlist, request validation, abuse guard, PII scrub, known
+// customers) with the one error-to-response step between them. The guest-api profile
+// (guest-api/handler.ts) and the messenger profile (messenger/messenger-handler.ts) each add
+// their own steps after these.
 
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -15,6 +16,7 @@ import { cors } from './cors';
 import { errorResponse } from './error-response';
 import type { TokenBucket } from './guard';
 import { guard } from './guard';
+import type { SiteIdentity } from './identity';
 import { createLogger, createMetrics, type Logger, type Metrics } from './observability';
 import type {
   PipelineContext,
@@ -69,15 +71,18 @@ export interface VisitorStepsOptions {
   codeRequest?: boolean;
   /** A per-IP bucket shared with other visitor-facing routes. */
   bucket?: TokenBucket;
+  /** Step ⑤: the site's own sign-in (lambda/identity.ts). */
+  identity: SiteIdentity;
 }
 
-/** Steps ①–④, in order, with errors answered in the documented JSON shape (CORS headers included). */
+/** Steps ①–⑤, in order, with errors answered in the documented JSON shape (CORS headers included). */
 export function visitorSteps({
   config,
   observability: { logger, audit },
   clock,
   codeRequest = false,
   bucket,
+  identity,
 }: VisitorStepsOptions): PipelineMiddleware[] {
   return [
     ...cors({ allowedOrigins: config.allowedOrigins, onPreflight: audit.preflight }),
@@ -90,5 +95,6 @@ export function visitorSteps({
       clock,
     }),
     scrub({ clock, dropAttributes: config.piiDropAttributes }),
+    identity.step,
   ];
 }

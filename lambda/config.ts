@@ -15,7 +15,7 @@ import { isAllowedUpstreamUrl } from './upstream/upstream-url';
 import './zod-messages';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-/** What follows steps ①–④: the design guide's Guest API, or our own OpenID provider. */
+/** What follows steps ①–⑤: the design guide's Guest API, or our own OpenID provider. */
 export type Profile = 'guest-api' | 'messenger';
 export const PROFILES: readonly Profile[] = ['guest-api', 'messenger'];
 
@@ -35,9 +35,58 @@ export interface OidcConfig {
   readonly codeTable: string | undefined;
 }
 
+/** Algorithms a site's identity token may use; `none` and every HS* are never accepted. */
+export const IDENTITY_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+export type IdentityAlgorithm = (typeof IDENTITY_ALGORITHMS)[number];
+export const DEFAULT_IDENTITY_ALGORITHMS: readonly IdentityAlgorithm[] = [
+  'RS256',
+  'PS256',
+  'ES256',
+  'EdDSA',
+];
+
+/** One site sign-in this service trusts (SITE_IDENTITY_ISSUERS, one entry). */
+export interface IdentityIssuer {
+  /** Compared with the token's `iss` exactly. */
+  readonly issuer: string;
+  /** The token's `aud` must hold one of these. */
+  readonly audience: readonly string[];
+  /** Unset: the `jwks_uri` of the issuer's discovery document. */
+  readonly jwksUri: string | undefined;
+  readonly algorithms: readonly IdentityAlgorithm[];
+  /** `iat` (or `auth_time`) no older than this. */
+  readonly maxAgeSeconds: number;
+  /** `pairwise`: a keyed hash of issuer and `sub`; `site`: the site's `sub` unchanged. */
+  readonly subject: 'pairwise' | 'site';
+  /** The claim that must be true for `email` to be used. */
+  readonly emailVerifiedClaim: string;
+}
+
+/** Known customers: the site's own sign-in, verified, becomes the identity Genesys sees. */
+export interface IdentityConfig {
+  /** Empty: no identity tokens are taken (a sent one is a 400). */
+  readonly issuers: readonly IdentityIssuer[];
+  /** Refuse requests without an identity token (401 IDENTITY_REQUIRED). */
+  readonly required: boolean;
+  /** Secrets Manager id of the pairwise-subject key; unset locally (a development key). */
+  readonly subjectKeySecretId: string | undefined;
+}
+
 export interface Config {
   readonly profile: Profile;
   readonly oidc: OidcConfig;
+  readonly identity: IdentityConfig;
   readonly environment: GenesysEnvironment;
   readonly endpoints: Readonly<GenesysEndpoints>;
   /** Secrets Manager id or ARN of `{"clientId","clientSecret"}`; required in Lambda. */
@@ -174,6 +223,77 @@ const oidcSchema = lazy(() => {
   });
 });
 
+/**
+ * SITE_IDENTITY_ISSUERS, built and parsed only where it is set: a JSON array of trusted
+ * issuers. Duplicates, http JWKS URIs off loopback and symmetric or `none` algorithms are
+ * configuration errors, named with the entry.
+ */
+const identityIssuersSchema = lazy(() => {
+  const entry = z.strictObject({
+    issuer: z
+      .string()
+      .check(
+        z.refine(isAllowedUpstreamUrl, 'must be an https URL (http only for a loopback host)'),
+      ),
+    audience: z.union([
+      z.string().check(z.minLength(1)),
+      z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+    ]),
+    jwksUri: z.optional(
+      z
+        .string()
+        .check(
+          z.refine(isAllowedUpstreamUrl, 'must be an https URL (http only for a loopback host)'),
+        ),
+    ),
+    algorithms: z.optional(
+      z
+        .array(
+          z
+            .string()
+            .check(
+              z.refine(
+                (alg) => (IDENTITY_ALGORITHMS as readonly string[]).includes(alg),
+                `must be asymmetric: one of ${IDENTITY_ALGORITHMS.join(', ')} (never none or HS*)`,
+              ),
+            ),
+        )
+        .check(z.minLength(1)),
+    ),
+    maxAgeSeconds: z.optional(z.int().check(z.gte(60), z.lte(86_400))),
+    subject: z.optional(z.enum(['pairwise', 'site'])),
+    emailVerifiedClaim: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_:./-]{1,128}$/))),
+  });
+  return z.pipe(
+    z.string(),
+    z.pipe(
+      z.transform((text: string, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.issues.push({ code: 'custom', message: 'must be a JSON array', input: text });
+          return z.NEVER;
+        }
+      }),
+      z.array(entry).check(
+        z.check((ctx) => {
+          const seen = new Set<string>();
+          ctx.value.forEach(({ issuer }, index) => {
+            if (seen.has(issuer))
+              ctx.issues.push({
+                code: 'custom',
+                message: `lists ${issuer} a second time`,
+                input: issuer,
+                path: [index, 'issuer'],
+              });
+            seen.add(issuer);
+          });
+        }),
+      ),
+    ),
+  );
+});
+
 const envSchema = z.object({
   GENESYS_PROFILE: z._default(z.enum(['guest-api', 'messenger']), 'guest-api'),
   GENESYS_ENVIRONMENT: z._default(z.enum(GENESYS_ENVIRONMENTS), 'mypurecloud.com'),
@@ -200,6 +320,14 @@ const envSchema = z.object({
   PII_DROP_ATTRIBUTES: z.optional(
     z.pipe(z.string(), z.pipe(z.transform(commaList), z.array(attributeKey))),
   ),
+  SITE_IDENTITY_REQUIRED: z._default(
+    z.pipe(
+      z.enum(['true', 'false'], 'must be true or false'),
+      z.transform((v) => v === 'true'),
+    ),
+    false,
+  ),
+  SITE_SUBJECT_KEY_SECRET_ID: z.optional(z.string().check(z.minLength(1))),
   AUDIT_IP_HASH_KEY: z.optional(
     z.string().check(z.minLength(32, 'must be at least 32 characters')),
   ),
@@ -245,10 +373,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(parsed.success ? [] : parsed.error.issues),
     ...(oidc && !oidc.success ? oidc.error.issues : []),
   ];
+  const issuers =
+    env.SITE_IDENTITY_ISSUERS === undefined
+      ? undefined
+      : z.object({ SITE_IDENTITY_ISSUERS: identityIssuersSchema() }).safeParse(env);
+  if (issuers && !issuers.success) issues.push(...issuers.error.issues);
   const removed = Object.keys(REMOVED_VARIABLES).filter((variable) => env[variable] !== undefined);
-  if (!parsed.success || (oidc && !oidc.success) || removed.length > 0) {
+  const conflicts =
+    env.SITE_IDENTITY_REQUIRED === 'true' && env.SITE_IDENTITY_ISSUERS === undefined
+      ? ['SITE_IDENTITY_REQUIRED: needs SITE_IDENTITY_ISSUERS (no customer could sign in)']
+      : [];
+  if (issues.length > 0 || removed.length > 0 || conflicts.length > 0 || !parsed.success) {
     const problems = [
       ...removed.map((variable) => `${variable}: ${REMOVED_VARIABLES[variable]}`),
+      ...conflicts,
       ...issues.map((issue) => {
         const [variable, ...rest] = issue.path;
         const where = rest.length > 0 ? ` (entry ${rest.join('.')})` : '';
@@ -258,7 +396,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`, problems);
   }
   const e = parsed.data;
-  const o = oidc?.data;
+  const o = oidc?.success ? oidc.data : undefined;
   return Object.freeze({
     profile: e.GENESYS_PROFILE,
     oidc: o
@@ -271,6 +409,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           codeTable: o.OIDC_CODE_TABLE,
         })
       : NO_OIDC,
+    identity: Object.freeze({
+      issuers: Object.freeze(
+        (issuers?.success ? issuers.data.SITE_IDENTITY_ISSUERS : []).map((entry) =>
+          Object.freeze({
+            issuer: entry.issuer,
+            audience: Object.freeze(
+              typeof entry.audience === 'string' ? [entry.audience] : [...entry.audience],
+            ),
+            jwksUri: entry.jwksUri,
+            algorithms: Object.freeze(
+              (entry.algorithms as IdentityAlgorithm[] | undefined) ?? [
+                ...DEFAULT_IDENTITY_ALGORITHMS,
+              ],
+            ),
+            maxAgeSeconds: entry.maxAgeSeconds ?? 3600,
+            subject: entry.subject ?? 'pairwise',
+            emailVerifiedClaim: entry.emailVerifiedClaim ?? 'email_verified',
+          }),
+        ),
+      ),
+      required: e.SITE_IDENTITY_REQUIRED,
+      subjectKeySecretId: e.SITE_SUBJECT_KEY_SECRET_ID,
+    }),
     environment: e.GENESYS_ENVIRONMENT,
     endpoints: Object.freeze(
       resolveEndpoints(e.GENESYS_ENVIRONMENT, {

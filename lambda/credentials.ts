@@ -1,4 +1,4 @@
-// Step ⑤: an OAuth client from Secrets Manager. The secret is JSON `{"clientId","clientSecret"}`,
+// Step ⑥: an OAuth client from Secrets Manager. The secret is JSON `{"clientId","clientSecret"}`,
 // read once per container and kept for a TTL; whoever uses it invalidates it when the other
 // side answers `invalid_client`, so a rotated secret is picked up without a redeploy. The
 // guest-api profile reads the Genesys client this way, the messenger profile its OIDC client.

@@ -12,7 +12,10 @@ export type ErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RATE_LIMITED'
   | 'INVALID_GUEST_TOKEN'
+  | 'IDENTITY_TOKEN_INVALID'
+  | 'IDENTITY_REQUIRED'
   | 'UPSTREAM_UNAVAILABLE'
+  | 'IDENTITY_UNAVAILABLE'
   | 'INTERNAL';
 
 export abstract class HttpError extends Error {
@@ -101,8 +104,38 @@ export class InvalidGuestTokenError extends HttpError {
   }
 }
 
-/** What an upstream failure names: Genesys's endpoints, Secrets Manager, and the messenger profile's KMS key and code table. */
-export type Upstream = 'secrets' | 'oauth' | 'mint' | 'keys' | 'kms' | 'codes';
+/**
+ * A site identity token that does not verify, whatever the reason: one code and one message
+ * for all of them, so the answer is no oracle. `reason` goes to the log only.
+ */
+export class IdentityTokenInvalidError extends HttpError {
+  readonly status = 401;
+  readonly code = 'IDENTITY_TOKEN_INVALID';
+  constructor(
+    readonly reason: string,
+    readonly issuer?: string,
+    options?: ErrorOptions,
+  ) {
+    super('The identity token was not accepted; sign in again', options);
+    this.name = 'IdentityTokenInvalidError';
+  }
+}
+
+/** SITE_IDENTITY_REQUIRED is set and the request carries no identity token. */
+export class IdentityRequiredError extends HttpError {
+  readonly status = 401;
+  readonly code = 'IDENTITY_REQUIRED';
+  constructor() {
+    super('This service serves signed-in customers only: send the site’s identity token');
+    this.name = 'IdentityRequiredError';
+  }
+}
+
+/**
+ * What an upstream failure names: Genesys's endpoints, Secrets Manager, the messenger profile's
+ * KMS key and code table, and a site's sign-in (its discovery document and key set).
+ */
+export type Upstream = 'secrets' | 'oauth' | 'mint' | 'keys' | 'kms' | 'codes' | 'identity';
 
 /**
  * Genesys or Secrets Manager is down, slow, throttling or answering in a way we cannot use.
@@ -110,7 +143,8 @@ export type Upstream = 'secrets' | 'oauth' | 'mint' | 'keys' | 'kms' | 'codes';
  */
 export class UpstreamUnavailableError extends HttpError {
   readonly status = 503;
-  readonly code = 'UPSTREAM_UNAVAILABLE';
+  /** A site's sign-in that cannot be checked has its own code: the page may offer a guest chat. */
+  readonly code: 'UPSTREAM_UNAVAILABLE' | 'IDENTITY_UNAVAILABLE';
   override readonly headers: Record<string, string>;
   constructor(
     readonly upstream: Upstream,
@@ -118,8 +152,14 @@ export class UpstreamUnavailableError extends HttpError {
     readonly retryAfterSeconds = DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS,
     options?: ErrorOptions,
   ) {
-    super('The token service is temporarily unavailable; retry later', options);
+    super(
+      upstream === 'identity'
+        ? 'The site’s sign-in cannot be checked right now; retry later'
+        : 'The token service is temporarily unavailable; retry later',
+      options,
+    );
     this.name = 'UpstreamUnavailableError';
+    this.code = upstream === 'identity' ? 'IDENTITY_UNAVAILABLE' : 'UPSTREAM_UNAVAILABLE';
     this.headers = { 'Retry-After': String(retryAfterSeconds) };
   }
 }

@@ -10,12 +10,25 @@ import { loadConfig } from './config';
 import { createSecretCredentials } from './credentials';
 import { ConfigError } from './errors';
 import { createHandler } from './guest-api/handler';
+import { subjectKeyFromSecret } from './identity';
 import { createSecretReader } from './secrets';
 import { createUpstreamAgent } from './upstream/upstream-http';
 
 const config = loadConfig(process.env);
 const dispatcher = createUpstreamAgent();
 const readSecret = createSecretReader({ env: process.env, dispatcher });
+
+/** Known customers with pairwise subjects need the stack's generated key. */
+function subjectKey() {
+  const { issuers, subjectKeySecretId } = config.identity;
+  if (subjectKeySecretId) return subjectKeyFromSecret(readSecret, subjectKeySecretId);
+  if (issuers.some((issuer) => issuer.subject === 'pairwise')) {
+    throw new ConfigError(
+      'Invalid configuration: SITE_SUBJECT_KEY_SECRET_ID: is required in Lambda for pairwise subjects',
+    );
+  }
+  return undefined;
+}
 
 function guestApiHandler() {
   if (!config.credentialsSecretId) {
@@ -32,6 +45,7 @@ function guestApiHandler() {
       clock: systemClock,
     }),
     dispatcher,
+    subjectKey: subjectKey(),
   });
 }
 
@@ -41,7 +55,12 @@ function messengerHandler() {
     require('./messenger/lambda-provider') as typeof import('./messenger/lambda-provider');
   const { createMessengerHandler } =
     require('./messenger/messenger-handler') as typeof import('./messenger/messenger-handler');
-  return createMessengerHandler({ config, provider: createLambdaProvider(config, readSecret) });
+  return createMessengerHandler({
+    config,
+    provider: createLambdaProvider(config, readSecret),
+    dispatcher,
+    subjectKey: subjectKey(),
+  });
 }
 
 export const handler = config.profile === 'messenger' ? messengerHandler() : guestApiHandler();

@@ -25,6 +25,7 @@ export const METRIC = {
   oauthRefreshes: 'OAuthRefreshes',
   oauthLatency: 'OAuthLatency',
   keySetRefreshes: 'KeySetRefreshes',
+  identityKeySetRefreshes: 'IdentityKeySetRefreshes',
   preflights: 'Preflights',
   coldStart: 'ColdStart',
   codesIssued: 'CodesIssued',
@@ -61,6 +62,8 @@ const SENSITIVE_KEYS = new Set([
   'id_token',
   'refresh_token',
   'refreshtoken',
+  'identitytoken',
+  'phone_number',
 ]);
 const JWT_SHAPE = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 const CREDENTIAL_SHAPE = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;

@@ -3,6 +3,7 @@
 
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { VerifiedCustomer } from './identity/verify-identity-token';
 
 export type RefreshReason = 'initial' | 'refresh' | 'expired';
 export type AttributeValue = string | number | boolean;
@@ -16,6 +17,8 @@ export interface Visitor {
   customAttributes: Record<string, AttributeValue>;
   /** Messenger profile: what the code is bound to (docs/web.md, the code request). */
   codeRequest?: CodeRequest;
+  /** The site's own sign-in, as a compact JWS, still unverified (step ⑤ checks it). */
+  identityToken?: string;
 }
 
 export interface CodeRequest {
@@ -39,6 +42,8 @@ export interface PipelineContext extends Context {
   guest?: GuestPayload;
   /** Keys of attributes in which PII was found, for the audit log. */
   scrubbedKeys?: string[];
+  /** A known customer (step ⑤): the trusted issuer and the verified claims. */
+  customer?: VerifiedCustomer;
 }
 
 export type PipelineEvent = APIGatewayProxyEvent;

@@ -20,12 +20,23 @@ export const ATTRIBUTE_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 /** The page's nonce, and its PKCE S256 challenge (RFC 7636 §4.2). */
 export const NONCE = /^[A-Za-z0-9_-]{16,128}$/;
 export const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+/** A site identity token: a compact JWS (three base64url parts), at most 6,000 characters. */
+export const MAX_IDENTITY_TOKEN_LENGTH = 6_000;
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 const visitorSchema = z.strictObject({
   name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
   email: z.optional(z.email().check(z.maxLength(254))),
   pageUrl: z.optional(z.url({ protocol: /^https?$/ }).check(z.maxLength(2048))),
   reason: z.optional(z.enum(['initial', 'refresh', 'expired'])),
+  identityToken: z.optional(
+    z
+      .string()
+      .check(
+        z.maxLength(MAX_IDENTITY_TOKEN_LENGTH),
+        z.regex(COMPACT_JWS, 'must be a compact JWS (three base64url parts)'),
+      ),
+  ),
   customAttributes: z.optional(
     z
       .record(
@@ -132,9 +143,10 @@ function check<T>(schema: z.ZodMiniType<T>, json: unknown): T {
 }
 
 function visitorFrom(data: z.infer<typeof visitorSchema>): Visitor {
-  const { name, email, pageUrl, reason, customAttributes } = data;
+  const { name, email, pageUrl, reason, identityToken, customAttributes } = data;
   return {
     name: name ?? DEFAULT_GUEST_NAME,
+    ...(identityToken !== undefined && { identityToken }),
     ...(email !== undefined && { email }),
     ...(pageUrl !== undefined && { pageUrl }),
     ...(reason !== undefined && { reason }),

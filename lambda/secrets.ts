@@ -1,4 +1,4 @@
-// Reading a secret's string from Secrets Manager, for step ⑤. In Lambda the stack runs the AWS
+// Reading a secret's string from Secrets Manager, for step ⑥. In Lambda the stack runs the AWS
 // Parameters and Secrets Lambda Extension beside the function, and the secret is one loopback
 // HTTP call away through the undici agent the handler already has; the AWS SDK client, about
 // half of a cold start when it is loaded, is loaded only where there is no extension (the

@@ -1,4 +1,4 @@
-// Step ⑦: mint a guest identity with POST {api}/api/v2/webchat/guest and the OAuth bearer
+// Step ⑧: mint a guest identity with POST {api}/api/v2/webchat/guest and the OAuth bearer
 // token. A 401 means the cached token died early (revoked, clock skew): drop it and mint once
 // more with a fresh one. Anything else unusable is a 503; the response must carry a token.
 

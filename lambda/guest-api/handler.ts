@@ -4,13 +4,15 @@
 // dispatcher, credentials source, config). The messenger profile composes its own in
 // lambda/messenger/messenger-handler.ts from the same shared steps (lambda/chain.ts).
 //
-//   ① cors → ② parseRequest → ③ guard → ④ scrub → [handler] ⑤–⑦ mint → ⑧ verify → ⑨ respond
+//   ① cors → ② parseRequest → ③ guard → ④ scrub → ⑤ identity → [handler] ⑥–⑧ mint → ⑨ verify
+//   → ⑩ respond
 
 import type { Dispatcher } from 'undici';
 import { createObservability, outerChain, visitorSteps } from '../chain';
 import { type Clock, systemClock } from '../clock';
 import type { Config } from '../config';
 import type { CredentialsProvider } from '../credentials';
+import { siteIdentity } from '../identity';
 import type { Logger, Metrics } from '../observability';
 import { createUpstreamHttp, RETRY_POLICY, type Sleep } from '../upstream/upstream-http';
 import { createGuestApi } from './guest-api';
@@ -29,6 +31,8 @@ export interface HandlerDeps {
   sleep?: Sleep;
   /** The jitter's source of randomness, a number in [0, 1). */
   random?: () => number;
+  /** Known customers: the pairwise-subject key (Secrets Manager in Lambda). */
+  subjectKey?: () => Promise<Uint8Array>;
   logger?: Logger;
   metrics?: Metrics;
 }
@@ -65,8 +69,17 @@ export function createHandler(deps: HandlerDeps) {
     onKeysRefresh: audit.keySetRefreshed,
   });
 
+  const identity = siteIdentity(config.identity, {
+    dispatcher,
+    clock,
+    subjectKey: deps.subjectKey,
+    sleep: deps.sleep,
+    random: deps.random,
+    events: audit,
+  });
+
   const chain = outerChain(observability)
-    .use(visitorSteps({ config, observability, clock }))
+    .use(visitorSteps({ config, observability, clock, identity }))
     .handler(async (event, context, { signal }) => {
       if (!context.guest) throw new Error('the handler ran before the scrub step');
       const keySet = verifier.keySet();
@@ -89,7 +102,7 @@ export function createHandler(deps: HandlerDeps) {
      * next request loads again and reports it.
      */
     async warmUp(): Promise<void> {
-      await Promise.allSettled([tokens.get(), verifier.keySet()]);
+      await Promise.allSettled([tokens.get(), verifier.keySet(), identity.warmUp()]);
     },
   });
 }

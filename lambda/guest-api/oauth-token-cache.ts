@@ -1,4 +1,4 @@
-// Step ⑥: a client-credentials access token from login.{env}/oauth/token (RFC 6749 §4.4,
+// Step ⑦: a client-credentials access token from login.{env}/oauth/token (RFC 6749 §4.4,
 // client authenticated with HTTP Basic). Reused until `expires_in` minus a refresh margin;
 // concurrent callers share one fetch; the mint step drops it when Genesys answers 401.
 // On `invalid_client` the credentials are re-read once, in case the secret was rotated.

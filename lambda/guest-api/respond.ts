@@ -1,4 +1,4 @@
-// Step ⑨: the verified token goes back in the JSON body with Cache-Control: no-store. The page
+// Step ⑩: the verified token goes back in the JSON body with Cache-Control: no-store. The page
 // keeps it in memory only (web/token-manager.js); nothing of it is stored by the browser.
 
 import { NO_STORE_HEADERS, type PipelineResult } from '../pipeline';

@@ -1,4 +1,4 @@
-// Step ⑧: never hand out a token we cannot vouch for. The guest JWT must be RS256, signed by a
+// Step ⑨: never hand out a token we cannot vouch for. The guest JWT must be RS256, signed by a
 // key from Genesys's key set, with the expected iss and aud, an exp in the future and a
 // webchat.guestId claim. Anything else is 502 INVALID_GUEST_TOKEN (fail closed).
 // The key set (one JWK or a JWKS) is cached; an unknown `kid` re-fetches it, at most once per

@@ -30,6 +30,8 @@ export interface AuthorizeOptions {
   provider: Provider;
   bucket: TokenBucket;
   botUserAgentPatterns: readonly string[];
+  /** SITE_IDENTITY_REQUIRED: no anonymous code by redirect. */
+  identityRequired?: boolean;
 }
 
 export interface AuthorizeOutcome {
@@ -41,7 +43,7 @@ export interface AuthorizeOutcome {
 
 export async function authorize(
   event: APIGatewayProxyEvent,
-  { provider, bucket, botUserAgentPatterns }: AuthorizeOptions,
+  { provider, bucket, botUserAgentPatterns, identityRequired = false }: AuthorizeOptions,
 ): Promise<AuthorizeOutcome> {
   const repeated = AUTHORIZE_PARAMETERS.filter(
     (name) => (event.multiValueQueryStringParameters?.[name]?.length ?? 0) > 1,
@@ -107,10 +109,18 @@ export async function authorize(
       'code_challenge must be the base64url SHA-256 of the verifier',
     );
 
+  // A redirect carries no identity token: where only signed-in customers are served, the
+  // page must use POST /guest-token (OpenID Connect Core 3.1.2.6).
+  if (identityRequired)
+    return refuse(
+      'login_required',
+      'Sign in on the site first; this service serves customers only',
+    );
+
   const issued = await issueCode(
     provider,
     { nonce: q.nonce, codeChallenge: q.code_challenge, redirectUri },
-    DEFAULT_GUEST_NAME,
+    { guestName: DEFAULT_GUEST_NAME },
   );
   return { result: back({ code: issued.authCode }), sub: issued.sub };
 }

@@ -7,6 +7,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock';
+import type { IdentityClaims } from '../identity/customer-claims';
 
 export const CODE_LIFETIME_SECONDS = 60;
 
@@ -20,14 +21,10 @@ export interface CodeRecord {
   expiresAt: number;
   /** Epoch seconds: when the guest passed our checks (`auth_time`). */
   authTime: number;
-  claims: GuestClaims;
-}
-
-/** The identity claims of a guest: a random id and the name it typed, never an email. */
-export interface GuestClaims {
-  sub: string;
-  name: string;
-  given_name: string;
+  /** A guest's random id and typed name, or a known customer's verified claims. */
+  claims: IdentityClaims;
+  /** A known customer: the trusted issuer whose sign-in the claims come from. */
+  customerOf?: string;
 }
 
 export interface CodeStore {

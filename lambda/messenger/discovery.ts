@@ -4,7 +4,7 @@
 
 import type { PipelineResult } from '../pipeline';
 import { OIDC_PATHS, type Provider } from './provider';
-import { SCOPE } from './tokens';
+import { IDENTITY_CLAIM_NAMES, SCOPE } from './tokens';
 
 const CACHEABLE = {
   'Content-Type': 'application/json; charset=utf-8',
@@ -27,17 +27,7 @@ export function discoveryDocument(issuer: string) {
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     code_challenge_methods_supported: ['S256'],
     scopes_supported: SCOPE.split(' '),
-    claims_supported: [
-      'sub',
-      'name',
-      'given_name',
-      'iss',
-      'aud',
-      'exp',
-      'iat',
-      'auth_time',
-      'nonce',
-    ],
+    claims_supported: [...IDENTITY_CLAIM_NAMES, 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce'],
     authorization_response_iss_parameter_supported: true,
   };
 }

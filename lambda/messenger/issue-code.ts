@@ -1,18 +1,15 @@
 // Messenger profile, after steps ①–④ of POST /guest-token: instead of minting, store a new
 // authorization code bound to the page's nonce, PKCE challenge and redirect URI, for Genesys to
-// redeem at our token endpoint within 60 s. The guest's identity is a fresh random `sub` and the
-// name it typed; its email, phone and attributes go nowhere (docs/security.md).
+// redeem at our token endpoint within 60 s. A guest's identity is a fresh random `sub` and the
+// name it typed; its email, phone and attributes go nowhere (docs/security.md). A known
+// customer's is what the site's sign-in vouched for (lambda/identity.ts).
 
 import { randomBytes } from 'node:crypto';
 import { InvalidRequestError } from '../errors';
+import type { IdentityClaims } from '../identity/customer-claims';
+import type { VerifiedCustomer } from '../identity/verify-identity-token';
 import { type CodeRequest, NO_STORE_HEADERS } from '../pipeline';
-import {
-  CODE_LIFETIME_SECONDS,
-  type CodeRecord,
-  type GuestClaims,
-  hashCode,
-  newCode,
-} from './code-store';
+import { CODE_LIFETIME_SECONDS, type CodeRecord, hashCode, newCode } from './code-store';
 import type { Provider } from './provider';
 
 export interface IssuedCode {
@@ -25,14 +22,17 @@ export interface IssuedCode {
 }
 
 /** A new guest identity: 128 random bits as `sub`, and the validated name. */
-export function guestClaims(name: string): GuestClaims {
+export function guestClaims(name: string): IdentityClaims {
   return { sub: randomBytes(16).toString('base64url'), name, given_name: name };
 }
+
+/** Who the code is for: a guest by the name it typed, or a verified customer. */
+export type CodeSubject = { guestName: string } | { customer: VerifiedCustomer };
 
 export async function issueCode(
   provider: Pick<Provider, 'redirectUris' | 'codes' | 'clock'>,
   request: CodeRequest,
-  name: string,
+  subject: CodeSubject,
 ): Promise<IssuedCode> {
   const redirectUri = request.redirectUri ?? provider.redirectUris[0];
   if (redirectUri === undefined || !provider.redirectUris.includes(redirectUri)) {
@@ -46,7 +46,9 @@ export async function issueCode(
     redirectUri,
     expiresAt: now + CODE_LIFETIME_SECONDS * 1000,
     authTime: Math.floor(now / 1000),
-    claims: guestClaims(name),
+    ...('customer' in subject
+      ? { claims: subject.customer.claims, customerOf: subject.customer.issuer }
+      : { claims: guestClaims(subject.guestName) }),
   };
   await provider.codes.put(hashCode(code), record);
   return {

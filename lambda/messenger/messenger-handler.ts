@@ -13,11 +13,13 @@
 
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
+import type { Dispatcher } from 'undici';
 import { createObservability, outerChain, visitorSteps } from '../chain';
 import { type Clock, systemClock } from '../clock';
 import type { Config } from '../config';
 import { errorResult } from '../error-response';
 import { createTokenBucket } from '../guard';
+import { siteIdentity } from '../identity';
 import type { Logger, Metrics } from '../observability';
 import type {
   PipelineContext,
@@ -37,6 +39,9 @@ export interface MessengerHandlerDeps {
   config: Config;
   provider: Provider;
   clock?: Clock;
+  /** Known customers: where the issuers' key sets are fetched, and the pairwise-subject key. */
+  dispatcher?: Dispatcher;
+  subjectKey?: () => Promise<Uint8Array>;
   logger?: Logger;
   metrics?: Metrics;
 }
@@ -51,6 +56,13 @@ export function createMessengerHandler(deps: MessengerHandlerDeps) {
   const bucket = createTokenBucket(config.rateLimitPerMinute, clock);
   const redeem = createTokenEndpoint(provider);
   const discoveryAnswer = discovery(provider);
+
+  const identity = siteIdentity(config.identity, {
+    dispatcher: deps.dispatcher,
+    clock,
+    subjectKey: deps.subjectKey,
+    events: audit,
+  });
 
   const route = () => middy<PipelineEvent, PipelineResult, Error, PipelineContext>();
   const oauthRoute = (endpoint: string, allowed: readonly string[], handler: RouteHandler) =>
@@ -71,11 +83,15 @@ export function createMessengerHandler(deps: MessengerHandlerDeps) {
       .handler(handler);
 
   const codeRequest = route()
-    .use(visitorSteps({ config, observability, clock, codeRequest: true, bucket }))
+    .use(visitorSteps({ config, observability, clock, codeRequest: true, bucket, identity }))
     .handler(async (event, context) => {
-      const { visitor } = context;
+      const { visitor, customer } = context;
       if (!visitor?.codeRequest) throw new Error('the handler ran before the request was parsed');
-      const issued = await issueCode(provider, visitor.codeRequest, visitor.name);
+      const issued = await issueCode(
+        provider,
+        visitor.codeRequest,
+        customer ? { customer } : { guestName: visitor.name },
+      );
       audit.codeIssued({ event, context }, { sub: issued.sub, endpoint: OIDC_PATHS.codeRequest });
       return codeResult(issued);
     });
@@ -85,6 +101,7 @@ export function createMessengerHandler(deps: MessengerHandlerDeps) {
       provider,
       bucket,
       botUserAgentPatterns: config.botUserAgentPatterns,
+      identityRequired: config.identity.required,
     });
     if (outcome.sub)
       audit.codeIssued({ event, context }, { sub: outcome.sub, endpoint: OIDC_PATHS.authorize });
@@ -99,7 +116,10 @@ export function createMessengerHandler(deps: MessengerHandlerDeps) {
 
   const token = oauthRoute('token', ['POST'], async (event, context) => {
     const redemption = await redeem(event);
-    audit.codeRedeemed({ event, context }, { sub: redemption.sub, method: redemption.method });
+    audit.codeRedeemed(
+      { event, context },
+      { visitor: redemption.visitor, method: redemption.method },
+    );
     return redemption.result;
   });
 
@@ -146,7 +166,11 @@ export function createMessengerHandler(deps: MessengerHandlerDeps) {
   return Object.assign(chain, {
     /** Loads the OIDC client and the signing keys during Lambda's init phase. */
     async warmUp(): Promise<void> {
-      await Promise.allSettled([provider.client.get(), provider.signer.publicKeys()]);
+      await Promise.allSettled([
+        provider.client.get(),
+        provider.signer.publicKeys(),
+        identity.warmUp(),
+      ]);
     },
   });
 }

@@ -22,6 +22,7 @@ export type OAuthErrorCode =
   | 'unsupported_response_type'
   | 'invalid_scope'
   | 'access_denied'
+  | 'login_required'
   | 'invalid_token'
   | 'server_error'
   | 'temporarily_unavailable';

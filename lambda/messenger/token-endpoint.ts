@@ -7,6 +7,7 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { RedeemedVisitor } from '../audit';
 import type { ClientCredentials } from '../credentials';
 import { header, NO_STORE_HEADERS, type PipelineResult } from '../pipeline';
 import { hashCode } from './code-store';
@@ -24,7 +25,7 @@ export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
 
 export interface Redemption {
   result: PipelineResult;
-  sub: string;
+  visitor: RedeemedVisitor;
   method: ClientAuthMethod;
 }
 
@@ -82,7 +83,7 @@ export function createTokenEndpoint(provider: Provider) {
     });
     return {
       result: { statusCode: 200, headers: { ...NO_STORE_HEADERS }, body: JSON.stringify(tokens) },
-      sub: record.claims.sub,
+      visitor: record.customerOf ? { customerOf: record.customerOf } : { sub: record.claims.sub },
       method,
     };
   };

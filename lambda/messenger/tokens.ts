@@ -9,12 +9,24 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import type { ClientCredentials } from '../credentials';
-import type { CodeRecord, GuestClaims } from './code-store';
+import type { IdentityClaims } from '../identity/customer-claims';
+import type { CodeRecord } from './code-store';
 import { type Signer, signJwt } from './signer';
 
 export const ID_TOKEN_LIFETIME_SECONDS = 300;
 export const ACCESS_TOKEN_LIFETIME_SECONDS = 300;
 export const SCOPE = 'openid profile';
+/** What the id_token, the access token and /userinfo may say of the visitor. */
+export const IDENTITY_CLAIM_NAMES = [
+  'sub',
+  'name',
+  'given_name',
+  'family_name',
+  'email',
+  'email_verified',
+  'phone_number',
+  'phone_number_verified',
+] as const satisfies readonly (keyof IdentityClaims)[];
 const ACCESS_TOKEN_TYPE = 'at+jwt';
 
 export interface IssuedTokens {
@@ -68,11 +80,11 @@ export async function issueTokens(
   };
 }
 
-/** The guest's claims from an access token we issued; throws on anything else. */
+/** The visitor's claims from an access token we issued; throws on anything else. */
 export async function verifyAccessToken(
   token: string,
   { issuer, client, now }: Omit<TokenContext, 'signer'>,
-): Promise<GuestClaims> {
+): Promise<IdentityClaims> {
   const { payload } = await jwtVerify(token, accessTokenKey(client), {
     algorithms: ['HS256'],
     typ: ACCESS_TOKEN_TYPE,
@@ -81,10 +93,13 @@ export async function verifyAccessToken(
     requiredClaims: ['exp', 'sub'],
     currentDate: new Date(now),
   });
-  const { sub, name, given_name } = payload as Partial<GuestClaims>;
-  if (typeof sub !== 'string' || typeof name !== 'string' || typeof given_name !== 'string')
-    throw new Error('access token without the guest claims');
-  return { sub, name, given_name };
+  if (typeof payload.sub !== 'string') throw new Error('access token without a subject');
+  return Object.fromEntries(
+    IDENTITY_CLAIM_NAMES.filter((name) => payload[name] !== undefined).map((name) => [
+      name,
+      payload[name],
+    ]),
+  ) as unknown as IdentityClaims;
 }
 
 function userinfoAudience(issuer: string): string {

@@ -120,12 +120,15 @@ describe('privacy', () => {
         'OAuthRefreshes',
         'KeySetRefreshes',
         'TokensIssued',
+        'TokensIssued', // again, by visitor kind (guest)
         'OAuthLatency',
         'MintLatency',
         'Requests',
         'Refusals',
       ].sort(),
     );
+    const byVisitor = lines.find((line) => line.visitor !== undefined && '_aws' in line);
+    expect(byVisitor).toMatchObject({ visitor: 'guest', TokensIssued: 1 });
     expect(
       lines.some((line) => line.message?.toString().startsWith('No application metrics')),
     ).toBe(false);

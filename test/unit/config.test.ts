@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       logLevel: 'INFO',
       piiDropAttributes: [],
       auditIpHashKey: undefined,
+      identity: { issuers: [], required: false, subjectKeySecretId: undefined },
       profile: 'guest-api',
       oidc: {
         issuer: undefined,
