@@ -3,6 +3,7 @@
 // of Genesys Cloud Messenger, which takes a code from /guest-token, has Genesys (the emulator,
 // ?genesys=…) redeem it at our token endpoint, and shows the guest Genesys now knows.
 
+import { mountSiteSignIn } from './demo-site-sign-in.js';
 import { registerMessengerAuthProvider } from './messenger-auth-provider.js';
 import { installStandInMessenger } from './messenger-standin.js';
 
@@ -35,9 +36,12 @@ function log(type, detail) {
   $('log').prepend(row);
 }
 
-registerMessengerAuthProvider({
+/** @type {import('./demo-site-sign-in.js').SiteSignIn | undefined} */
+let site;
+const registration = registerMessengerAuthProvider({
   endpoint: new URL('/guest-token', location.href).href,
   visitor: () => ({ name: 'Demo Visitor' }),
+  identityToken: async () => site?.identityToken(),
   onEvent: (type, detail) => {
     if (type === 'code') log('code', `issued for ${/** @type {any} */ (detail).redirectUri}`);
     else if (type === 'error') log('error', String(/** @type {any} */ (detail).error?.code ?? ''));
@@ -45,24 +49,34 @@ registerMessengerAuthProvider({
   },
 });
 
+function showSession() {
+  const session = messenger.session;
+  if (!session) return;
+  log('session', session.sub);
+  $('state').textContent = 'authenticated conversation ready';
+  $('state').className = 'ok';
+  $('sub').textContent = session.sub;
+  $('name').textContent = session.name;
+  $('expires').textContent = new Date(session.expiresAt).toLocaleTimeString();
+}
+
+/** @param {unknown} error */
+function showError(error) {
+  log('error', String(/** @type {Error} */ (error).message));
+  $('state').textContent = String(/** @type {Error} */ (error).message);
+  $('state').className = 'bad';
+}
+
 async function signIn() {
   $('state').textContent = 'getting a code…';
-  try {
-    const session = await messenger.authenticate();
-    log('session', session.sub);
-    $('state').textContent = 'authenticated conversation ready';
-    $('state').className = 'ok';
-    $('sub').textContent = session.sub;
-    $('name').textContent = session.name;
-    $('expires').textContent = new Date(session.expiresAt).toLocaleTimeString();
-  } catch (error) {
-    log('error', String(/** @type {Error} */ (error).message));
-    $('state').textContent = String(/** @type {Error} */ (error).message);
-    $('state').className = 'bad';
-  }
+  await messenger.authenticate().then(showSession, showError);
 }
 
 $('sign-in-again').addEventListener('click', () => void signIn());
+site = await mountSiteSignIn($('site'), () => {
+  $('state').textContent = 'the site identity changed: signing Messenger out and in again…';
+  registration.identityChanged().then(showSession, showError);
+});
 $('genesys').textContent =
   genesysApi || 'not set: add ?genesys=<the emulator URL npm start printed>';
 void signIn();

@@ -4,6 +4,7 @@
 
 import { connectChatSdk } from './chat-sdk-adapter.js';
 import { createStandInChatSdk } from './chat-sdk-standin.js';
+import { mountSiteSignIn } from './demo-site-sign-in.js';
 import { TokenManager } from './token-manager.js';
 
 const params = new URLSearchParams(location.search);
@@ -11,8 +12,11 @@ const params = new URLSearchParams(location.search);
 if (params.get('mode') === 'messenger') location.replace(`/messenger.html${location.search}`);
 const endpoint = new URL(params.get('endpoint') ?? '/guest-token', location.href).href;
 
+/** @type {import('./demo-site-sign-in.js').SiteSignIn | undefined} */
+let site;
 const manager = new TokenManager({
   endpoint,
+  identityToken: async () => site?.identityToken(),
   visitor: () => ({ name: 'Demo Visitor', pageUrl: location.href }),
 });
 const sdk = createStandInChatSdk();
@@ -79,6 +83,10 @@ $('expire-sdk').addEventListener('click', () => sdk.expireNow());
 function render() {
   const token = manager.token;
   $('guest-id').textContent = token?.guestId ?? '…';
+  const customer = site?.customer();
+  $('visitor').textContent = customer
+    ? `a known customer (${customer}, verified by the site)`
+    : 'an anonymous guest';
   if (token) {
     const left = Math.max(0, token.expiresAt - Date.now());
     const refreshIn = Math.max(
@@ -98,4 +106,8 @@ for (const type of ['refresh', 'token', 'retry', 'error']) {
 }
 render();
 
+site = await mountSiteSignIn($('site'), () => {
+  // A new identity: the conversation must not go on under the previous one.
+  manager.identityChanged().catch(() => {}); // failures are shown through the `error` event
+});
 manager.start().catch(() => {}); // failures are shown through the `error` event

@@ -12,7 +12,12 @@
 // (what Messenger itself keeps in the page's local storage after the exchange is Genesys's
 // session, not ours). Failures are retried as the token manager retries them.
 
-import { browserTimers, postWithRetry, TokenRequestError } from './post-with-retry.js';
+import {
+  browserTimers,
+  postWithRetry,
+  TokenRequestError,
+  withIdentityToken,
+} from './post-with-retry.js';
 
 /**
  * Messenger's command API, as its plugin documentation describes it.
@@ -43,6 +48,10 @@ import { browserTimers, postWithRetry, TokenRequestError } from './post-with-ret
  *   function; the page's by default.
  * @property {() => Record<string, unknown>} [visitor] Fields sent with each request (name;
  *   email and customAttributes are checked and scrubbed but never become identity claims).
+ * @property {import('./post-with-retry.js').IdentityTokenSource} [identityToken] The site's
+ *   sign-in, asked for each code: a signed-in customer's token makes the code a known
+ *   customer's (Genesys then sees the verified name and email). Call identityChanged() on the
+ *   registration after the site's sign-in or sign-out.
  * @property {string} [redirectUri] One of the provider's registered redirect URIs; the
  *   provider's first one by default.
  * @property {(type: string, detail: unknown) => void} [onEvent] `code` (detail `{ redirectUri }`),
@@ -68,46 +77,52 @@ export async function requestAuthCode(options) {
   const codeVerifier = base64url(webCrypto.getRandomValues(new Uint8Array(32)));
   const digest = await webCrypto.subtle.digest('SHA-256', new TextEncoder().encode(codeVerifier));
   const codeChallenge = base64url(new Uint8Array(digest));
-  const answer = await postWithRetry({
-    url: options.endpoint,
-    body: {
-      ...options.visitor?.(),
-      nonce,
-      codeChallenge,
-      codeChallengeMethod: 'S256',
-      ...(options.redirectUri && { redirectUri: options.redirectUri }),
-    },
-    read: (body) => {
-      if (typeof body?.authCode !== 'string' || typeof body?.redirectUri !== 'string') {
-        throw new TokenRequestError('code response has no authCode', 200, 'BAD_RESPONSE', true);
-      }
-      if (body.nonce !== nonce) {
-        throw new TokenRequestError(
-          'code response is for another nonce',
-          200,
-          'BAD_RESPONSE',
-          false,
-        );
-      }
-      return { authCode: body.authCode, redirectUri: body.redirectUri };
-    },
-    maxAttempts: options.maxAttempts,
-    baseDelayMs: options.baseDelayMs,
-    maxDelayMs: options.maxDelayMs,
-    onRetry: (retry) => options.onEvent?.('retry', retry),
-    fetch: options.fetch,
-    now: options.now,
-    timers: options.timers ?? browserTimers,
-    random: options.random,
-  });
+  const answer = await withIdentityToken(options.identityToken, (identity) =>
+    postWithRetry({
+      url: options.endpoint,
+      body: {
+        ...options.visitor?.(),
+        ...identity,
+        nonce,
+        codeChallenge,
+        codeChallengeMethod: 'S256',
+        ...(options.redirectUri && { redirectUri: options.redirectUri }),
+      },
+      read: (body) => {
+        if (typeof body?.authCode !== 'string' || typeof body?.redirectUri !== 'string') {
+          throw new TokenRequestError('code response has no authCode', 200, 'BAD_RESPONSE', true);
+        }
+        if (body.nonce !== nonce) {
+          throw new TokenRequestError(
+            'code response is for another nonce',
+            200,
+            'BAD_RESPONSE',
+            false,
+          );
+        }
+        return { authCode: body.authCode, redirectUri: body.redirectUri };
+      },
+      maxAttempts: options.maxAttempts,
+      baseDelayMs: options.baseDelayMs,
+      maxDelayMs: options.maxDelayMs,
+      onRetry: (retry) => options.onEvent?.('retry', retry),
+      fetch: options.fetch,
+      now: options.now,
+      timers: options.timers ?? browserTimers,
+      random: options.random,
+    }),
+  );
   return { ...answer, nonce, codeVerifier };
 }
 
 /**
  * Registers the AuthProvider plugin with Messenger: `getAuthCode` (each call a new code),
  * `reAuthenticate` (a guest has nothing to log in again with: it resolves, and Messenger asks
- * for a new code), then `ready()`.
+ * for a new code), then `ready()`. The returned `identityChanged()` is for the site's sign-in
+ * and sign-out: Messenger signs out (`Auth.logout`), so the conversation does not go on under
+ * the previous identity, and authenticates again (`Auth.getTokens`) with a code for the new one.
  * @param {MessengerAuthOptions} options
+ * @returns {{ identityChanged(): Promise<void> }}
  */
 export function registerMessengerAuthProvider(options) {
   const genesys = options.genesys ?? /** @type {any} */ (globalThis).Genesys;
@@ -133,6 +148,16 @@ export function registerMessengerAuthProvider(options) {
     });
     AuthProvider.ready();
   });
+  /** @param {string} name */
+  const command = (name) =>
+    new Promise((resolve, reject) => genesys('command', name, {}, resolve, reject));
+  return {
+    async identityChanged() {
+      options.onEvent?.('identity', {});
+      await command('Auth.logout');
+      await command('Auth.getTokens');
+    },
+  };
 }
 
 /** @param {Uint8Array} bytes */

@@ -1,7 +1,8 @@
 // @ts-check
 // A stand-in for Genesys Cloud Messenger, for the demo page and the browser tests only: the
 // documented plugin API (`Genesys('registerPlugin', 'AuthProvider', …)`, `registerCommand`,
-// `ready`, commands called by name), and what Messenger does with a code: POST it to Genesys's
+// `ready`, commands called by name), the `Auth.logout` and `Auth.getTokens` commands a page
+// sends Messenger, and what Messenger does with a code: POST it to Genesys's
 // oauthcodegrantjwtexchange (here the emulator's), which redeems it at our token endpoint and
 // answers a Genesys JWT. Unlike the real Messenger, which keeps its session in the page's local
 // storage, the stand-in keeps it in memory, so the tests can tell our storage from Genesys's.
@@ -30,8 +31,17 @@ export function installStandInMessenger({ genesysApi, deploymentId }) {
   /** @type {any} */ (globalThis).Genesys = (
     /** @type {string} */ command,
     /** @type {string} */ plugin,
-    /** @type {(p: unknown) => void} */ register,
+    /** @type {any} */ register,
+    /** @type {(value?: unknown) => void} */ resolve = () => {},
+    /** @type {(reason?: unknown) => void} */ reject = () => {},
   ) => {
+    if (command === 'command' && plugin === 'Auth.logout') {
+      session = undefined;
+      return void resolve();
+    }
+    if (command === 'command' && plugin === 'Auth.getTokens') {
+      return void stand.authenticate().then(resolve, reject);
+    }
     if (command !== 'registerPlugin' || plugin !== 'AuthProvider') {
       throw new Error(
         `the stand-in knows only registerPlugin AuthProvider, not ${command} ${plugin}`,
@@ -52,7 +62,7 @@ export function installStandInMessenger({ genesysApi, deploymentId }) {
       else handler({ data: {}, resolve, reject });
     });
 
-  return {
+  const stand = {
     /** Messenger starting an authenticated conversation: a code, then Genesys's exchange. */
     async authenticate() {
       await ready;
@@ -81,8 +91,10 @@ export function installStandInMessenger({ genesysApi, deploymentId }) {
       const claims = JSON.parse(
         atob(String(body.jwt).split('.')[1]?.replace(/-/g, '+').replace(/_/g, '/') ?? ''),
       );
-      session = { sub: claims.sub, name: claims.name, expiresAt: claims.exp * 1000 };
-      return session;
+      /** @type {MessengerSession} */
+      const started = { sub: claims.sub, name: claims.name, expiresAt: claims.exp * 1000 };
+      session = started;
+      return started;
     },
     /** What Messenger does when its code or refresh token is no longer valid. */
     reAuthenticate: () => call('reAuthenticate'),
@@ -90,4 +102,5 @@ export function installStandInMessenger({ genesysApi, deploymentId }) {
       return session;
     },
   };
+  return stand;
 }

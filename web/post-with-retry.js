@@ -1,8 +1,9 @@
 // @ts-check
 // What the token manager and the Messenger AuthProvider plugin share: one JSON POST to the
 // token service, retried with full-jitter exponential backoff on network failures and on 429,
-// 500, 502, 503 and 504, waiting the service's Retry-After when it gives one. Errors carry the
-// service's error code and status; nothing here stores anything.
+// 500, 502, 503 and 504, waiting the service's Retry-After when it gives one; and the site's
+// identity token, asked of the page for each request. Errors carry the service's error code
+// and status; nothing here stores anything.
 
 /**
  * @typedef {object} Timers
@@ -84,6 +85,36 @@ export async function postWithRetry(options) {
       if (cancelled())
         throw new TokenRequestError('stopped while waiting to retry', 0, 'STOPPED', false);
     }
+  }
+}
+
+/**
+ * Where the page's sign-in lives: resolves with the site's current identity token (an id_token,
+ * or an access token for this service), or undefined for an anonymous guest.
+ * @typedef {() => Promise<string | undefined>} IdentityTokenSource
+ */
+
+/**
+ * Sends with the site's identity token when the page has one. A token the service refuses
+ * (IDENTITY_TOKEN_INVALID: expired, or from before a key rotation) is asked for once more, so
+ * the site's login library can refresh it, and sent again; a second refusal goes to the page.
+ * Nothing here keeps the token.
+ * @template T
+ * @param {IdentityTokenSource | undefined} identityToken
+ * @param {(fields: { identityToken?: string }) => Promise<T>} send
+ * @returns {Promise<T>}
+ */
+export async function withIdentityToken(identityToken, send) {
+  const fields = async () => {
+    const token = await identityToken?.();
+    return token ? { identityToken: token } : {};
+  };
+  try {
+    return await send(await fields());
+  } catch (error) {
+    if (!identityToken || !(error instanceof TokenRequestError)) throw error;
+    if (error.code !== 'IDENTITY_TOKEN_INVALID') throw error;
+    return send(await fields());
   }
 }
 

@@ -19,6 +19,7 @@ import {
   postWithRetry,
   retryAfterMs,
   TokenRequestError,
+  withIdentityToken,
 } from './post-with-retry.js';
 
 /** @typedef {'initial' | 'refresh' | 'expired'} RefreshReason */
@@ -38,6 +39,10 @@ import {
  * @property {string} endpoint The proxy's `/guest-token` URL.
  * @property {() => Record<string, unknown>} [visitor] Fields sent with each request (name,
  *   email, customAttributes, pageUrl).
+ * @property {import('./post-with-retry.js').IdentityTokenSource} [identityToken] The site's
+ *   sign-in, asked for each request: a signed-in customer's token makes the guest a known
+ *   customer; undefined keeps the visitor an anonymous guest. Call identityChanged() after
+ *   the site's sign-in or sign-out.
  * @property {number} [refreshMarginMs] How long before expiry to refresh; default 10 minutes.
  * @property {number} [maxAttempts] Attempts per refresh before an `error` event; default 4.
  * @property {number} [baseDelayMs] First backoff step; default 1 s.
@@ -56,7 +61,7 @@ const DEFAULT_MARGIN_MS = 10 * 60_000;
 /**
  * Events: `refresh` (a request starts; detail `{ reason }`), `retry` (a failed attempt will be
  * retried; detail `{ attempt, delayMs, error }`), `token` (detail: the GuestToken), `error`
- * (a refresh gave up; detail `{ error }`).
+ * (a refresh gave up; detail `{ error }`), `identity` (identityChanged() dropped the token).
  */
 export class TokenManager extends EventTarget {
   /** @type {GuestToken | undefined} */ #token;
@@ -128,9 +133,13 @@ export class TokenManager extends EventTarget {
    * @returns {Promise<GuestToken>}
    */
   refresh(reason = this.#reasonNow()) {
-    this.#inFlight ??= this.#request(reason).finally(() => {
-      this.#inFlight = undefined;
-    });
+    if (!this.#inFlight) {
+      const request = this.#request(reason).finally(() => {
+        // identityChanged() may have started another request since.
+        if (this.#inFlight === request) this.#inFlight = undefined;
+      });
+      this.#inFlight = request;
+    }
     return this.#inFlight;
   }
 
@@ -142,6 +151,23 @@ export class TokenManager extends EventTarget {
       this.#options.window?.addEventListener('online', this.#onWake);
     }
     return this.getToken();
+  }
+
+  /**
+   * The site's sign-in or sign-out happened: the current token belongs to the previous identity,
+   * so it is dropped (a request in flight for it too) and a token for the new identity is
+   * fetched. Events: `identity`, then the usual `refresh` and `token`.
+   * @returns {Promise<GuestToken | undefined>} The new token, or undefined when not started.
+   */
+  identityChanged() {
+    this.#generation++;
+    this.#inFlight = undefined;
+    this.#token = undefined;
+    this.#timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#emit('identity', {});
+    if (!this.#started) return Promise.resolve(undefined);
+    return this.refresh('initial');
   }
 
   /** Stops refreshing, stops listening and forgets the token. */
@@ -187,25 +213,28 @@ export class TokenManager extends EventTarget {
    */
   async #request(reason) {
     this.#emit('refresh', { reason });
-    const { endpoint, visitor, maxAttempts, baseDelayMs, maxDelayMs } = this.#options;
+    const { endpoint, visitor, identityToken, maxAttempts, baseDelayMs, maxDelayMs } =
+      this.#options;
     const generation = this.#generation;
     const stopped = () => generation !== this.#generation;
     let token;
     try {
-      token = await postWithRetry({
-        url: endpoint,
-        body: { ...visitor?.(), reason },
-        read: (body, requestedAt) => readToken(body, requestedAt, reason),
-        maxAttempts,
-        baseDelayMs,
-        maxDelayMs,
-        onRetry: (retry) => this.#emit('retry', retry),
-        cancelled: stopped,
-        fetch: this.#fetch,
-        now: this.#now,
-        timers: this.#timers,
-        random: this.#random,
-      });
+      token = await withIdentityToken(identityToken, (identity) =>
+        postWithRetry({
+          url: endpoint,
+          body: { ...visitor?.(), ...identity, reason },
+          read: (body, requestedAt) => readToken(body, requestedAt, reason),
+          maxAttempts,
+          baseDelayMs,
+          maxDelayMs,
+          onRetry: (retry) => this.#emit('retry', retry),
+          cancelled: stopped,
+          fetch: this.#fetch,
+          now: this.#now,
+          timers: this.#timers,
+          random: this.#random,
+        }),
+      );
     } catch (error) {
       // A request that stop() cut short is nobody's error.
       if (!(error instanceof TokenRequestError && error.code === 'STOPPED')) {

@@ -8,6 +8,7 @@ import { CHROMIUM_PATH, DESKTOP_USER_AGENT } from '../../dev/browser';
 import { GenesysEmulator } from '../../dev/genesys-emulator';
 import { type LocalStack, startLocal } from '../../dev/server';
 import { captureLogs, type LogCapture } from '../fixtures/log-capture';
+import { NOTHING_STORED, pageStorage } from '../fixtures/page-storage';
 
 const CHROMIUM = CHROMIUM_PATH;
 const TOKEN_TTL_SECONDS = 6;
@@ -100,25 +101,14 @@ describeInBrowser(title, () => {
   it('keeps the token out of localStorage, sessionStorage, IndexedDB and every cookie', async () => {
     await page.goto(`${proxy.url}/`);
     await waitForEvent('token');
-    // The browser's whole jar for our origin, HttpOnly cookies included, which the page cannot see.
-    expect(await page.context().cookies(proxy.url)).toEqual([]);
-    const stored = await page.evaluate(async () => ({
-      local: JSON.stringify({ ...localStorage }),
-      session: JSON.stringify({ ...sessionStorage }),
-      cookie: document.cookie,
-      databases: (await indexedDB.databases()).length,
-      hasTokenInMemory: Boolean(
+    expect(await pageStorage(page)).toEqual(NOTHING_STORED);
+    const hasTokenInMemory = await page.evaluate(() =>
+      Boolean(
         (window as unknown as { demo: { manager: { token?: { accessToken?: string } } } }).demo
           .manager.token?.accessToken,
       ),
-    }));
-    expect(stored).toEqual({
-      local: '{}',
-      session: '{}',
-      cookie: '',
-      databases: 0,
-      hasTokenInMemory: true,
-    });
+    );
+    expect(hasTokenInMemory).toBe(true);
   });
 
   it("is refused by the browser's own CORS check from an origin that is not allowed, and nothing is minted", async () => {
@@ -147,5 +137,30 @@ describeInBrowser(title, () => {
         () => (window as unknown as { demo: { sdk: { state: string } } }).demo.sdk.state,
       ),
     ).resolves.toBe('connected');
+  });
+
+  it('serves a signed-in customer too: after the site sign-in the Guest API gets the verified name', async () => {
+    await page.goto(`${proxy.url}/`);
+    await waitForEvent('token', 'initial');
+    await expect(page.locator('#visitor').textContent()).resolves.toBe('an anonymous guest');
+    const before = (await events()).filter((e) => e.type === 'token').length;
+
+    await page.selectOption('#site-customers', 'ada');
+    await page.click('#site-sign-in');
+    await page.waitForFunction(
+      (count) =>
+        (window as unknown as { demo: { events: DemoEvent[] } }).demo.events.filter(
+          (e) => e.type === 'token',
+        ).length > count,
+      before,
+      WAIT,
+    );
+    expect(emulator.received.at(-1)).toMatchObject({
+      name: 'Ada Lovelace',
+      email: 'ada.lovelace@example.com',
+    });
+    await expect(page.locator('#visitor').textContent()).resolves.toMatch(/known customer \(ada/);
+    // Neither our token nor the site's identity token was stored anywhere.
+    expect(await pageStorage(page)).toEqual(NOTHING_STORED);
   });
 });

@@ -10,6 +10,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { CHROMIUM_PATH, DESKTOP_USER_AGENT } from '../../dev/browser';
 import { type LocalStack, startLocal } from '../../dev/server';
 import { captureLogs, type LogCapture } from '../fixtures/log-capture';
+import { NOTHING_STORED, pageStorage } from '../fixtures/page-storage';
 
 const WAIT = { timeout: 20_000 };
 const available = existsSync(CHROMIUM_PATH);
@@ -74,13 +75,7 @@ interface DemoEvent {
 
   it('keeps no code, verifier or token in our origin’s storage or cookies', async () => {
     await open();
-    const stored = await page.evaluate(async () => ({
-      local: JSON.stringify({ ...localStorage }),
-      session: JSON.stringify({ ...sessionStorage }),
-      cookie: document.cookie,
-      databases: (await indexedDB.databases()).length,
-    }));
-    expect(stored).toEqual({ local: '{}', session: '{}', cookie: '', databases: 0 });
+    expect(await pageStorage(page)).toEqual(NOTHING_STORED);
   });
 
   it('starts another conversation with a new code and a new guest', async () => {
@@ -93,5 +88,32 @@ interface DemoEvent {
       WAIT,
     );
     expect(await page.locator('#sub').textContent()).not.toBe(first);
+  });
+
+  it('signs a demo customer in at the site: Messenger signs out and in again, and Genesys knows the verified customer', async () => {
+    await open();
+    const guestSub = await page.locator('#sub').textContent();
+    expect(await page.locator('#name').textContent()).toBe('Demo Visitor');
+
+    await page.selectOption('#site-customers', 'ada');
+    await page.click('#site-sign-in');
+    await page.waitForFunction(
+      () => document.getElementById('name')?.textContent === 'Ada Lovelace',
+      undefined,
+      WAIT,
+    );
+    const customerSub = await page.locator('#sub').textContent();
+    expect(customerSub).toMatch(/^[A-Za-z0-9_-]{43}$/); // pairwise, not a guest's random id
+    expect(customerSub).not.toBe(guestSub);
+
+    // Signing out at the site ends the customer's conversation: a new anonymous guest.
+    await page.click('#site-sign-out');
+    await page.waitForFunction(
+      () => document.getElementById('name')?.textContent === 'Demo Visitor',
+      undefined,
+      WAIT,
+    );
+    expect(await page.locator('#sub').textContent()).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(await pageStorage(page)).toEqual(NOTHING_STORED);
   });
 });

@@ -181,3 +181,41 @@ describe('the Messenger AuthProvider plugin', () => {
     );
   });
 });
+
+describe('the Messenger AuthProvider plugin: known customers', () => {
+  it('sends the site’s identity token with each code request, asking once more if refused', async () => {
+    const endpoint = codeEndpoint();
+    endpoint.reply({
+      status: 401,
+      body: { error: { code: 'IDENTITY_TOKEN_INVALID', message: 'no', requestId: 'r' } },
+    });
+    let asked = 0;
+    const code = await requestAuthCode({
+      endpoint: ENDPOINT,
+      fetch: endpoint.fetch,
+      crypto: webcrypto as Crypto,
+      identityToken: async () => `site.id.token-${++asked}`,
+    });
+    expect(code.authCode).toBe('code-2');
+    expect(endpoint.calls.map((call) => call.body.identityToken)).toEqual([
+      'site.id.token-1',
+      'site.id.token-2',
+    ]);
+  });
+
+  it('on identityChanged() makes Messenger sign out, then authenticate again', async () => {
+    const messenger = standInMessenger();
+    const called: string[] = [];
+    const genesys = (command: string, name: string, ...rest: unknown[]) => {
+      if (command === 'registerPlugin') return messenger.genesys(command, name, rest[0] as never);
+      called.push(`${command} ${name}`);
+      (rest[1] as () => void)(); // Messenger resolves the command
+    };
+    const registration = registerMessengerAuthProvider({
+      endpoint: ENDPOINT,
+      genesys: genesys as never,
+    });
+    await registration.identityChanged();
+    expect(called).toEqual(['command Auth.logout', 'command Auth.getTokens']);
+  });
+});

@@ -282,3 +282,70 @@ describe('TokenManager: waking up', () => {
     expect(endpoint.calls).toHaveLength(1);
   });
 });
+
+describe('TokenManager: known customers', () => {
+  const invalid = {
+    status: 401,
+    body: { error: { code: 'IDENTITY_TOKEN_INVALID', message: 'no', requestId: 'r' } },
+  };
+
+  it('sends the site’s identity token with each request, and none for a guest', async () => {
+    let signedIn: string | undefined = 'site.id.token-1';
+    const { manager, endpoint, timers } = setup({ identityToken: async () => signedIn });
+    await manager.start();
+    expect(endpoint.calls[0]?.body).toMatchObject({ identityToken: 'site.id.token-1' });
+    signedIn = undefined;
+    await manager.refresh();
+    await timers.settle();
+    expect(endpoint.calls[1]?.body).not.toHaveProperty('identityToken');
+  });
+
+  it('asks the site once more after IDENTITY_TOKEN_INVALID, then reports the error: no loop', async () => {
+    let asked = 0;
+    const { manager, endpoint, events } = setup({
+      identityToken: async () => `site.id.token-${++asked}`,
+    });
+    endpoint.reply(invalid, invalid);
+    await expect(manager.start()).rejects.toMatchObject({ code: 'IDENTITY_TOKEN_INVALID' });
+    expect(asked).toBe(2);
+    expect(endpoint.calls.map((call) => call.body.identityToken)).toEqual([
+      'site.id.token-1',
+      'site.id.token-2',
+    ]);
+    expect(events).toEqual(['refresh:initial', 'error:IDENTITY_TOKEN_INVALID']);
+  });
+
+  it('recovers with the refreshed identity token when the first was refused', async () => {
+    let asked = 0;
+    const { manager, endpoint } = setup({ identityToken: async () => `site.id.token-${++asked}` });
+    endpoint.reply(invalid);
+    const token = await manager.start();
+    expect(token.guestId).toBe('guest-2');
+    expect(endpoint.calls).toHaveLength(2);
+  });
+
+  it('on identityChanged() drops the token, ignores the request in flight, and fetches anew', async () => {
+    let signedIn: string | undefined;
+    const { manager, endpoint, timers, events } = setup({ identityToken: async () => signedIn });
+    await manager.start();
+    expect(manager.token?.guestId).toBe('guest-1');
+
+    // A refresh for the guest is in flight when the visitor signs in.
+    endpoint.hold();
+    const stale = manager.refresh();
+    stale.catch(() => {});
+    await timers.settle();
+    signedIn = 'site.id.token-customer';
+    const fresh = manager.identityChanged();
+    expect(manager.token).toBeUndefined();
+    endpoint.release();
+    const token = await fresh;
+    await timers.settle();
+
+    expect(endpoint.calls.at(-1)?.body).toMatchObject({ identityToken: 'site.id.token-customer' });
+    expect(manager.token).toBe(token);
+    // The guest's late answer never became the current token.
+    expect(manager.token?.guestId).toBe(`guest-${endpoint.calls.length}`);
+    expect(events.filter((e) => e.startsWith('token:'))).not.toContain('token:guest-2');
+  });
+});
