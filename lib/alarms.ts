@@ -1,6 +1,8 @@
 // What pages someone: the API's 5xx rate and p99 latency, Lambda errors and throttles, a spike
 // in WAF blocks, and an upstream failing us (the handler's UpstreamFailures metric summed over
-// the profile's upstreams; in the guest-api profile, also any circuit breaker opening). With an alarm email, each alarm notifies an SNS topic on ALARM and on OK.
+// the profile's upstreams; in the guest-api profile, also any circuit breaker opening; with
+// known customers, a site's key set that cannot be read). With an alarm email, each alarm
+// notifies an SNS topic on ALARM and on OK.
 
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -14,6 +16,7 @@ import { METRIC } from '../lambda/observability';
 import {
   acrossUpstreams,
   BREAKER_UPSTREAMS,
+  handlerMetric,
   MESSENGER_UPSTREAMS,
   UPSTREAMS,
 } from './handler-metrics';
@@ -116,6 +119,23 @@ export class GuestTokenAlarms extends Construct {
         'A circuit breaker opened: a Genesys endpoint failed 5 calls in a row',
         acrossUpstreams(METRIC.circuitOpened, BREAKER_UPSTREAMS, PERIOD),
         1,
+        1,
+        1,
+      );
+    }
+
+    // Known customers: a site's sign-in whose discovery document or key set cannot be read.
+    // Signed-in customers are then refused (503 IDENTITY_UNAVAILABLE); guests are not affected.
+    if (settings.knownCustomers) {
+      alarm(
+        'SiteSignInUnavailable',
+        "A site's key set could not be read for 5 or more requests in 5 minutes: signed-in customers get 503 IDENTITY_UNAVAILABLE",
+        handlerMetric(METRIC.upstreamFailures, {
+          period: PERIOD,
+          statistic: cloudwatch.Stats.SUM,
+          dimensions: { upstream: 'identity' },
+        }),
+        5,
         1,
         1,
       );

@@ -27,6 +27,8 @@ export interface GuestTokenDashboardProps {
   handler: lambda.IFunction;
   webAclName: string;
   profile: Profile;
+  /** Trusted issuers are configured: chart guests against known customers. */
+  knownCustomers?: boolean;
 }
 
 export class GuestTokenDashboard extends Construct {
@@ -35,7 +37,7 @@ export class GuestTokenDashboard extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    { handler, webAclName, profile }: GuestTokenDashboardProps,
+    { handler, webAclName, profile, knownCustomers = false }: GuestTokenDashboardProps,
   ) {
     super(scope, id);
     const sum = cloudwatch.Stats.SUM;
@@ -131,6 +133,23 @@ export class GuestTokenDashboard extends Construct {
           perUpstream(METRIC.upstreamFailures, MESSENGER_UPSTREAMS),
         ),
         graph('Cold starts', [coldStarts]),
+      );
+    }
+    if (knownCustomers) {
+      this.dashboard.addWidgets(
+        graph(
+          `${profile === 'guest-api' ? 'Tokens' : 'Codes'} by visitor: guests and known customers`,
+          [
+            byDimension(
+              profile === 'guest-api' ? METRIC.tokensIssued : METRIC.codesIssued,
+              'visitor',
+              PERIOD,
+            ),
+          ],
+        ),
+        graph("Sites' key sets fetched", [
+          count(METRIC.identityKeySetRefreshes, 'key sets fetched'),
+        ]),
       );
     }
     this.dashboard.addWidgets(

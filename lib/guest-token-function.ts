@@ -57,6 +57,8 @@ export class GuestTokenFunction extends Construct {
   readonly target: lambda.IFunction;
   /** The Genesys OAuth client (guest-api profile only). */
   readonly secret: secretsmanager.ISecret | undefined;
+  /** Known customers: the key of their pairwise subjects (only where issuers use them). */
+  readonly subjectKey: secretsmanager.Secret | undefined;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
 
@@ -85,6 +87,16 @@ export class GuestTokenFunction extends Construct {
             },
             removalPolicy: RemovalPolicy.RETAIN,
           });
+
+    // Generated once and never rotated: a new key would give every customer a new subject in
+    // Genesys (docs/operations.md). Retained, so a stack re-created keeps its customers.
+    this.subjectKey = settings.pairwiseSubjects
+      ? new secretsmanager.Secret(this, 'PairwiseSubjectKey', {
+          description: `Key of the pairwise subjects of known customers for ${Stack.of(this).stackName}. Never rotate casually: every customer would get a new identity in Genesys.`,
+          generateSecretString: { passwordLength: 64, excludePunctuation: true },
+          removalPolicy: RemovalPolicy.RETAIN,
+        })
+      : undefined;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: settings.logRetentionDays as logs.RetentionDays,
@@ -120,6 +132,7 @@ export class GuestTokenFunction extends Construct {
       environment: {
         ...settings.handlerEnvironment,
         ...(this.secret && { GENESYS_CREDENTIALS_SECRET_ID: this.secret.secretArn }),
+        ...(this.subjectKey && { SITE_SUBJECT_KEY_SECRET_ID: this.subjectKey.secretArn }),
       },
       bundling: {
         minify: BUNDLING.minify,
@@ -139,6 +152,7 @@ export class GuestTokenFunction extends Construct {
         })
       : this.function;
     this.secret?.grantRead(this.function);
+    this.subjectKey?.grantRead(this.function);
     if (settings.secretKmsKeyArn) {
       role.addToPolicy(
         new iam.PolicyStatement({

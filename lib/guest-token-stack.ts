@@ -48,6 +48,7 @@ export class GuestTokenStack extends Stack {
       handler: fn.function,
       webAclName: acl.name,
       profile: settings.profile,
+      knownCustomers: settings.knownCustomers,
     });
 
     new CfnOutput(this, 'GuestTokenUrl', {
@@ -114,6 +115,14 @@ function acknowledgeByDesign(
         'The secret holds a Genesys Cloud OAuth client, which is rotated in Genesys (a new ' +
         'client secret) and then put here with put-secret-value; the handler re-reads it on ' +
         'invalid_client. A Secrets Manager rotation Lambda cannot create Genesys credentials.',
+    });
+  }
+  if (fn.subjectKey) {
+    Validations.of(fn.subjectKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The key of known customers’ pairwise subjects must stay the same: rotating it would give ' +
+        'every customer a new identity in Genesys, cutting them off from their history.',
     });
   }
   if (messenger) {

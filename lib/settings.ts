@@ -25,6 +25,8 @@ export const HANDLER_CONTEXT_KEYS = {
   rateLimitPerMinute: 'RATE_LIMIT_PER_MINUTE',
   botUserAgentPatterns: 'BOT_USER_AGENT_PATTERNS',
   piiDropAttributes: 'PII_DROP_ATTRIBUTES',
+  siteIdentityIssuers: 'SITE_IDENTITY_ISSUERS',
+  siteIdentityRequired: 'SITE_IDENTITY_REQUIRED',
   logLevel: 'LOG_LEVEL',
 } as const;
 
@@ -131,6 +133,10 @@ export interface StackSettings extends InfraSettings {
   oidcIssuer: string | undefined;
   /** The origins, for the API's own CORS-free setup and the README's output. */
   allowedOrigins: readonly string[];
+  /** Known customers: trusted issuers are configured. */
+  knownCustomers: boolean;
+  /** Some trusted issuer uses pairwise subjects: the stack generates their key. */
+  pairwiseSubjects: boolean;
 }
 
 export class SettingsError extends Error {
@@ -148,11 +154,19 @@ export function readSettings(context: (key: string) => unknown): StackSettings {
   })) {
     const value = context(key);
     if (value === undefined || value === null || value === '') continue;
-    handlerEnvironment[variable] = Array.isArray(value) ? value.join(',') : String(value);
+    // A list of strings is comma-separated (as `-c key=a,b` gives it); anything else is JSON.
+    handlerEnvironment[variable] =
+      typeof value !== 'object'
+        ? String(value)
+        : Array.isArray(value) && value.every((item) => typeof item === 'string')
+          ? value.join(',')
+          : JSON.stringify(value);
   }
   let allowedOrigins: readonly string[] = [];
   let profile: Profile = 'guest-api';
   let oidcIssuer: string | undefined;
+  let knownCustomers = false;
+  let pairwiseSubjects = false;
   try {
     // The secret id is the stack's own; a stand-in lets the rest be checked.
     const config = loadConfig({ ...handlerEnvironment, GENESYS_CREDENTIALS_SECRET_ID: 'stack' });
@@ -160,6 +174,11 @@ export function readSettings(context: (key: string) => unknown): StackSettings {
     handlerEnvironment.ALLOWED_ORIGINS = allowedOrigins.join(',');
     profile = config.profile;
     oidcIssuer = config.oidc.issuer;
+    const { issuers } = config.identity;
+    knownCustomers = issuers.length > 0;
+    pairwiseSubjects = issuers.some((issuer) => issuer.subject === 'pairwise');
+    if (issuers.some((i) => !i.issuer.startsWith('https:') || i.jwksUri?.startsWith('http:')))
+      problems.push('siteIdentityIssuers: issuers and JWKS URIs must be https in a deployed stack');
     // Messenger's redirect URI is a page of the site; unset, each allowed origin's root.
     if (profile === 'messenger' && config.oidc.redirectUris.length === 0)
       handlerEnvironment.OIDC_REDIRECT_URIS = allowedOrigins
@@ -199,7 +218,15 @@ export function readSettings(context: (key: string) => unknown): StackSettings {
     problems.push('provisionedConcurrency: must not exceed reservedConcurrency');
   if (problems.length > 0 || !infra.success)
     throw new SettingsError(`Invalid CDK context: ${problems.join('; ')}`);
-  return { ...infra.data, handlerEnvironment, allowedOrigins, profile, oidcIssuer };
+  return {
+    ...infra.data,
+    handlerEnvironment,
+    allowedOrigins,
+    profile,
+    oidcIssuer,
+    knownCustomers,
+    pairwiseSubjects,
+  };
 }
 
 const CONTEXT_KEY_OF = new Map<string, string>(

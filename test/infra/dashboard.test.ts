@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { SiteIdp } from '../../dev/site-idp';
 import { UpstreamUnavailableError } from '../../lambda/errors';
 import { createMemoryCodeStore, hashCode } from '../../lambda/messenger/code-store';
 import { METRIC, METRICS_NAMESPACE } from '../../lambda/observability';
@@ -13,6 +14,7 @@ import { BREAKER_DEFAULTS } from '../../lambda/upstream/circuit-breaker';
 import { GuestTokenStack } from '../../lib/guest-token-stack';
 import { readSettings } from '../../lib/settings';
 import { startHarness } from '../fixtures/harness';
+import { manualClock } from '../fixtures/manual-clock';
 import { ORIGIN, REDIRECT_URI, startMessengerHarness } from '../fixtures/messenger-harness';
 
 const CDK_JSON = JSON.parse(readFileSync(path.join(__dirname, '../../cdk.json'), 'utf8'));
@@ -142,5 +144,34 @@ describe('the fleet dashboard', () => {
 
     expect(emitted).toContain(METRIC.codesRedeemed);
     expect([...charted].sort()).toEqual([...emitted].sort());
+  });
+
+  it('charts guests against known customers, and the sites’ key set loads, where issuers are trusted', async () => {
+    const body = dashboardBody({
+      siteIdentityIssuers: [{ issuer: 'https://login.brand.example', audience: 'brand-web' }],
+    });
+    const site = await SiteIdp.start();
+    const h = await startHarness({
+      clock: manualClock(Date.now()),
+      env: { SITE_IDENTITY_ISSUERS: JSON.stringify([site.issuerEntry()]) },
+      subjectKey: async () => new TextEncoder().encode('k'.repeat(32)),
+      sensitive: () => site.issued,
+    });
+    try {
+      await h.invoke({ body: { identityToken: await site.signIn('ada') } });
+      await h.invoke();
+    } finally {
+      await h.close();
+      await site.close();
+    }
+    const emitted = emittedNames(h.logs.lines);
+    emittedByProfile['guest-api with known customers'] = emitted;
+    expect(body).toContain('visitor');
+    expect(chartedNames(body)).toContain(METRIC.identityKeySetRefreshes);
+    expect([...chartedNames(body)].filter((name) => !emitted.has(name))).toEqual(
+      // Charted for failures, retries and breakers that this happy run does not cause.
+      [...chartedNames(dashboardBody())].filter((name) => !emitted.has(name)),
+    );
+    expect(emitted).toContain(METRIC.identityKeySetRefreshes);
   });
 });

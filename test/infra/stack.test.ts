@@ -651,3 +651,90 @@ describe('the messenger profile', () => {
     );
   });
 });
+
+describe('known customers', () => {
+  const SITE = { issuer: 'https://login.brand.example', audience: 'brand-web' };
+  const withIssuers = (
+    entries: Record<string, unknown>[],
+    extra: Record<string, unknown> = {},
+  ) => ({
+    siteIdentityIssuers: entries,
+    ...extra,
+  });
+
+  it('generates the pairwise-subject key, keeps it on deletion, and lets the function read only it', () => {
+    const { template } = synth(withIssuers([SITE], { siteIdentityRequired: true }));
+    const secrets = template.findResources('AWS::SecretsManager::Secret');
+    const [keyId, key] =
+      Object.entries(secrets).find(([id]) => id.includes('PairwiseSubjectKey')) ?? [];
+    expect(key).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: { GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true } },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          SITE_IDENTITY_ISSUERS: JSON.stringify([SITE]),
+          SITE_IDENTITY_REQUIRED: 'true',
+          SITE_SUBJECT_KEY_SECRET_ID: { Ref: keyId },
+        }),
+      },
+    });
+    const reads = statements(template).filter((s) =>
+      actionsOf(s).includes('secretsmanager:GetSecretValue'),
+    );
+    // The Genesys client and the key, and nothing else.
+    const readable = reads.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+    const clientId = Object.keys(secrets).find((id) => id.includes('GenesysClient'));
+    expect(readable).toEqual([{ Ref: clientId }, { Ref: keyId }]);
+    for (const s of reads) expect(s.Resource).not.toBe('*');
+  });
+
+  it('generates no key where no issuer is trusted, or where every issuer keeps its own subject', () => {
+    for (const context of [{}, withIssuers([{ ...SITE, subject: 'site' }])]) {
+      const { template } = synth(context);
+      const ids = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
+      expect(ids.filter((id) => id.includes('PairwiseSubjectKey'))).toEqual([]);
+      const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+      expect(fn?.Properties.Environment.Variables).not.toHaveProperty('SITE_SUBJECT_KEY_SECRET_ID');
+    }
+  });
+
+  it('alarms when a site’s key set cannot be read, and charts guests against customers', () => {
+    const { template } = synth(withIssuers([SITE]));
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'UpstreamFailures',
+      Dimensions: Match.arrayWith([{ Name: 'upstream', Value: 'identity' }]),
+      Threshold: 5,
+    });
+    const without = Object.keys(synth().template.findResources('AWS::CloudWatch::Alarm'));
+    expect(without.some((id) => id.includes('SiteSignInUnavailable'))).toBe(false);
+  });
+
+  it.each([
+    ['the guest-api profile', {}],
+    ['the messenger profile', { genesysProfile: 'messenger' }],
+  ])('has no unacknowledged cdk-nag finding in %s', (_, context) => {
+    const { app } = synth({ ...context, ...withIssuers([SITE]) });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it.each([
+    [
+      withIssuers([{ issuer: 'http://127.0.0.1:9000', audience: 'x' }]),
+      /siteIdentityIssuers: issuers and JWKS URIs must be https/,
+    ],
+    [{ siteIdentityIssuers: 'not json' }, /siteIdentityIssuers: must be a JSON array/],
+    [
+      withIssuers([{ ...SITE, algorithms: ['HS256'] }]),
+      /siteIdentityIssuers \(entry 0\.algorithms\.0\)/,
+    ],
+    [withIssuers([SITE, SITE]), /siteIdentityIssuers \(entry 1\.issuer\)/],
+    [{ siteIdentityRequired: true }, /siteIdentityRequired: needs SITE_IDENTITY_ISSUERS/],
+  ])('refuses %j, naming the key', (context, message) => {
+    expect(() => readSettings((key) => ({ ...CDK_JSON.context, ...context })[key])).toThrow(
+      message,
+    );
+  });
+});
