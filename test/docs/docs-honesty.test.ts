@@ -101,6 +101,8 @@ describe('the docs', () => {
       context: {
         ...JSON.parse(read('cdk.json')).context,
         alarmEmail: 'oncall@example.com',
+        // Optional features on, so their alarms are created and need their runbook entries.
+        siteIdentityIssuers: [{ issuer: 'https://login.example.com', audience: 'web' }],
         'aws:cdk:bundling-stacks': [],
       },
     });
