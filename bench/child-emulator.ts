@@ -9,9 +9,21 @@ async function main(): Promise<void> {
     faultRate: Number(process.env.BENCH_FAULT_RATE ?? 0),
   });
   emulator.secretValues.set(BENCH_OIDC_SECRET_ID, JSON.stringify(DEV_OIDC_CREDENTIALS));
+  emulator.awsFaultRate = Number(process.env.BENCH_AWS_FAULT_RATE ?? 0);
+  // The first reads of a secret fail (Secrets Manager down as containers start).
+  emulator.inject(
+    'secrets',
+    { kind: 'status', status: 500 },
+    Number(process.env.BENCH_SECRETS_FAULTS ?? 0),
+  );
   process.on('message', (question) => {
     if (question === 'reset') emulator.resetCounters();
-    process.send?.({ calls: { ...emulator.calls }, awsCalls: { ...emulator.awsCalls } });
+    process.send?.({
+      calls: { ...emulator.calls },
+      awsCalls: { ...emulator.awsCalls },
+      awsFaults: { ...emulator.awsFaultsInjected },
+      awsRetries: { ...emulator.awsRetries },
+    });
   });
   process.on('disconnect', () => void emulator.close().then(() => process.exit(0)));
   process.send?.({ url: emulator.baseUrl });

@@ -22,6 +22,9 @@ interface Reply {
   url?: string;
   calls?: Calls;
   awsCalls?: AwsCalls;
+  /** Faults the emulator's KMS and DynamoDB answered with, and SDK retries it saw. */
+  awsFaults?: AwsCalls;
+  awsRetries?: AwsCalls;
   /** The proxy process's CPU time so far (user + system). */
   cpuMs?: number;
   rss?: number;
@@ -65,11 +68,20 @@ async function start(script: string, env: Record<string, string>, profile = fals
   };
 }
 
-/** The emulator, adding `latencyMs` to every call and failing `faultRate` of them. */
-export function startEmulator(latencyMs: number, faultRate = 0): Promise<Child> {
+/**
+ * The emulator, adding `latencyMs` to every call and failing `faultRate` of the Genesys calls,
+ * `awsFaultRate` of the KMS and DynamoDB calls, and the first `secretsFaults` secret reads.
+ */
+export function startEmulator(
+  latencyMs: number,
+  faultRate = 0,
+  { awsFaultRate = 0, secretsFaults = 0 } = {},
+): Promise<Child> {
   return start('child-emulator.ts', {
     BENCH_LATENCY_MS: String(latencyMs),
     BENCH_FAULT_RATE: String(faultRate),
+    BENCH_AWS_FAULT_RATE: String(awsFaultRate),
+    BENCH_SECRETS_FAULTS: String(secretsFaults),
   });
 }
 

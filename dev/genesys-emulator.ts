@@ -134,6 +134,12 @@ export class GenesysEmulator {
   /** SecretString by SecretId, ahead of the default (the first OAuth client). */
   readonly secretValues = new Map<string, string>();
   private readonly items = new Map<string, Record<string, unknown>>();
+  private readonly awsFaults: Record<AwsOperation, Fault[]> = {
+    Sign: [],
+    GetPublicKey: [],
+    PutItem: [],
+    DeleteItem: [],
+  };
   /** Messenger JWT lifetime (Genesys's is 15 minutes). */
   messengerJwtTtlSeconds = 900;
   /** The most recent Guest API bodies (the last 1,000). */
@@ -211,9 +217,35 @@ export class GenesysEmulator {
     for (let i = 0; i < times; i++) this.faults[endpoint].push(fault);
   }
 
+  /**
+   * Queue a fault for the next `times` calls of a KMS or DynamoDB operation: an AWS error
+   * (`{kind:'status', status, body:{__type}}`, as the service answers it), latency, or a drop.
+   */
+  injectAws(operation: AwsOperation, fault: Fault, times = 1): void {
+    for (let i = 0; i < times; i++) this.awsFaults[operation].push(fault);
+  }
+
+  /** Share of KMS and DynamoDB calls (0–1) answered with a throttle or internal error at random. */
+  awsFaultRate = 0;
+  /** Faults the KMS and DynamoDB stand-ins answered with, by operation (queued and random). */
+  readonly awsFaultsInjected: Record<AwsOperation, number> = {
+    Sign: 0,
+    GetPublicKey: 0,
+    PutItem: 0,
+    DeleteItem: 0,
+  };
+  /** Calls the SDK marked as a retry (its `amz-sdk-request: attempt=N` header, N > 1). */
+  readonly awsRetries: Record<AwsOperation, number> = {
+    Sign: 0,
+    GetPublicKey: 0,
+    PutItem: 0,
+    DeleteItem: 0,
+  };
+
   clearFaults(): void {
     for (const list of Object.values(this.faults)) list.length = 0;
     for (const list of Object.values(this.messengerFaults)) list.length = 0;
+    for (const list of Object.values(this.awsFaults)) list.length = 0;
   }
 
   /** Queue a fault for the next `times` calls to one of Genesys's Messenger endpoints. */
@@ -230,8 +262,11 @@ export class GenesysEmulator {
     for (const endpoint of Object.keys(this.calls) as EmulatorEndpoint[]) this.calls[endpoint] = 0;
     this.messengerCalls.exchange = 0;
     this.messengerCalls.refresh = 0;
-    for (const operation of Object.keys(this.awsCalls) as AwsOperation[])
+    for (const operation of Object.keys(this.awsCalls) as AwsOperation[]) {
       this.awsCalls[operation] = 0;
+      this.awsFaultsInjected[operation] = 0;
+      this.awsRetries[operation] = 0;
+    }
     this.received.length = 0;
   }
 
@@ -587,9 +622,20 @@ export class GenesysEmulator {
     this.awsCalls[operation]++;
     if (this.latencyMs > 0) await delay(this.latencyMs);
     const json = (status: number, body: unknown, protocol: string) =>
-      sendJson(res, status, body, { 'content-type': protocol });
+      sendJson(res, status, body, { 'content-type': protocol, 'x-amzn-requestid': randomUUID() });
     const KMS = 'application/x-amz-json-1.1';
     const DDB = 'application/x-amz-json-1.0';
+    const protocol = operation === 'Sign' || operation === 'GetPublicKey' ? KMS : DDB;
+    const attempt = /attempt=(\d+)/.exec(String(req.headers['amz-sdk-request'] ?? ''));
+    if (attempt && Number(attempt[1]) > 1) this.awsRetries[operation]++;
+    let fault = this.awsFaults[operation].shift() ?? this.randomAwsFault(operation);
+    if (fault) this.awsFaultsInjected[operation]++;
+    if (fault?.kind === 'latency') {
+      await delay(fault.ms);
+      fault = undefined;
+    }
+    if (fault?.kind === 'drop') return void req.socket.destroy();
+    if (fault?.kind === 'status') return json(fault.status, fault.body ?? {}, protocol);
     if (operation === 'GetPublicKey') {
       const der = createPublicKey({ key: this.current.publicJwk as never, format: 'jwk' }).export({
         type: 'spki',
@@ -645,6 +691,14 @@ export class GenesysEmulator {
     if (input.ConditionExpression === 'attribute_exists(pk)' && !old) return failed();
     this.items.delete(pk);
     return json(200, input.ReturnValues === 'ALL_OLD' && old ? { Attributes: old } : {}, DDB);
+  }
+
+  private randomAwsFault(operation: AwsOperation): Fault | undefined {
+    if (this.awsFaultRate === 0 || Math.random() >= this.awsFaultRate) return undefined;
+    const kms = operation === 'Sign' || operation === 'GetPublicKey';
+    const pick = <T>(options: readonly T[]): T =>
+      options[Math.floor(Math.random() * options.length)] as T;
+    return pick(kms ? KMS_FAULTS : DYNAMODB_FAULTS);
   }
 
   private getSecretValue(body: string, res: ServerResponse): void {
@@ -727,6 +781,24 @@ export class GenesysEmulator {
 const GET_SECRET_VALUE = 'secretsmanager.GetSecretValue';
 
 export type AwsOperation = 'Sign' | 'GetPublicKey' | 'PutItem' | 'DeleteItem';
+
+/** An AWS error as the service's JSON protocol answers it. */
+export function awsError(status: number, type: string): Fault {
+  return { kind: 'status', status, body: { __type: type, message: 'injected by the emulator' } };
+}
+
+/** What KMS and DynamoDB answer when they are throttling or failing inside. */
+export const KMS_FAULTS: readonly Fault[] = [
+  awsError(400, 'ThrottlingException'),
+  awsError(500, 'KMSInternalException'),
+  { kind: 'latency', ms: 300 },
+];
+export const DYNAMODB_FAULTS: readonly Fault[] = [
+  awsError(400, 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException'),
+  awsError(400, 'com.amazonaws.dynamodb.v20120810#ThrottlingException'),
+  awsError(500, 'com.amazonaws.dynamodb.v20120810#InternalServerError'),
+  { kind: 'latency', ms: 300 },
+];
 
 /** The fields of the KMS and DynamoDB requests the emulator reads. */
 interface AwsInput {

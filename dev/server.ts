@@ -22,6 +22,7 @@ import { createSecretCredentials, createStaticCredentials } from '../lambda/cred
 import { ConfigError } from '../lambda/errors';
 import { createHandler } from '../lambda/guest-api/handler';
 import { subjectKeyFromSecret } from '../lambda/identity';
+import { awsClientConfig } from '../lambda/messenger/aws-clients';
 import { createMemoryCodeStore } from '../lambda/messenger/code-store';
 import { createDynamoDbCodeStore } from '../lambda/messenger/dynamodb-code-store';
 import { createKmsSigner } from '../lambda/messenger/kms-signer';
@@ -268,14 +269,17 @@ async function localProvider(
       : createStaticCredentials(DEV_OIDC_CREDENTIALS),
     signer: signingKeyId
       ? createKmsSigner({
-          client: new KMSClient({}),
+          client: new KMSClient(awsClientConfig()),
           keyId: signingKeyId,
           previousKeyId: config.oidc.previousSigningKeyId,
           clock,
         })
       : await createLocalSigner(),
     codes: codeTable
-      ? createDynamoDbCodeStore({ client: new DynamoDBClient({}), tableName: codeTable })
+      ? createDynamoDbCodeStore({
+          client: new DynamoDBClient(awsClientConfig()),
+          tableName: codeTable,
+        })
       : createMemoryCodeStore(clock),
     clock,
   };

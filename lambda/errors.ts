@@ -166,20 +166,46 @@ export class UpstreamUnavailableError extends HttpError {
 
 export const DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS = 5;
 
+/** The AWS service behind each upstream the SDK calls, as its API names itself. */
+const AWS_SERVICE: Partial<Record<Upstream, string>> = {
+  secrets: 'secretsmanager',
+  kms: 'kms',
+  codes: 'dynamodb',
+};
+
+/** AWS's throttling errors: worth a short Retry-After, not the default. */
+const AWS_THROTTLES = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'LimitExceededException',
+]);
+
 /**
- * An AWS SDK call failed: the detail names the operation and the SDK's error name
- * (ThrottlingException, AccessDeniedException, …), which is safe to log; its message is not
- * needed and never carries a secret's value.
+ * An AWS SDK call failed. The detail names the service, the operation, the SDK's error name
+ * (ThrottlingException, AccessDeniedException, …), the HTTP status and AWS's request id, all
+ * safe to log and enough to find the call in CloudTrail or a support case:
+ * `kms Sign: ThrottlingException (400, request id 5b1e…)`. The error's message is left out:
+ * it is not needed and must never carry a secret's value.
  */
 export function awsCallFailed(
   upstream: Upstream,
   operation: string,
   error: unknown,
 ): UpstreamUnavailableError {
+  const { name = 'Error', $metadata: metadata } = error as {
+    name?: string;
+    $metadata?: { httpStatusCode?: number; requestId?: string };
+  };
+  const where = [
+    metadata?.httpStatusCode !== undefined && String(metadata.httpStatusCode),
+    metadata?.requestId && `request id ${metadata.requestId}`,
+  ].filter(Boolean);
   return new UpstreamUnavailableError(
     upstream,
-    `${operation} failed: ${(error as Error).name}`,
-    undefined,
+    `${AWS_SERVICE[upstream] ?? upstream} ${operation}: ${name}${where.length > 0 ? ` (${where.join(', ')})` : ''}`,
+    AWS_THROTTLES.has(name) ? 1 : undefined,
     { cause: error },
   );
 }

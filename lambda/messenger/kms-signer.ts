@@ -4,7 +4,12 @@
 // (RSASSA_PKCS1_V1_5_SHA_256 is RS256). The public keys come from GetPublicKey once per
 // container; a previous key (after a rotation to a new KMS key) stays published.
 
-import { GetPublicKeyCommand, type KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import {
+  GetPublicKeyCommand,
+  type GetPublicKeyCommandOutput,
+  type KMSClient,
+  SignCommand,
+} from '@aws-sdk/client-kms';
 import { exportJWK, importSPKI } from 'jose';
 import { createCachedValue } from '../cached-value';
 import type { Clock } from '../clock';
@@ -31,6 +36,7 @@ export function createKmsSigner({ client, keyId, previousKeyId, clock }: KmsSign
     current: async () => (await keys.get())[0] as PublicSigningKey,
     publicKeys: () => keys.get(),
     async sign(signingInput) {
+      let signature: Uint8Array | undefined;
       try {
         const out = await client.send(
           new SignCommand({
@@ -40,26 +46,39 @@ export function createKmsSigner({ client, keyId, previousKeyId, clock }: KmsSign
             SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256',
           }),
         );
-        if (!out.Signature) throw new Error('Sign returned no signature');
-        return out.Signature;
+        signature = out.Signature;
       } catch (error) {
         throw awsCallFailed('kms', 'Sign', error);
       }
+      if (!signature)
+        throw new UpstreamUnavailableError('kms', 'kms Sign: the answer holds no signature');
+      return signature;
     },
   };
 }
 
 async function publicKeyOf(client: KMSClient, keyId: string): Promise<PublicSigningKey> {
-  let der: Uint8Array | undefined;
+  let out: GetPublicKeyCommandOutput;
   try {
-    const out = await client.send(new GetPublicKeyCommand({ KeyId: keyId }));
-    if (out.KeySpec !== 'RSA_2048' || !out.SigningAlgorithms?.includes('RSASSA_PKCS1_V1_5_SHA_256'))
-      throw new Error(`key ${out.KeySpec ?? 'of unknown spec'} cannot sign RS256`);
-    der = out.PublicKey;
+    out = await client.send(new GetPublicKeyCommand({ KeyId: keyId }));
   } catch (error) {
     throw awsCallFailed('kms', 'GetPublicKey', error);
   }
-  if (!der) throw new UpstreamUnavailableError('kms', 'GetPublicKey returned no key');
+  // Any RSA key that may sign with RSASSA_PKCS1_V1_5_SHA_256 (RS256) will do; KMS names the
+  // spec KeySpec, and older answers (and some stand-ins) only CustomerMasterKeySpec.
+  const spec = out.KeySpec ?? out.CustomerMasterKeySpec ?? 'of unknown spec';
+  const usable =
+    spec.startsWith('RSA_') &&
+    (out.KeyUsage === undefined || out.KeyUsage === 'SIGN_VERIFY') &&
+    out.SigningAlgorithms?.includes('RSASSA_PKCS1_V1_5_SHA_256');
+  if (!usable) {
+    throw new UpstreamUnavailableError(
+      'kms',
+      `kms GetPublicKey: key spec ${spec}${out.KeyUsage ? ` (usage ${out.KeyUsage})` : ''} cannot sign RS256: OIDC_SIGNING_KEY_ID must name an RSA key with usage SIGN_VERIFY`,
+    );
+  }
+  const der = out.PublicKey;
+  if (!der) throw new UpstreamUnavailableError('kms', 'kms GetPublicKey: the answer holds no key');
   const pem = `-----BEGIN PUBLIC KEY-----\n${Buffer.from(der).toString('base64')}\n-----END PUBLIC KEY-----`;
   const key = await importSPKI(pem, 'RS256', { extractable: true });
   return toPublicSigningKey(await exportJWK(key));

@@ -10,6 +10,7 @@ import type { Config } from '../config';
 import { createSecretCredentials } from '../credentials';
 import { ConfigError } from '../errors';
 import type { SecretReader } from '../secrets';
+import { awsClientConfig } from './aws-clients';
 import { createDynamoDbCodeStore } from './dynamodb-code-store';
 import { createKmsSigner } from './kms-signer';
 import type { Provider } from './provider';
@@ -34,12 +35,15 @@ export function createLambdaProvider(config: Config, readSecret: SecretReader): 
     redirectUris,
     client: createSecretCredentials({ readSecret, secretId: clientSecretId, clock: systemClock }),
     signer: createKmsSigner({
-      client: new KMSClient({}),
+      client: new KMSClient(awsClientConfig()),
       keyId: signingKeyId,
       previousKeyId: config.oidc.previousSigningKeyId,
       clock: systemClock,
     }),
-    codes: createDynamoDbCodeStore({ client: new DynamoDBClient({}), tableName: codeTable }),
+    codes: createDynamoDbCodeStore({
+      client: new DynamoDBClient(awsClientConfig()),
+      tableName: codeTable,
+    }),
     clock: systemClock,
   };
 }

@@ -18,6 +18,7 @@ import { createObservability, outerChain, visitorSteps } from '../chain';
 import { type Clock, systemClock } from '../clock';
 import type { Config } from '../config';
 import { errorResult } from '../error-response';
+import { DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS } from '../errors';
 import { createTokenBucket } from '../guard';
 import { siteIdentity } from '../identity';
 import type { Logger, Metrics } from '../observability';
@@ -30,7 +31,7 @@ import type {
 import { authorize } from './authorize';
 import { discovery, jwks } from './discovery';
 import { codeResult, issueCode } from './issue-code';
-import { OAuthError, oauthErrors } from './oauth-errors';
+import { OAuthError, oauthErrorResult, oauthErrors, toOAuthError } from './oauth-errors';
 import { OIDC_PATHS, type Provider } from './provider';
 import { createTokenEndpoint } from './token-endpoint';
 import { userinfo } from './userinfo';
@@ -149,19 +150,40 @@ export function createMessengerHandler(deps: MessengerHandlerDeps) {
     },
   }) as unknown as RouteHandler;
 
-  const chain = outerChain(observability).handler(async (event, context) => {
-    const requestId = context.awsRequestId ?? 'unknown';
-    // The router refuses an event without a method or path as malformed; answer it in our shape.
-    if (!event.httpMethod) {
-      return errorResult(405, 'METHOD_NOT_ALLOWED', 'A method is required', requestId);
-    }
-    try {
-      return await router(event, context);
-    } catch (error) {
-      if (!(error instanceof NotFound)) throw error;
-      return errorResult(404, 'NOT_FOUND', 'No such resource', requestId);
-    }
-  });
+  // Middy's timeout fires just before the function's own, outside every route: answer it in the
+  // route's shape (503 temporarily_unavailable or UPSTREAM_UNAVAILABLE), never a bare 500.
+  const timedOut: PipelineMiddleware = {
+    onError: async (request) => {
+      if (request.response !== undefined || request.error?.name !== 'TimeoutError') return;
+      logger.warn('request.timeout', { path: request.event.path });
+      request.response =
+        request.event.path === OIDC_PATHS.codeRequest
+          ? errorResult(
+              503,
+              'UPSTREAM_UNAVAILABLE',
+              'The token service is temporarily unavailable; retry later',
+              request.context.awsRequestId ?? 'unknown',
+              { 'Retry-After': String(DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS) },
+            )
+          : oauthErrorResult(toOAuthError(request.error));
+    },
+  };
+
+  const chain = outerChain(observability)
+    .use(timedOut)
+    .handler(async (event, context) => {
+      const requestId = context.awsRequestId ?? 'unknown';
+      // The router refuses an event without a method or path as malformed; answer it in our shape.
+      if (!event.httpMethod) {
+        return errorResult(405, 'METHOD_NOT_ALLOWED', 'A method is required', requestId);
+      }
+      try {
+        return await router(event, context);
+      } catch (error) {
+        if (!(error instanceof NotFound)) throw error;
+        return errorResult(404, 'NOT_FOUND', 'No such resource', requestId);
+      }
+    });
 
   return Object.assign(chain, {
     /** Loads the OIDC client and the signing keys during Lambda's init phase. */

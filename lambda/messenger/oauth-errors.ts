@@ -5,7 +5,7 @@
 // its details only in the log.
 
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { UpstreamUnavailableError } from '../errors';
+import { DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS, UpstreamUnavailableError } from '../errors';
 import {
   NO_STORE_HEADERS,
   type PipelineMiddleware,
@@ -68,13 +68,17 @@ export function oauthErrorResult(error: OAuthError): PipelineResult {
 /** What the OAuth routes do with an error; mirrors ../error-response.ts for our own shape. */
 export function toOAuthError(error: Error): OAuthError {
   if (error instanceof OAuthError) return error;
-  if (error instanceof UpstreamUnavailableError) {
-    return new OAuthError(
+  const unavailable = (headers: Record<string, string>) =>
+    new OAuthError(
       'temporarily_unavailable',
       'The token service is temporarily unavailable; retry later',
       503,
-      error.headers,
+      headers,
     );
+  if (error instanceof UpstreamUnavailableError) return unavailable(error.headers);
+  // Middy's own timeout, just before the function's: the upstreams took too long.
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') {
+    return unavailable({ 'Retry-After': String(DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS) });
   }
   return new OAuthError('server_error', 'Internal error', 500);
 }

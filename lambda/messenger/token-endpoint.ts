@@ -9,6 +9,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { RedeemedVisitor } from '../audit';
 import type { ClientCredentials } from '../credentials';
+import { UpstreamUnavailableError } from '../errors';
 import { header, NO_STORE_HEADERS, type PipelineResult } from '../pipeline';
 import { hashCode } from './code-store';
 import { invalidClient, OAuthError } from './oauth-errors';
@@ -74,13 +75,27 @@ export function createTokenEndpoint(provider: Provider) {
       throw new OAuthError('invalid_grant', 'code_verifier does not match the code challenge');
     }
 
-    const client = await provider.client.get();
-    const tokens = await issueTokens(record, {
-      issuer: provider.issuer,
-      client,
-      signer: provider.signer,
-      now,
-    });
+    let tokens: Awaited<ReturnType<typeof issueTokens>>;
+    try {
+      const client = await provider.client.get();
+      tokens = await issueTokens(record, {
+        issuer: provider.issuer,
+        client,
+        signer: provider.signer,
+        now,
+      });
+    } catch (error) {
+      // The code is already out of the table: say so in the log, so a failure here is never a
+      // code lost without a trace. Genesys gets 503 temporarily_unavailable and Messenger asks
+      // the page for a new code.
+      if (!(error instanceof UpstreamUnavailableError)) throw error;
+      throw new UpstreamUnavailableError(
+        error.upstream,
+        `${error.detail}; the code was already taken, so it is spent`,
+        error.retryAfterSeconds,
+        { cause: error },
+      );
+    }
     return {
       result: { statusCode: 200, headers: { ...NO_STORE_HEADERS }, body: JSON.stringify(tokens) },
       visitor: record.customerOf ? { customerOf: record.customerOf } : { sub: record.claims.sub },

@@ -151,7 +151,7 @@ describe('the DynamoDB store', () => {
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect((error as UpstreamUnavailableError).upstream).toBe('codes');
     expect((error as UpstreamUnavailableError).detail).toBe(
-      `${operation} failed: ProvisionedThroughputExceededException`,
+      `dynamodb ${operation}: ProvisionedThroughputExceededException`,
     );
   };
 

@@ -9,7 +9,12 @@ import {
   generateKeyPairSync,
   privateEncrypt,
 } from 'node:crypto';
-import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import {
+  GetPublicKeyCommand,
+  type GetPublicKeyCommandOutput,
+  KMSClient,
+  SignCommand,
+} from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { UpstreamUnavailableError } from '../../lambda/errors';
@@ -106,25 +111,74 @@ describe('the KMS signer', () => {
     expect(kms.commandCalls(GetPublicKeyCommand)).toHaveLength(2); // current + previous
   });
 
-  it('refuses a key that cannot sign RS256', async () => {
-    kms.on(GetPublicKeyCommand).resolves({
-      KeySpec: 'ECC_NIST_P256',
-      SigningAlgorithms: ['ECDSA_SHA_256'],
-      PublicKey: new Uint8Array(current.der),
-    });
-    await expect(signer().current()).rejects.toBeInstanceOf(UpstreamUnavailableError);
-  });
+  it.each([
+    [
+      'an ECC key',
+      { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['ECDSA_SHA_256'] },
+      'kms GetPublicKey: key spec ECC_NIST_P256 (usage SIGN_VERIFY) cannot sign RS256',
+    ],
+    [
+      'an RSA key for encryption',
+      {
+        KeySpec: 'RSA_2048',
+        KeyUsage: 'ENCRYPT_DECRYPT',
+        EncryptionAlgorithms: ['RSAES_OAEP_SHA_256'],
+      },
+      'kms GetPublicKey: key spec RSA_2048 (usage ENCRYPT_DECRYPT) cannot sign RS256',
+    ],
+  ] as [string, GetPublicKeyCommandOutput, string][])(
+    'names %s as a configuration error at its first use',
+    async (_case, answer, detail) => {
+      kms.on(GetPublicKeyCommand).resolves({ ...answer, PublicKey: new Uint8Array(current.der) });
+      const error = (await signer()
+        .current()
+        .catch((e: unknown) => e)) as UpstreamUnavailableError;
+      expect(error).toBeInstanceOf(UpstreamUnavailableError);
+      expect(error.detail).toContain(detail);
+      expect(error.detail).toContain(
+        'OIDC_SIGNING_KEY_ID must name an RSA key with usage SIGN_VERIFY',
+      );
+    },
+  );
 
-  it('turns a failed Sign into a 503 naming KMS', async () => {
-    kmsWithKeys();
-    kms
-      .on(SignCommand)
-      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
-    const error = (await signJwt(signer(), { sub: 'a' }).catch(
-      (e: unknown) => e,
-    )) as UpstreamUnavailableError;
-    expect(error).toBeInstanceOf(UpstreamUnavailableError);
-    expect(error.upstream).toBe('kms');
-    expect(error.detail).toBe('Sign failed: AccessDeniedException');
-  });
+  it.each([
+    ['KeySpec', { KeySpec: 'RSA_3072' }],
+    ['only the older CustomerMasterKeySpec', { CustomerMasterKeySpec: 'RSA_4096' }],
+  ] as [string, GetPublicKeyCommandOutput][])(
+    'takes any RSA signing key, its spec named by %s',
+    async (_case, spec) => {
+      kms.on(GetPublicKeyCommand).resolves({
+        ...spec,
+        SigningAlgorithms: ['RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PSS_SHA_256'],
+        PublicKey: new Uint8Array(current.der),
+      });
+      await expect(signer().current()).resolves.toMatchObject({ kid: expect.any(String) });
+    },
+  );
+
+  it.each([
+    ['AccessDeniedException', 400, 5],
+    ['ThrottlingException', 400, 1],
+    ['KMSInternalException', 500, 5],
+  ])(
+    'turns a %s from Sign into a 503 naming the service, operation, status and request id',
+    async (name, status, retryAfter) => {
+      kmsWithKeys();
+      kms.on(SignCommand).rejects(
+        Object.assign(new Error('the message is not logged'), {
+          name,
+          $metadata: { httpStatusCode: status, requestId: 'c0ffee00-1111-2222-3333-444455556666' },
+        }),
+      );
+      const error = (await signJwt(signer(), { sub: 'a' }).catch(
+        (e: unknown) => e,
+      )) as UpstreamUnavailableError;
+      expect(error).toBeInstanceOf(UpstreamUnavailableError);
+      expect(error.upstream).toBe('kms');
+      expect(error.detail).toBe(
+        `kms Sign: ${name} (${status}, request id c0ffee00-1111-2222-3333-444455556666)`,
+      );
+      expect(error.retryAfterSeconds).toBe(retryAfter);
+    },
+  );
 });

@@ -1,0 +1,170 @@
+// The messenger profile's AWS side under faults, through the real SDK clients (KMS, DynamoDB,
+// Secrets Manager) against the emulator's stand-ins, over real HTTP: each fault class ends in
+// the documented answer, a throttled or slow call is retried within the bound, and the log
+// names the failed call (service, operation, error, status, request id), never a code or secret.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { request } from 'undici';
+import { awsError, DEV_OIDC_CREDENTIALS, GenesysEmulator } from '../../dev/genesys-emulator';
+import { type LocalStack, startLocal } from '../../dev/server';
+import { AWS_CALL_POLICY, AWS_CALL_WORST_CASE_MS } from '../../lambda/messenger/aws-clients';
+import { RETRY_POLICY } from '../../lambda/upstream/upstream-http';
+import { captureLogs, type LogCapture } from '../fixtures/log-capture';
+
+const OIDC_SECRET_ID = 'genesys-guest-token-proxy/faults-oidc';
+const DDB = (type: string) => `com.amazonaws.dynamodb.v20120810#${type}`;
+const saved = { ...process.env };
+let emulator: GenesysEmulator;
+let stack: LocalStack;
+let logs: LogCapture;
+const sent: string[] = [];
+
+beforeAll(async () => {
+  logs = captureLogs();
+  emulator = await GenesysEmulator.start();
+  emulator.secretValues.set(OIDC_SECRET_ID, JSON.stringify(DEV_OIDC_CREDENTIALS));
+  Object.assign(process.env, {
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_ENDPOINT_URL_KMS: emulator.baseUrl,
+    AWS_ENDPOINT_URL_DYNAMODB: emulator.baseUrl,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: emulator.baseUrl,
+  });
+  stack = await startLocal(
+    {
+      GENESYS_PROFILE: 'messenger',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'INFO',
+      OIDC_CLIENT_SECRET_ID: OIDC_SECRET_ID,
+      OIDC_SIGNING_KEY_ID: 'alias/test-signing',
+      OIDC_CODE_TABLE: 'test-codes',
+    },
+    { emulator },
+  );
+});
+afterAll(async () => {
+  await stack.close();
+  await emulator.close();
+  process.env = saved;
+  logs.restore();
+  const leaked = [...sent, DEV_OIDC_CREDENTIALS.clientSecret].filter((value) =>
+    logs.lines.some((line) => line.includes(value)),
+  );
+  expect(leaked).toEqual([]);
+});
+beforeEach(() => {
+  emulator.clearFaults();
+  emulator.resetCounters();
+});
+
+async function requestCode() {
+  const verifier = randomBytes(32).toString('base64url');
+  const answer = await request(`${stack.url}/guest-token`, {
+    method: 'POST',
+    headers: { origin: stack.url, 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0' },
+    body: JSON.stringify({
+      nonce: randomBytes(16).toString('base64url'),
+      codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+      codeChallengeMethod: 'S256',
+    }),
+  });
+  const body = (await answer.body.json()) as Record<string, unknown>;
+  if (typeof body.authCode === 'string') sent.push(body.authCode, verifier);
+  return { status: answer.statusCode, headers: answer.headers, body, verifier };
+}
+
+async function redeem(code: string, verifier: string) {
+  const answer = await request(`${stack.url}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${DEV_OIDC_CREDENTIALS.clientId}:${DEV_OIDC_CREDENTIALS.clientSecret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: `${stack.url}/`,
+      code_verifier: verifier,
+    }).toString(),
+  });
+  const body = (await answer.body.json()) as Record<string, unknown>;
+  for (const key of ['access_token', 'id_token'])
+    if (typeof body[key] === 'string') sent.push(body[key] as string);
+  return { status: answer.statusCode, headers: answer.headers, body };
+}
+
+const loggedDetails = () =>
+  logs
+    .json()
+    .map((line) => (line.audit as { detail?: string } | undefined)?.detail)
+    .filter((detail): detail is string => typeof detail === 'string');
+
+describe('messenger profile, AWS faults through the real SDK clients', () => {
+  it('keeps one call with all its retries inside the request deadline', () => {
+    expect(AWS_CALL_POLICY.maxAttempts).toBe(3);
+    expect(AWS_CALL_WORST_CASE_MS).toBeLessThan(RETRY_POLICY.budgetMs);
+  });
+
+  it('retries a throttled PutItem and issues the code', async () => {
+    emulator.injectAws('PutItem', awsError(400, DDB('ProvisionedThroughputExceededException')));
+    const code = await requestCode();
+    expect(code.status).toBe(200);
+    expect(emulator.awsCalls.PutItem).toBe(2);
+  });
+
+  it('answers 503 with Retry-After once every attempt of PutItem is throttled, naming the call', async () => {
+    emulator.injectAws('PutItem', awsError(400, DDB('ThrottlingException')), 3);
+    const code = await requestCode();
+    expect(code.status).toBe(503);
+    expect(code.body).toMatchObject({ error: { code: 'UPSTREAM_UNAVAILABLE' } });
+    expect(code.headers['retry-after']).toBe('1');
+    expect(emulator.awsCalls.PutItem).toBe(AWS_CALL_POLICY.maxAttempts);
+    expect(loggedDetails()).toContainEqual(
+      expect.stringMatching(
+        /^dynamodb PutItem: ThrottlingException \(400, request id [0-9a-f-]{36}\)$/,
+      ),
+    );
+  });
+
+  it('answers temporarily_unavailable when DeleteItem keeps failing, and the code is still good', async () => {
+    const { body, verifier } = await requestCode();
+    emulator.injectAws('DeleteItem', awsError(500, DDB('InternalServerError')), 3);
+    const failed = await redeem(body.authCode as string, verifier);
+    expect(failed.status).toBe(503);
+    expect(failed.body).toMatchObject({ error: 'temporarily_unavailable' });
+    expect(failed.headers['retry-after']).toBe('5');
+    expect(loggedDetails()).toContainEqual(
+      expect.stringMatching(/^dynamodb DeleteItem: InternalServerError \(500, request id /),
+    );
+    // The delete never happened: Genesys's retry redeems the code.
+    expect((await redeem(body.authCode as string, verifier)).status).toBe(200);
+  });
+
+  it('retries a KMSInternalException and a slow Sign, and redeems', async () => {
+    const { body, verifier } = await requestCode();
+    emulator.injectAws('Sign', awsError(500, 'KMSInternalException'));
+    emulator.injectAws('Sign', { kind: 'latency', ms: AWS_CALL_POLICY.requestTimeoutMs + 500 });
+    const redeemed = await redeem(body.authCode as string, verifier);
+    expect(redeemed.status).toBe(200);
+    expect(emulator.awsCalls.Sign).toBe(3);
+  });
+
+  it('says in the log that a code was spent when every Sign attempt is throttled', async () => {
+    const { body, verifier } = await requestCode();
+    emulator.injectAws('Sign', awsError(400, 'ThrottlingException'), 3);
+    const failed = await redeem(body.authCode as string, verifier);
+    expect(failed.status).toBe(503);
+    expect(failed.body).toMatchObject({ error: 'temporarily_unavailable' });
+    expect(loggedDetails()).toContainEqual(
+      expect.stringMatching(
+        /^kms Sign: ThrottlingException \(400, request id [0-9a-f-]{36}\); the code was already taken, so it is spent$/,
+      ),
+    );
+    // Spent: Genesys's retry of the same code is invalid_grant, and Messenger asks for a new one.
+    const again = await redeem(body.authCode as string, verifier);
+    expect(again.body).toMatchObject({ error: 'invalid_grant' });
+  });
+});
