@@ -143,7 +143,12 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: Error) => {
+// `npm run load` is the guest-api run; `npm run load -- --profile messenger` the messenger one.
+const profile = process.argv[process.argv.indexOf('--profile') + 1];
+(process.argv.includes('--profile') && profile === 'messenger'
+  ? import('./load-messenger').then(({ runMessengerLoad }) => runMessengerLoad())
+  : main()
+).catch((error: Error) => {
   console.error(error);
   process.exit(1);
 });

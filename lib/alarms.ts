@@ -8,6 +8,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -29,6 +30,8 @@ export interface GuestTokenAlarmsProps {
   handler: lambda.IFunction;
   webAclName: string;
   settings: StackSettings;
+  /** Messenger: the code table, whose throttled requests page someone. */
+  codeTable?: dynamodb.ITable;
 }
 
 export class GuestTokenAlarms extends Construct {
@@ -119,6 +122,21 @@ export class GuestTokenAlarms extends Construct {
         'A circuit breaker opened: a Genesys endpoint failed 5 calls in a row',
         acrossUpstreams(METRIC.circuitOpened, BREAKER_UPSTREAMS, PERIOD),
         1,
+        1,
+        1,
+      );
+    }
+
+    // Messenger: DynamoDB throttling the code table past what the SDK's retries absorb.
+    if (props.codeTable) {
+      alarm(
+        'CodeTableThrottled',
+        'DynamoDB throttled 10 or more requests on the code table in 5 minutes',
+        props.codeTable.metricThrottledRequestsForOperations({
+          operations: [dynamodb.Operation.PUT_ITEM, dynamodb.Operation.DELETE_ITEM],
+          period: PERIOD,
+        }),
+        10,
         1,
         1,
       );

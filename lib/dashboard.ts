@@ -7,6 +7,7 @@
 
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { Profile } from '../lambda/config';
@@ -29,6 +30,8 @@ export interface GuestTokenDashboardProps {
   profile: Profile;
   /** Trusted issuers are configured: chart guests against known customers. */
   knownCustomers?: boolean;
+  /** Messenger: the code table, for DynamoDB's own throttling metric. */
+  codeTable?: dynamodb.ITable;
 }
 
 export class GuestTokenDashboard extends Construct {
@@ -37,7 +40,7 @@ export class GuestTokenDashboard extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    { handler, webAclName, profile, knownCustomers = false }: GuestTokenDashboardProps,
+    { handler, webAclName, profile, knownCustomers = false, codeTable }: GuestTokenDashboardProps,
   ) {
     super(scope, id);
     const sum = cloudwatch.Stats.SUM;
@@ -133,6 +136,28 @@ export class GuestTokenDashboard extends Construct {
           perUpstream(METRIC.upstreamFailures, MESSENGER_UPSTREAMS),
         ),
         graph('Cold starts', [coldStarts]),
+      );
+      // Throttling that the SDK's retries absorb shows here before it fails requests above.
+      this.dashboard.addWidgets(
+        graph('AWS throttling: code table and KMS Sign', [
+          ...(codeTable
+            ? [
+                codeTable.metricThrottledRequestsForOperations({
+                  operations: [dynamodb.Operation.PUT_ITEM, dynamodb.Operation.DELETE_ITEM],
+                  period: PERIOD,
+                  label: 'DynamoDB throttled requests',
+                }),
+              ]
+            : []),
+          new cloudwatch.Metric({
+            namespace: 'AWS/Usage',
+            metricName: 'CallCount',
+            dimensionsMap: { Service: 'KMS', Type: 'API', Resource: 'Sign', Class: 'None' },
+            period: PERIOD,
+            statistic: sum,
+            label: 'KMS Sign calls (account quota: RSA 500/s shared by the region)',
+          }),
+        ]),
       );
     }
     if (knownCustomers) {

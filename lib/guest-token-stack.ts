@@ -42,6 +42,7 @@ export class GuestTokenStack extends Stack {
       handler: fn.function,
       webAclName: acl.name,
       settings,
+      codeTable: messenger?.codes,
     });
 
     const { dashboard } = new GuestTokenDashboard(this, 'Fleet', {
@@ -49,6 +50,7 @@ export class GuestTokenStack extends Stack {
       webAclName: acl.name,
       profile: settings.profile,
       knownCustomers: settings.knownCustomers,
+      codeTable: messenger?.codes,
     });
 
     new CfnOutput(this, 'GuestTokenUrl', {

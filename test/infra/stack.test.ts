@@ -632,6 +632,18 @@ describe('the messenger profile', () => {
     });
   });
 
+  it('alarms when DynamoDB throttles the code table, and only in this profile', () => {
+    const { template } = synth(MESSENGER);
+    const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
+    const alarms = template.findResources('AWS::CloudWatch::Alarm');
+    const throttled = Object.entries(alarms).find(([id]) => id.includes('CodeTableThrottled'));
+    expect(throttled?.[1].Properties.Threshold).toBe(10);
+    expect(JSON.stringify(throttled?.[1].Properties.Metrics)).toContain('ThrottledRequests');
+    expect(JSON.stringify(throttled?.[1].Properties.Metrics)).toContain(tableId);
+    const guestApi = Object.keys(synth().template.findResources('AWS::CloudWatch::Alarm'));
+    expect(guestApi.some((id) => id.includes('CodeTableThrottled'))).toBe(false);
+  });
+
   it('has no unacknowledged cdk-nag finding', () => {
     const { app } = synth(MESSENGER);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
