@@ -108,6 +108,21 @@ describe('messenger profile, AWS faults through the real SDK clients', () => {
     expect(AWS_CALL_WORST_CASE_MS).toBeLessThan(RETRY_POLICY.budgetMs);
   });
 
+  // First, while no container has read the OIDC client yet.
+  it('answers temporarily_unavailable while Secrets Manager fails, and redeems once it is back', async () => {
+    const { body, verifier } = await requestCode();
+    emulator.inject('secrets', { kind: 'status', status: 500 }, 3);
+    const failed = await redeem(body.authCode as string, verifier);
+    expect(failed.status).toBe(503);
+    expect(failed.body).toMatchObject({ error: 'temporarily_unavailable' });
+    expect(failed.headers['retry-after']).toBe('5');
+    expect(loggedDetails()).toContainEqual(
+      expect.stringMatching(/^secretsmanager GetSecretValue: \w+ \(500/),
+    );
+    const fresh = await requestCode();
+    expect((await redeem(fresh.body.authCode as string, fresh.verifier)).status).toBe(200);
+  });
+
   it('retries a throttled PutItem and issues the code', async () => {
     emulator.injectAws('PutItem', awsError(400, DDB('ProvisionedThroughputExceededException')));
     const code = await requestCode();
