@@ -1,7 +1,7 @@
 // `npm run screenshot`: the demo page in Debian's Chromium against the local stack (emulator
-// with 60-second guest tokens), after one scheduled refresh and one "token expired" recovery,
-// saved to docs/demo.png; and its messenger mode after one authenticated session, saved to
-// docs/messenger-demo.png.
+// with 60-second guest tokens), after one "token expired" recovery, one refresh and a sign-in
+// at the site as a demo customer, saved to docs/demo.png; and its messenger mode after a guest
+// session and then the same customer's, saved to docs/messenger-demo.png.
 
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -41,6 +41,12 @@ async function main(): Promise<void> {
         .querySelector('#sdk-state')
         ?.textContent?.startsWith('connected, tokens received: 3'),
     );
+    await page.click('#site-sign-in');
+    await page.waitForFunction(() =>
+      document
+        .querySelector('#sdk-state')
+        ?.textContent?.startsWith('connected, tokens received: 4'),
+    );
     await page.screenshot({ path: OUT, fullPage: true });
     process.stdout.write(`wrote ${OUT}\n`);
 
@@ -54,6 +60,12 @@ async function main(): Promise<void> {
       await page.goto(`${messenger.url}/?mode=messenger&genesys=${genesys}`);
       await page.waitForFunction(
         () => document.querySelector('#state')?.textContent === 'authenticated conversation ready',
+        undefined,
+        { timeout: 60_000 },
+      );
+      await page.click('#site-sign-in');
+      await page.waitForFunction(
+        () => document.querySelector('#name')?.textContent === 'Ada Lovelace',
         undefined,
         { timeout: 60_000 },
       );
