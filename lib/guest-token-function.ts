@@ -6,7 +6,8 @@
 // (warm-up included) runs ahead of traffic.
 
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -144,13 +145,33 @@ export class GuestTokenFunction extends Construct {
         externalModules: [...BUNDLING.externalModules],
       },
     });
-    this.target = settings.provisionedConcurrency
-      ? new lambda.Alias(this, 'Live', {
-          aliasName: 'live',
-          version: this.function.currentVersion,
-          provisionedConcurrentExecutions: settings.provisionedConcurrency,
-        })
-      : this.function;
+    const schedule = settings.provisionedConcurrencySchedule;
+    this.target =
+      settings.provisionedConcurrency || schedule
+        ? new lambda.Alias(this, 'Live', {
+            aliasName: 'live',
+            version: this.function.currentVersion,
+            provisionedConcurrentExecutions: settings.provisionedConcurrency,
+          })
+        : this.function;
+    // Warm containers by time of day: each rule sets the alias's provisioned concurrency from
+    // its time on, in the schedule's time zone (0 releases them all).
+    if (schedule && this.target instanceof lambda.Alias) {
+      const most = Math.max(...schedule.rules.map((rule) => rule.concurrency));
+      const scaling = this.target.addAutoScaling({
+        minCapacity: 0,
+        maxCapacity: Math.max(1, most),
+      });
+      schedule.rules.forEach((rule, index) => {
+        scaling.scaleOnSchedule(`WarmContainers${index}`, {
+          schedule: appscaling.Schedule.expression(`cron(${rule.cron})`),
+          timeZone: TimeZone.of(schedule.timeZone),
+          // Both bounds at the rule's value: the alias then holds exactly that many.
+          minCapacity: rule.concurrency,
+          maxCapacity: rule.concurrency,
+        });
+      });
+    }
     this.secret?.grantRead(this.function);
     this.subjectKey?.grantRead(this.function);
     if (settings.secretKmsKeyArn) {

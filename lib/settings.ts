@@ -57,6 +57,49 @@ const bool = z.pipe(
   z.transform((value: boolean | 'true' | 'false') => value === true || value === 'true'),
 );
 
+/** A JSON context value arrives as text from `-c key=…` and parsed from cdk.json. */
+function parseJsonText(value: unknown, ctx: { issues: unknown[] }): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    ctx.issues.push({ code: 'custom', message: 'must be JSON', input: value });
+    return z.NEVER;
+  }
+}
+
+/**
+ * Warm containers by time of day: Application Auto Scaling scheduled actions on the alias,
+ * e.g. business hours → 4, nights and weekends → 0 (cron in AWS's six-field syntax).
+ */
+const scheduleSchema = z.strictObject({
+  timeZone: z.string().check(
+    z.refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Europe/London'),
+  ),
+  rules: z
+    .array(
+      z.strictObject({
+        cron: z
+          .string()
+          .check(
+            z.regex(
+              /^\S+ \S+ \S+ \S+ \S+ \S+$/,
+              'must be an AWS cron expression of six fields, e.g. "0 8 ? * MON-FRI *"',
+            ),
+          ),
+        concurrency: z.int().check(z.gte(0), z.lte(10_000)),
+      }),
+    )
+    .check(z.minLength(1), z.maxLength(20)),
+});
+
 const infraSchema = z.object({
   existingSecretArn: z.optional(
     z
@@ -99,6 +142,19 @@ const infraSchema = z.object({
   alarmEmail: z.optional(z.email('must be an email address')),
   reservedConcurrency: z.optional(int(1, 10_000)),
   provisionedConcurrency: z.optional(int(1, 10_000)),
+  /**
+   * Warm containers by time of day: Application Auto Scaling scheduled actions on the alias,
+   * e.g. business hours → 4, nights and weekends → 0 (JSON; cron in AWS's six-field syntax).
+   */
+  provisionedConcurrencySchedule: z.optional(
+    z.pipe(
+      z.union([z.string(), z.record(z.string(), z.unknown())]),
+      z.pipe(
+        z.transform((value: string | Record<string, unknown>, ctx) => parseJsonText(value, ctx)),
+        scheduleSchema,
+      ),
+    ),
+  ),
   memorySize: z._default(int(128, 3008), 512),
   logRetentionDays: z._default(
     z.pipe(
@@ -125,7 +181,14 @@ export const CONTEXT_KEYS: readonly string[] = [
   'stackName',
 ];
 
-export interface StackSettings extends InfraSettings {
+/** zod/mini infers that pipe's output loosely; the shape is scheduleSchema's. */
+export interface ProvisionedConcurrencySchedule {
+  timeZone: string;
+  rules: { cron: string; concurrency: number }[];
+}
+
+export interface StackSettings extends Omit<InfraSettings, 'provisionedConcurrencySchedule'> {
+  provisionedConcurrencySchedule: ProvisionedConcurrencySchedule | undefined;
   /** The function's environment, minus what the stack adds (secret ids, key, table, issuer). */
   handlerEnvironment: Record<string, string>;
   profile: Profile;
@@ -216,10 +279,21 @@ export function readSettings(context: (key: string) => unknown): StackSettings {
     infra.data.provisionedConcurrency > infra.data.reservedConcurrency
   )
     problems.push('provisionedConcurrency: must not exceed reservedConcurrency');
+  const schedule = infra.success
+    ? (infra.data.provisionedConcurrencySchedule as ProvisionedConcurrencySchedule | undefined)
+    : undefined;
+  if (schedule && infra.data?.provisionedConcurrency !== undefined)
+    problems.push(
+      'provisionedConcurrencySchedule: replaces provisionedConcurrency; set one of the two',
+    );
+  const reserved = infra.success ? infra.data.reservedConcurrency : undefined;
+  if (schedule && reserved !== undefined && schedule.rules.some((r) => r.concurrency > reserved))
+    problems.push('provisionedConcurrencySchedule: a rule asks for more than reservedConcurrency');
   if (problems.length > 0 || !infra.success)
     throw new SettingsError(`Invalid CDK context: ${problems.join('; ')}`);
   return {
     ...infra.data,
+    provisionedConcurrencySchedule: schedule,
     handlerEnvironment,
     allowedOrigins,
     profile,

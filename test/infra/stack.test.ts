@@ -182,6 +182,84 @@ describe('reading the secret and starting warm', () => {
       expect(permission.Properties.FunctionName).toEqual({ Ref: aliasId });
   });
 
+  const BUSINESS_HOURS = {
+    timeZone: 'Europe/London',
+    rules: [
+      { cron: '0 8 ? * MON-FRI *', concurrency: 4 },
+      { cron: '0 19 ? * MON-FRI *', concurrency: 0 },
+    ],
+  };
+
+  it('warms containers on a schedule: scheduled actions on the alias, in the time zone given', () => {
+    const { template } = synth({ provisionedConcurrencySchedule: JSON.stringify(BUSINESS_HOURS) });
+    const [aliasId] = Object.keys(template.findResources('AWS::Lambda::Alias'));
+    template.hasResourceProperties('AWS::Lambda::Alias', {
+      Name: 'live',
+      ProvisionedConcurrencyConfig: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      ScalableDimension: 'lambda:function:ProvisionedConcurrency',
+      ServiceNamespace: 'lambda',
+      MinCapacity: 0,
+      MaxCapacity: 4,
+      ResourceId: Match.objectLike({
+        'Fn::Join': ['', Match.arrayWith([Match.objectLike({}), ':live'])],
+      }),
+      ScheduledActions: [
+        {
+          ScheduledActionName: 'WarmContainers0',
+          Schedule: 'cron(0 8 ? * MON-FRI *)',
+          Timezone: 'Europe/London',
+          ScalableTargetAction: { MinCapacity: 4, MaxCapacity: 4 },
+        },
+        {
+          ScheduledActionName: 'WarmContainers1',
+          Schedule: 'cron(0 19 ? * MON-FRI *)',
+          Timezone: 'Europe/London',
+          ScalableTargetAction: { MinCapacity: 0, MaxCapacity: 0 },
+        },
+      ],
+    });
+    expect(
+      JSON.stringify(template.findResources('AWS::ApplicationAutoScaling::ScalableTarget')),
+    ).toContain(aliasId);
+    // cdk.json gives it as an object too.
+    const fromObject = synth({ provisionedConcurrencySchedule: BUSINESS_HOURS }).template;
+    fromObject.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 1);
+  });
+
+  it.each([
+    [
+      { provisionedConcurrencySchedule: '{not json' },
+      /provisionedConcurrencySchedule: must be JSON/,
+    ],
+    [
+      { provisionedConcurrencySchedule: { ...BUSINESS_HOURS, timeZone: 'Mars/Olympus' } },
+      /provisionedConcurrencySchedule\.timeZone: must be an IANA time zone/,
+    ],
+    [
+      {
+        provisionedConcurrencySchedule: {
+          ...BUSINESS_HOURS,
+          rules: [{ cron: '0 8 * *', concurrency: 2 }],
+        },
+      },
+      /provisionedConcurrencySchedule\.rules\.0\.cron: must be an AWS cron expression/,
+    ],
+    [
+      { provisionedConcurrencySchedule: BUSINESS_HOURS, provisionedConcurrency: 2 },
+      /replaces provisionedConcurrency; set one of the two/,
+    ],
+    [
+      { provisionedConcurrencySchedule: BUSINESS_HOURS, reservedConcurrency: 3 },
+      /a rule asks for more than reservedConcurrency/,
+    ],
+  ])('refuses the schedule %j, naming the key', (context, message) => {
+    expect(() => readSettings((key) => ({ ...CDK_JSON.context, ...context })[key])).toThrow(
+      message,
+    );
+  });
+
   it('refuses more provisioned than reserved concurrency', () => {
     expect(() =>
       readSettings(
@@ -372,6 +450,18 @@ describe('cdk-nag AwsSolutions', () => {
     ['the defaults', {}],
     ['an alarm email', { alarmEmail: 'oncall@example.com' }],
     ['provisioned concurrency', { provisionedConcurrency: 2 }],
+    [
+      'a provisioned-concurrency schedule',
+      {
+        provisionedConcurrencySchedule: {
+          timeZone: 'America/New_York',
+          rules: [
+            { cron: '0 9 ? * MON-FRI *', concurrency: 2 },
+            { cron: '0 18 ? * MON-FRI *', concurrency: 0 },
+          ],
+        },
+      },
+    ],
     [
       'an imported secret under a customer key',
       { existingSecretArn: SECRET_ARN, secretKmsKeyArn: KEY_ARN },
