@@ -22,11 +22,12 @@ import { DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS } from '../errors';
 import { createTokenBucket } from '../guard';
 import { siteIdentity } from '../identity';
 import type { Logger, Metrics } from '../observability';
-import type {
-  PipelineContext,
-  PipelineEvent,
-  PipelineMiddleware,
-  PipelineResult,
+import {
+  header,
+  type PipelineContext,
+  type PipelineEvent,
+  type PipelineMiddleware,
+  type PipelineResult,
 } from '../pipeline';
 import { authorize } from './authorize';
 import { discovery, jwks } from './discovery';
@@ -156,16 +157,23 @@ export function createMessengerHandler(deps: MessengerHandlerDeps) {
     onError: async (request) => {
       if (request.response !== undefined || request.error?.name !== 'TimeoutError') return;
       logger.warn('request.timeout', { path: request.event.path });
-      request.response =
-        request.event.path === OIDC_PATHS.codeRequest
-          ? errorResult(
-              503,
-              'UPSTREAM_UNAVAILABLE',
-              'The token service is temporarily unavailable; retry later',
-              request.context.awsRequestId ?? 'unknown',
-              { 'Retry-After': String(DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS) },
-            )
-          : oauthErrorResult(toOAuthError(request.error));
+      if (request.event.path !== OIDC_PATHS.codeRequest) {
+        request.response = oauthErrorResult(toOAuthError(request.error));
+        return;
+      }
+      // The page must be able to read it: the CORS grant the route's own step would have added.
+      const origin = header(request.event, 'origin');
+      const allowed = origin !== undefined && config.allowedOrigins.includes(origin);
+      request.response = errorResult(
+        503,
+        'UPSTREAM_UNAVAILABLE',
+        'The token service is temporarily unavailable; retry later',
+        request.context.awsRequestId ?? 'unknown',
+        {
+          'Retry-After': String(DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS),
+          ...(allowed && { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' }),
+        },
+      );
     },
   };
 

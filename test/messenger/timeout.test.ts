@@ -82,13 +82,17 @@ describe('messenger profile: a request that outlasts the function', () => {
       }),
       { error: { code: 'UPSTREAM_UNAVAILABLE' } },
     ],
-  ])('answers %s with 503 and Retry-After in its own shape', async (_where, event, shape) => {
+  ])('answers %s with 503 and Retry-After in its own shape', async (where, event, shape) => {
     const logs = captureLogs();
     try {
       const answer = toAnswer(await (await handler())(event, shortLived()));
       expect(answer.status).toBe(503);
       expect(answer.headers['retry-after']).toBe('5');
       expect(answer.body).toMatchObject(shape);
+      // The page can read its answer; Genesys's server-to-server call needs no CORS.
+      expect(answer.headers['access-control-allow-origin']).toBe(
+        where === 'the token endpoint' ? undefined : ORIGIN,
+      );
     } finally {
       logs.restore();
     }
