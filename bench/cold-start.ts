@@ -7,9 +7,12 @@
 //    Extension, as in Lambda, where the stack attaches the layer;
 //  - the SDK path: the bundled AWS SDK client, imported on first use, against the emulator's
 //    Secrets Manager endpoint, as where there is no extension.
-// For reference it also builds the same handler with the SDK bundled in (evaluated only when
-// it is used) and a bare handler that only answers 200. Then, in one process, it invokes the deployed
-// bundle a few thousand times and reports process.cpuUsage per invoke.
+// Beside it, bundled the same way and run the same way, side by side in one run: the floor (the
+// same calls with Node's built-ins only, bench/references/floor.ts), the seed-style peer (the
+// design guide's own axios + jose code, bench/references/seed-peer.ts) and a bare handler that
+// only answers 200. Then, in one process each, it invokes the deployed bundle, the floor and
+// the peer a few thousand times and reports process.cpuUsage per invoke; speed is judged as
+// ratios to the floor and the peer, never as absolute milliseconds.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -17,6 +20,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { build } from 'esbuild';
+import { DEV_CREDENTIALS } from '../dev/genesys-emulator';
 import { BUNDLING } from '../lib/guest-token-function';
 import { GuestTokenStack } from '../lib/guest-token-stack';
 import { readSettings } from '../lib/settings';
@@ -148,8 +152,17 @@ async function main(): Promise<void> {
   const deployed = deployedBundle(path.join(work, 'cdk.out'));
   const bareEntry = path.join(work, 'bare.ts');
   writeFileSync(bareEntry, 'export const handler = async () => ({ statusCode: 200, body: "" });\n');
-  const bundledSdk = await bundle(path.join(ROOT, 'lambda/index.ts'), path.join(work, 'sdk'), []);
   const bare = await bundle(bareEntry, path.join(work, 'bare'), []);
+  const floor = await bundle(
+    path.join(__dirname, 'references/floor.ts'),
+    path.join(work, 'floor'),
+    [],
+  );
+  const peer = await bundle(
+    path.join(__dirname, 'references/seed-peer.ts'),
+    path.join(work, 'peer'),
+    [],
+  );
 
   const emulator = await startEmulator(0);
   const base = {
@@ -166,11 +179,20 @@ async function main(): Promise<void> {
       ([name]) => name !== 'PARAMETERS_SECRETS_EXTENSION_HTTP_PORT' && name !== 'AWS_SESSION_TOKEN',
     ),
   );
+  // The seed reads its OAuth client from the environment.
+  const peerEnv = {
+    ...viaExtension,
+    GENESYS_CLIENT_ID: DEV_CREDENTIALS.clientId,
+    GENESYS_CLIENT_SECRET: DEV_CREDENTIALS.clientSecret,
+  };
+  const FLOOR = 'floor (built-ins only)';
+  const PEER = 'seed-style peer (axios + jose, 3 calls per token)';
+  const PROXY = 'this proxy, deployed bundle, extension path';
   const rows = [
-    { name: 'deployed bundle, extension path', file: deployed, env: viaExtension },
-    { name: 'deployed bundle, SDK path', file: deployed, env: viaSdk },
-    { name: 'SDK bundled in, extension path', file: bundledSdk, env: viaExtension },
-    { name: 'SDK bundled in, SDK path', file: bundledSdk, env: viaSdk },
+    { name: FLOOR, file: floor, env: viaExtension },
+    { name: PEER, file: peer, env: peerEnv },
+    { name: PROXY, file: deployed, env: viaExtension },
+    { name: 'this proxy, deployed bundle, SDK path', file: deployed, env: viaSdk },
     { name: 'bare handler (returns 200)', file: bare, env: base },
   ];
   const runs = new Map<string, Run[]>(rows.map(({ name }) => [name, []]));
@@ -183,7 +205,13 @@ async function main(): Promise<void> {
     }
   }
   const { calls } = await emulator.ask('calls');
-  const warm = runOnce(deployed, { ...viaExtension, WARM_INVOKES: String(WARM_INVOKES) });
+  const warmOf = (file: string, env: Record<string, string>) =>
+    runOnce(file, { ...env, WARM_INVOKES: String(WARM_INVOKES) }).cpuMs;
+  const warm: Record<string, number> = {
+    [FLOOR]: warmOf(floor, viaExtension),
+    [PEER]: warmOf(peer, peerEnv),
+    [PROXY]: warmOf(deployed, viaExtension),
+  };
   await emulator.stop();
 
   const kb = (file: string) => (statSync(file).size / 1024).toFixed(0);
@@ -206,12 +234,29 @@ async function main(): Promise<void> {
   }
   console.log(
     `\nUpstream calls over all cold runs: ${JSON.stringify(calls)} ` +
-      `(each handler cold start: secret, OAuth token, mint, key set)`,
+      `(each cold start: secret, OAuth token, mint, key set)`,
+  );
+
+  const coldOf = (name: string) => median((runs.get(name) ?? []).map((run) => run.ms));
+  const loadOf = (name: string) => median((runs.get(name) ?? []).map((run) => run.loadMs));
+  const ratio = (value: number, reference: number) => `${(value / reference).toFixed(2)} ×`;
+  console.log(
+    `\nSide by side (same run; warm = CPU per invoke over ${WARM_INVOKES} invokes in one process, ` +
+      `LOG_LEVEL=INFO):\n`,
   );
   console.log(
-    `\nWarm: ${WARM_INVOKES} invokes of the deployed bundle in one process at LOG_LEVEL=INFO ` +
-      `(extension path, emulator in its own process): ${warm.cpuMs.toFixed(3)} ms CPU per invoke`,
+    '| | cold load + first request | × floor | × peer | of which load | warm CPU per invoke | × floor | × peer |',
   );
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const name of [FLOOR, PEER, PROXY]) {
+    const cold = coldOf(name);
+    const cpu = warm[name] as number;
+    console.log(
+      `| ${name} | ${cold.toFixed(1)} ms | ${ratio(cold, coldOf(FLOOR))} | ${ratio(cold, coldOf(PEER))} | ` +
+        `${loadOf(name).toFixed(1)} ms | ${cpu.toFixed(3)} ms | ${ratio(cpu, warm[FLOOR] as number)} | ` +
+        `${ratio(cpu, warm[PEER] as number)} |`,
+    );
+  }
 }
 
 main().catch((error: Error) => {
