@@ -24,8 +24,8 @@ import type {
   PipelineMiddleware,
   PipelineResult,
 } from './pipeline';
-import { parseRequest } from './request';
-import { scrub } from './scrub';
+import { parseRequest, parseVisitor } from './request';
+import { scrub, scrubVisitor } from './scrub';
 
 export interface Observability {
   logger: Logger;
@@ -73,6 +73,22 @@ export interface VisitorStepsOptions {
   bucket?: TokenBucket;
   /** Step ⑤: the site's own sign-in (lambda/identity.ts). */
   identity: SiteIdentity;
+}
+
+/**
+ * Runs the visitor steps' own code once on a made-up request, nothing sent anywhere: the schema's
+ * first parse and the PII patterns' first match then happen in Lambda's init, not in the first
+ * visitor's request.
+ */
+export function warmUpVisitorSteps(clock: Clock): void {
+  const visitor = parseVisitor({
+    name: 'Warm Up',
+    email: 'warm.up@example.com',
+    pageUrl: 'https://www.example.com/warm-up?x=1',
+    reason: 'initial',
+    customAttributes: { note: 'card 4111 1111 1111 1111, call +1 555 0100', plan: 'gold' },
+  });
+  scrubVisitor(visitor, { clock });
 }
 
 /** Steps ①–⑤, in order, with errors answered in the documented JSON shape (CORS headers included). */

@@ -13,6 +13,7 @@ import { createHandler } from './guest-api/handler';
 import { subjectKeyFromSecret } from './identity';
 import { createSecretReader } from './secrets';
 import { createUpstreamAgent } from './upstream/upstream-http';
+import { warmUpWithin } from './warm-up';
 
 const config = loadConfig(process.env);
 const dispatcher = createUpstreamAgent();
@@ -65,5 +66,8 @@ function messengerHandler() {
 
 export const handler = config.profile === 'messenger' ? messengerHandler() : guestApiHandler();
 
-// Init-phase work: credentials, token and keys load while Lambda hands over the first event.
-void handler.warmUp();
+// Init does the work (lambda/warm-up.ts): the bundle is an ES module whose load waits for the
+// warm-up, at most INIT_WARM_UP_DEADLINE_MS, so the first visitor finds the secret, token and
+// keys loaded and the connections open. The AWS SDK is never loaded here: the modules that use
+// it require it when they are built, so `require` (recreated by the bundle's banner) stays lazy.
+await warmUpWithin(() => handler.warmUp());

@@ -117,6 +117,11 @@ function refusePrototypeKeys(key: string, value: unknown): unknown {
   return value;
 }
 
+/** A request body already read as JSON, checked as step ② checks it (for the init warm-up). */
+export function parseVisitor(json: unknown): Visitor {
+  return toVisitor(json, false);
+}
+
 function toVisitor(json: unknown, codeRequest: boolean): Visitor {
   if (!codeRequest) return visitorFrom(check(visitorSchema, json));
   codeRequestSchema ??= buildCodeRequestSchema();

@@ -24,7 +24,11 @@ export const BUNDLING = {
   sourceMap: true,
   sourcesContent: false,
   target: 'node22',
-  format: OutputFormat.CJS,
+  // An ES module, so the handler can wait for its warm-up at load (top-level await, during
+  // Lambda's init); `require` is recreated for the lazily loaded AWS SDK.
+  format: OutputFormat.ESM,
+  banner:
+    "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   // Prefer packages' ESM builds so esbuild can drop what the handler does not use.
   mainFields: ['module', 'main'],
   // The AWS SDK is left to the runtime's copy: in Lambda the secret comes through the
@@ -141,6 +145,7 @@ export class GuestTokenFunction extends Construct {
         sourcesContent: BUNDLING.sourcesContent,
         target: BUNDLING.target,
         format: BUNDLING.format,
+        banner: BUNDLING.banner,
         mainFields: [...BUNDLING.mainFields],
         externalModules: [...BUNDLING.externalModules],
       },

@@ -8,7 +8,7 @@
 //   → ⑩ respond
 
 import type { Dispatcher } from 'undici';
-import { createObservability, outerChain, visitorSteps } from '../chain';
+import { createObservability, outerChain, visitorSteps, warmUpVisitorSteps } from '../chain';
 import { type Clock, systemClock } from '../clock';
 import type { Config } from '../config';
 import type { CredentialsProvider } from '../credentials';
@@ -102,6 +102,7 @@ export function createHandler(deps: HandlerDeps) {
      * next request loads again and reports it.
      */
     async warmUp(): Promise<void> {
+      warmUpVisitorSteps(clock);
       await Promise.allSettled([tokens.get(), verifier.keySet(), identity.warmUp()]);
     },
   });

@@ -63,7 +63,12 @@ export function createGuestJwtVerifier(options: GuestJwtVerifierOptions): GuestJ
     if (res.status !== 200) throw unavailableFromStatus('keys', res, clock());
     const keySet = toRsaKeySet(res.json);
     onKeysRefresh?.();
-    return { value: createLocalJWKSet(keySet), expiresAt: clock() + KEY_SET_TTL_MS };
+    const local = createLocalJWKSet(keySet);
+    // jose imports a key on its first use; import them now, while loading (at init, too).
+    await Promise.allSettled(
+      keySet.keys.map((key) => local({ alg: 'RS256', ...(key.kid && { kid: key.kid }) })),
+    );
+    return { value: local, expiresAt: clock() + KEY_SET_TTL_MS };
   }, clock);
 
   const verifyWith = async (jwt: string, keySet: KeySet): Promise<JWTPayload> => {

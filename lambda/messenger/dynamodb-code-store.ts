@@ -5,12 +5,7 @@
 // gets the record, the other a ConditionalCheckFailedException. TTL only tidies the table;
 // expiry is enforced by the caller from `expiresAt`.
 
-import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  type DynamoDBClient,
-  PutItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { awsCallFailed } from '../errors';
 import type { CodeRecord, CodeStore } from './code-store';
 
@@ -23,6 +18,9 @@ export function createDynamoDbCodeStore({
   client,
   tableName,
 }: DynamoDbCodeStoreOptions): CodeStore {
+  // The runtime's SDK, loaded with the store (never at the bundle's load: see lambda/index.ts).
+  const { DeleteItemCommand, PutItemCommand } =
+    require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
   return {
     async put(codeHash, record) {
       try {
@@ -55,7 +53,6 @@ export function createDynamoDbCodeStore({
         );
         item = out.Attributes;
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return undefined;
         if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
         throw awsCallFailed('codes', 'DeleteItem', error);
       }

@@ -4,12 +4,7 @@
 // (RSASSA_PKCS1_V1_5_SHA_256 is RS256). The public keys come from GetPublicKey once per
 // container; a previous key (after a rotation to a new KMS key) stays published.
 
-import {
-  GetPublicKeyCommand,
-  type GetPublicKeyCommandOutput,
-  type KMSClient,
-  SignCommand,
-} from '@aws-sdk/client-kms';
+import type { GetPublicKeyCommandOutput, KMSClient } from '@aws-sdk/client-kms';
 import { exportJWK, importSPKI } from 'jose';
 import { createCachedValue } from '../cached-value';
 import type { Clock } from '../clock';
@@ -24,7 +19,11 @@ export interface KmsSignerOptions {
   clock: Clock;
 }
 
+/** The runtime's SDK, loaded with the signer (never at the bundle's load: see lambda/index.ts). */
+const kmsSdk = () => require('@aws-sdk/client-kms') as typeof import('@aws-sdk/client-kms');
+
 export function createKmsSigner({ client, keyId, previousKeyId, clock }: KmsSignerOptions): Signer {
+  const { SignCommand } = kmsSdk();
   const keys = createCachedValue(async () => {
     const ids = [keyId, ...(previousKeyId ? [previousKeyId] : [])];
     const value = await Promise.all(ids.map((id) => publicKeyOf(client, id)));
@@ -58,6 +57,7 @@ export function createKmsSigner({ client, keyId, previousKeyId, clock }: KmsSign
 }
 
 async function publicKeyOf(client: KMSClient, keyId: string): Promise<PublicSigningKey> {
+  const { GetPublicKeyCommand } = kmsSdk();
   let out: GetPublicKeyCommandOutput;
   try {
     out = await client.send(new GetPublicKeyCommand({ KeyId: keyId }));

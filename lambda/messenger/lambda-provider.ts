@@ -3,8 +3,6 @@
 // table. lambda/index.ts requires this module only for the messenger profile, so the KMS and
 // DynamoDB clients (the runtime's AWS SDK) are never loaded by the guest-api profile.
 
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { systemClock } from '../clock';
 import type { Config } from '../config';
 import { createSecretCredentials } from '../credentials';
@@ -16,6 +14,10 @@ import { createKmsSigner } from './kms-signer';
 import type { Provider } from './provider';
 
 export function createLambdaProvider(config: Config, readSecret: SecretReader): Provider {
+  // The runtime's SDK clients, required here so nothing loads them where this is not called.
+  const { DynamoDBClient } =
+    require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
+  const { KMSClient } = require('@aws-sdk/client-kms') as typeof import('@aws-sdk/client-kms');
   const { issuer, redirectUris, clientSecretId, signingKeyId, codeTable } = config.oidc;
   const missing = [
     !issuer && 'OIDC_ISSUER',

@@ -14,7 +14,7 @@
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { Dispatcher } from 'undici';
-import { createObservability, outerChain, visitorSteps } from '../chain';
+import { createObservability, outerChain, visitorSteps, warmUpVisitorSteps } from '../chain';
 import { type Clock, systemClock } from '../clock';
 import type { Config } from '../config';
 import { errorResult } from '../error-response';
@@ -196,6 +196,7 @@ export function createMessengerHandler(deps: MessengerHandlerDeps) {
   return Object.assign(chain, {
     /** Loads the OIDC client and the signing keys during Lambda's init phase. */
     async warmUp(): Promise<void> {
+      warmUpVisitorSteps(clock);
       await Promise.allSettled([
         provider.client.get(),
         provider.signer.publicKeys(),

@@ -523,17 +523,23 @@ describe('context validation', () => {
 });
 
 describe('the real bundle', () => {
-  it('is built by the local esbuild, minified, leaving the AWS SDK to the runtime', () => {
+  it('is built by the local esbuild as an ES module, minified, leaving the AWS SDK to the runtime', () => {
     const { app } = synth({}, { bundle: true });
     const { directory } = app.synth();
     const assets = readdirSync(directory).filter((name) => name.startsWith('asset.'));
     expect(assets).toHaveLength(1);
-    const bundle = path.join(directory, assets[0] as string, 'index.js');
+    // An ES module, so its load can wait for the warm-up (top-level await during init).
+    const bundle = path.join(directory, assets[0] as string, 'index.mjs');
     expect(existsSync(bundle)).toBe(true);
     expect(existsSync(`${bundle}.map`)).toBe(true);
     const code = readFileSync(bundle, 'utf8');
-    // The Secrets Manager client is the runtime's, required only on the SDK fallback path.
-    expect(code.includes('require("@aws-sdk/client-secrets-manager")')).toBe(true);
+    expect(code.startsWith("import { createRequire as __createRequire } from 'node:module';")).toBe(
+      true,
+    );
+    // The AWS SDK is the runtime's, required lazily: never a static import, which an ES module
+    // would load at init in every profile.
+    expect(code).not.toMatch(/import[^;]*from\s*"@aws-sdk/);
+    expect(code.includes('"@aws-sdk/client-secrets-manager"')).toBe(true);
     expect(code.includes('GetSecretValueCommand.prototype')).toBe(false);
     expect(code.includes('/secretsmanager/get?secretId=')).toBe(true);
     const lines = code.split('\n').length;

@@ -1,0 +1,58 @@
+// Init does the work, within a deadline: the bundle's load waits for the handler's warm-up at
+// most INIT_WARM_UP_DEADLINE_MS (on fake timers here), a failed warm-up never fails init, and
+// after a warm-up cut short by a hung upstream the first request still succeeds once the
+// upstream answers (it shares the load still in flight).
+
+import { INIT_WARM_UP_DEADLINE_MS, warmUpWithin } from '../../lambda/warm-up';
+import { fakeTimers } from '../fixtures/fake-timers';
+import { startHarness } from '../fixtures/harness';
+
+describe('warmUpWithin', () => {
+  it('says done when the warm-up finishes in time, and leaves no timer behind', async () => {
+    const timers = fakeTimers();
+    await expect(warmUpWithin(async () => {}, 2_000, timers)).resolves.toBe('done');
+    expect(timers.pending()).toEqual([]);
+  });
+
+  it('says failed, and does not throw, when the warm-up fails', async () => {
+    const timers = fakeTimers();
+    const outcome = warmUpWithin(
+      () => Promise.reject(new Error('secret unreadable')),
+      2_000,
+      timers,
+    );
+    await expect(outcome).resolves.toBe('failed');
+  });
+
+  it('ends at the deadline when the warm-up hangs, not a moment before', async () => {
+    const timers = fakeTimers();
+    let outcome: string | undefined;
+    void warmUpWithin(() => new Promise(() => {}), INIT_WARM_UP_DEADLINE_MS, timers).then(
+      (value) => {
+        outcome = value;
+      },
+    );
+    await timers.advance(INIT_WARM_UP_DEADLINE_MS - 1);
+    expect(outcome).toBeUndefined();
+    await timers.advance(1);
+    expect(outcome).toBe('timed out');
+  });
+
+  it('lets the first request succeed after a warm-up a slow upstream cut short', async () => {
+    const h = await startHarness();
+    try {
+      // Genesys's OAuth endpoint answers only after the init deadline has passed.
+      h.emulator.inject('oauth', { kind: 'latency', ms: 300 });
+      const timers = fakeTimers();
+      const outcome = warmUpWithin(() => h.warmUp(), INIT_WARM_UP_DEADLINE_MS, timers);
+      await timers.advance(INIT_WARM_UP_DEADLINE_MS);
+      await expect(outcome).resolves.toBe('timed out');
+      const answer = await h.invoke();
+      expect(answer.status).toBe(200);
+      // The request joined the token load the warm-up had started: one OAuth call in all.
+      expect(h.emulator.calls.oauth).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
+});
