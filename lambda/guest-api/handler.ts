@@ -102,8 +102,19 @@ export function createHandler(deps: HandlerDeps) {
      * next request loads again and reports it.
      */
     async warmUp(): Promise<void> {
+      const started = clock();
       warmUpVisitorSteps(clock);
-      await Promise.allSettled([tokens.get(), verifier.keySet(), identity.warmUp()]);
+      const [token, keys] = await Promise.allSettled([
+        tokens.get(),
+        verifier.keySet(),
+        identity.warmUp(),
+      ]);
+      // One line per container: what init loaded (and, as it happens, the logger's first use).
+      observability.logger.info('init.warm-up', {
+        oauthToken: token?.status === 'fulfilled' ? 'loaded' : 'failed',
+        keySet: keys?.status === 'fulfilled' ? 'loaded' : 'failed',
+        ms: clock() - started,
+      });
     },
   });
 }

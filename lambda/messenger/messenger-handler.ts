@@ -196,12 +196,19 @@ export function createMessengerHandler(deps: MessengerHandlerDeps) {
   return Object.assign(chain, {
     /** Loads the OIDC client and the signing keys during Lambda's init phase. */
     async warmUp(): Promise<void> {
+      const started = clock();
       warmUpVisitorSteps(clock);
-      await Promise.allSettled([
+      const [client, keys] = await Promise.allSettled([
         provider.client.get(),
         provider.signer.publicKeys(),
         identity.warmUp(),
       ]);
+      // One line per container: what init loaded (and, as it happens, the logger's first use).
+      logger.info('init.warm-up', {
+        oidcClient: client?.status === 'fulfilled' ? 'loaded' : 'failed',
+        signingKeys: keys?.status === 'fulfilled' ? 'loaded' : 'failed',
+        ms: clock() - started,
+      });
     },
   });
 }

@@ -55,4 +55,17 @@ describe('warmUpWithin', () => {
       await h.close();
     }
   });
+
+  it('logs once what init loaded, and what it could not', async () => {
+    const h = await startHarness();
+    try {
+      h.emulator.inject('oauth', { kind: 'status', status: 401 });
+      await h.warmUp();
+      const line = h.logs.json().find((entry) => entry.message === 'init.warm-up');
+      expect(line).toMatchObject({ level: 'INFO', oauthToken: 'failed', keySet: 'loaded' });
+      expect(typeof line?.ms).toBe('number');
+    } finally {
+      await h.close();
+    }
+  });
 });
