@@ -150,15 +150,26 @@ export class SiteIdp {
     for (let i = 0; i < times; i++) this.faults[endpoint].push(fault);
   }
 
-  /** An id_token for a demo customer (or any claims), as the site's sign-in would hand it over. */
-  async signIn(customer: keyof typeof DEMO_CUSTOMERS | DemoCustomer): Promise<string> {
+  /**
+   * An id_token for a demo customer (or any person), as the site's sign-in would hand it over;
+   * `claims` adds or replaces registered claims (an `aud` array and `azp`, for instance).
+   */
+  async signIn(
+    customer: keyof typeof DEMO_CUSTOMERS | DemoCustomer,
+    claims: Record<string, unknown> = {},
+  ): Promise<string> {
     const person = typeof customer === 'string' ? DEMO_CUSTOMERS[customer] : customer;
     if (!person) throw new Error(`no demo customer ${String(customer)}`);
     const now = Math.floor(this.clock() / 1000);
-    const token = await new SignJWT({ ...person, auth_time: now, nonce: randomUUID() })
+    const token = await new SignJWT({
+      aud: SITE_CLIENT_ID,
+      ...person,
+      auth_time: now,
+      nonce: randomUUID(),
+      ...claims,
+    })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.current.kid })
       .setIssuer(this.url)
-      .setAudience(SITE_CLIENT_ID)
       .setIssuedAt(now)
       .setExpirationTime(now + this.idTokenTtlSeconds)
       .sign(this.current.privateKey);
