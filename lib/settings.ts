@@ -142,10 +142,7 @@ const infraSchema = z.object({
   alarmEmail: z.optional(z.email('must be an email address')),
   reservedConcurrency: z.optional(int(1, 10_000)),
   provisionedConcurrency: z.optional(int(1, 10_000)),
-  /**
-   * Warm containers by time of day: Application Auto Scaling scheduled actions on the alias,
-   * e.g. business hours → 4, nights and weekends → 0 (JSON; cron in AWS's six-field syntax).
-   */
+  /** scheduleSchema, from JSON text (`-c key=…`) or an object (cdk.json). */
   provisionedConcurrencySchedule: z.optional(
     z.pipe(
       z.union([z.string(), z.record(z.string(), z.unknown())]),
@@ -181,14 +178,7 @@ export const CONTEXT_KEYS: readonly string[] = [
   'stackName',
 ];
 
-/** zod/mini infers that pipe's output loosely; the shape is scheduleSchema's. */
-export interface ProvisionedConcurrencySchedule {
-  timeZone: string;
-  rules: { cron: string; concurrency: number }[];
-}
-
-export interface StackSettings extends Omit<InfraSettings, 'provisionedConcurrencySchedule'> {
-  provisionedConcurrencySchedule: ProvisionedConcurrencySchedule | undefined;
+export interface StackSettings extends InfraSettings {
   /** The function's environment, minus what the stack adds (secret ids, key, table, issuer). */
   handlerEnvironment: Record<string, string>;
   profile: Profile;
@@ -279,9 +269,7 @@ export function readSettings(context: (key: string) => unknown): StackSettings {
     infra.data.provisionedConcurrency > infra.data.reservedConcurrency
   )
     problems.push('provisionedConcurrency: must not exceed reservedConcurrency');
-  const schedule = infra.success
-    ? (infra.data.provisionedConcurrencySchedule as ProvisionedConcurrencySchedule | undefined)
-    : undefined;
+  const schedule = infra.success ? infra.data.provisionedConcurrencySchedule : undefined;
   if (schedule && infra.data?.provisionedConcurrency !== undefined)
     problems.push(
       'provisionedConcurrencySchedule: replaces provisionedConcurrency; set one of the two',
@@ -293,7 +281,6 @@ export function readSettings(context: (key: string) => unknown): StackSettings {
     throw new SettingsError(`Invalid CDK context: ${problems.join('; ')}`);
   return {
     ...infra.data,
-    provisionedConcurrencySchedule: schedule,
     handlerEnvironment,
     allowedOrigins,
     profile,

@@ -9,6 +9,7 @@ import { awsError, DEV_OIDC_CREDENTIALS, GenesysEmulator } from '../../dev/genes
 import { type LocalStack, startLocal } from '../../dev/server';
 import { AWS_CALL_POLICY, AWS_CALL_WORST_CASE_MS } from '../../lambda/messenger/aws-clients';
 import { RETRY_POLICY } from '../../lambda/upstream/upstream-http';
+import { emulatedAwsEnv } from '../fixtures/emulated-aws';
 import { captureLogs, type LogCapture } from '../fixtures/log-capture';
 
 const OIDC_SECRET_ID = 'genesys-guest-token-proxy/faults-oidc';
@@ -23,15 +24,7 @@ beforeAll(async () => {
   logs = captureLogs();
   emulator = await GenesysEmulator.start();
   emulator.secretValues.set(OIDC_SECRET_ID, JSON.stringify(DEV_OIDC_CREDENTIALS));
-  Object.assign(process.env, {
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    AWS_ENDPOINT_URL_KMS: emulator.baseUrl,
-    AWS_ENDPOINT_URL_DYNAMODB: emulator.baseUrl,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: emulator.baseUrl,
-  });
+  Object.assign(process.env, emulatedAwsEnv(emulator.baseUrl));
   stack = await startLocal(
     {
       GENESYS_PROFILE: 'messenger',

@@ -8,15 +8,10 @@ import * as client from 'openid-client';
 import { request } from 'undici';
 import { DEV_OIDC_CREDENTIALS, GenesysEmulator } from '../../dev/genesys-emulator';
 import { type LocalStack, startLocal } from '../../dev/server';
+import { emulatedAwsEnv } from '../fixtures/emulated-aws';
 import { captureLogs, type LogCapture } from '../fixtures/log-capture';
 
 const OIDC_SECRET_ID = 'genesys-guest-token-proxy/test-oidc';
-const AWS_ENV = {
-  AWS_REGION: 'eu-west-1',
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-};
 
 let stack: LocalStack;
 let emulator: GenesysEmulator;
@@ -29,11 +24,7 @@ beforeAll(async () => {
   emulator = await GenesysEmulator.start();
   emulator.secretValues.set(OIDC_SECRET_ID, JSON.stringify(DEV_OIDC_CREDENTIALS));
   // The SDK clients read their region, credentials and endpoints from the environment.
-  Object.assign(process.env, AWS_ENV, {
-    AWS_ENDPOINT_URL_KMS: emulator.baseUrl,
-    AWS_ENDPOINT_URL_DYNAMODB: emulator.baseUrl,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: emulator.baseUrl,
-  });
+  Object.assign(process.env, emulatedAwsEnv(emulator.baseUrl));
 });
 afterAll(async () => {
   await emulator.close();
