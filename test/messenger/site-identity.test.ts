@@ -96,6 +96,9 @@ async function signInThroughMessenger(
   });
   sent.push(tokens.access_token, tokens.id_token ?? '');
   const claims = tokens.claims() as client.IDToken;
+  // A customer's subject in Genesys is personal: it must not reach a log line either (a
+  // guest's random one is logged by design).
+  if (identityToken) sent.push(claims.sub);
   const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
   return { claims, userinfo, accessToken: tokens.access_token };
 }
