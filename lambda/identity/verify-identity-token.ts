@@ -46,14 +46,30 @@ export function createIdentityTokenVerifier({
   clock,
   subjectKey,
 }: IdentityTokenVerifierOptions): IdentityTokenVerifier {
-  const byIssuer = new Map(issuers.map((entry) => [entry.config.issuer, entry]));
+  // Built once per container: each issuer's keys and the options jose checks it with.
+  const byIssuer = new Map(
+    issuers.map(({ config, keys }) => [
+      config.issuer,
+      {
+        config,
+        keys,
+        options: {
+          issuer: config.issuer,
+          audience: [...config.audience],
+          algorithms: [...config.algorithms],
+          requiredClaims: ['exp', 'iat', 'sub'],
+          clockTolerance: CLOCK_SKEW_SECONDS,
+        },
+      },
+    ]),
+  );
 
   return {
     async verify(token) {
       const { header, payload: unverified } = readUnverified(token);
       const entry = typeof unverified.iss === 'string' ? byIssuer.get(unverified.iss) : undefined;
       if (!entry) throw new IdentityTokenInvalidError('issuer');
-      const { config, keys } = entry;
+      const { config, keys, options } = entry;
       const refuse = (reason: string, cause?: unknown) =>
         new IdentityTokenInvalidError(reason, config.issuer, { cause });
       const embedded = KEY_BEARING_HEADERS.filter((name) => name in header);
@@ -64,14 +80,7 @@ export function createIdentityTokenVerifier({
       }
 
       const verifyWith = (keySet: KeySet) =>
-        jwtVerify(token, keySet, {
-          issuer: config.issuer,
-          audience: [...config.audience],
-          algorithms: [...config.algorithms],
-          requiredClaims: ['exp', 'iat', 'sub'],
-          clockTolerance: CLOCK_SKEW_SECONDS,
-          currentDate: new Date(clock()),
-        });
+        jwtVerify(token, keySet, { ...options, currentDate: new Date(clock()) });
       let keySet = await keys.get();
       let payload: JWTPayload;
       try {
