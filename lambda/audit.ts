@@ -30,6 +30,8 @@ export type VisitorKind = 'guest' | 'customer';
 export type RedeemedVisitor = { sub: string } | { customerOf: string };
 
 export interface Audit extends Required<UpstreamEvents> {
+  /** Runs the audit's own code once at init, nothing logged: the client-IP hash's first use. */
+  warmUp(): void;
   /** Counts every invocation, so each one publishes at least one metric. */
   received(): void;
   issued(request: AuditedRequest, event: IssuedEvent): void;
@@ -75,11 +77,19 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
       ? { visitor: 'customer' as VisitorKind, issuer: customer.issuer }
       : { visitor: 'guest' as VisitorKind };
   };
-  const countByVisitor = (metricName: string, visitor: VisitorKind) => {
+  // One single-metric emitter per kind of visitor, built once with the audit: building one per
+  // request (a Metrics instance and its Console) cost more than the rest of the audit together.
+  const emitterFor = (visitor: VisitorKind) => {
     const single = metrics.singleMetric();
-    single.addDimension('visitor', visitor);
-    single.addMetric(metricName, MetricUnit.Count, 1);
+    single.setDefaultDimensions({ visitor });
+    return single;
   };
+  const visitorMetrics: Record<VisitorKind, Metrics> = {
+    guest: emitterFor('guest'),
+    customer: emitterFor('customer'),
+  };
+  const countByVisitor = (metricName: string, visitor: VisitorKind) =>
+    visitorMetrics[visitor].addMetric(metricName, MetricUnit.Count, 1);
   /** What the visitor sent, as keys only: never a value. */
   const sent = (request: AuditedRequest) => ({
     attributeKeys: Object.keys(request.context.visitor?.customAttributes ?? {}),
@@ -93,6 +103,9 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
   };
 
   return {
+    warmUp() {
+      hashIp('192.0.2.1'); // a documentation address (RFC 5737)
+    },
     received() {
       metrics.addMetric(METRIC.requests, MetricUnit.Count, 1);
     },

@@ -75,12 +75,24 @@ export interface VisitorStepsOptions {
   identity: SiteIdentity;
 }
 
+/** What Lambda's init passes to a profile's warm-up. */
+export interface WarmUpOptions {
+  /** The function's name, for the cold-start metric's dimension (AWS_LAMBDA_FUNCTION_NAME). */
+  functionName?: string;
+}
+
 /**
- * Runs the visitor steps' own code once on a made-up request, nothing sent anywhere: the schema's
- * first parse and the PII patterns' first match then happen in Lambda's init, not in the first
- * visitor's request.
+ * Runs the shared steps' own code once on a made-up request, nothing sent anywhere, so their
+ * first use happens in Lambda's init rather than in the first visitor's request: the schema's
+ * first parse, the PII patterns' first match, the client-IP hash. It also publishes the
+ * ColdStart metric now (Powertools' own, once per on-demand container, which the middleware
+ * would otherwise publish in the first invocation, building an emitter to do it).
  */
-export function warmUpVisitorSteps(clock: Clock): void {
+export function warmUpSharedSteps(
+  { audit, metrics }: Observability,
+  clock: Clock,
+  { functionName }: WarmUpOptions = {},
+): void {
   const visitor = parseVisitor({
     name: 'Warm Up',
     email: 'warm.up@example.com',
@@ -89,6 +101,8 @@ export function warmUpVisitorSteps(clock: Clock): void {
     customAttributes: { note: 'card 4111 1111 1111 1111, call +1 555 0100', plan: 'gold' },
   });
   scrubVisitor(visitor, { clock });
+  audit.warmUp();
+  metrics.captureColdStartMetric(functionName);
 }
 
 /** Steps ①–⑤, in order, with errors answered in the documented JSON shape (CORS headers included). */

@@ -70,4 +70,4 @@ export const handler = config.profile === 'messenger' ? messengerHandler() : gue
 // warm-up, at most INIT_WARM_UP_DEADLINE_MS, so the first visitor finds the secret, token and
 // keys loaded and the connections open. The AWS SDK is never loaded here: the modules that use
 // it require it when they are built, so `require` (recreated by the bundle's banner) stays lazy.
-await warmUpWithin(() => handler.warmUp());
+await warmUpWithin(() => handler.warmUp({ functionName: process.env.AWS_LAMBDA_FUNCTION_NAME }));

@@ -8,7 +8,13 @@
 //   → ⑩ respond
 
 import type { Dispatcher } from 'undici';
-import { createObservability, outerChain, visitorSteps, warmUpVisitorSteps } from '../chain';
+import {
+  createObservability,
+  outerChain,
+  visitorSteps,
+  type WarmUpOptions,
+  warmUpSharedSteps,
+} from '../chain';
 import { type Clock, systemClock } from '../clock';
 import type { Config } from '../config';
 import type { CredentialsProvider } from '../credentials';
@@ -101,9 +107,9 @@ export function createHandler(deps: HandlerDeps) {
      * calls it during init). Settles when both loads have; a failure is not cached, so the
      * next request loads again and reports it.
      */
-    async warmUp(): Promise<void> {
+    async warmUp(options: WarmUpOptions = {}): Promise<void> {
       const started = clock();
-      warmUpVisitorSteps(clock);
+      warmUpSharedSteps(observability, clock, options);
       const [token, keys] = await Promise.allSettled([
         tokens.get(),
         verifier.keySet(),

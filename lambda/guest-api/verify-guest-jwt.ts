@@ -58,19 +58,6 @@ const KEY_BEARING_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 export function createGuestJwtVerifier(options: GuestJwtVerifierOptions): GuestJwtVerifier {
   const { keysUrl, issuer, audience, http, clock, onKeysRefresh } = options;
 
-  const keys = createCachedValue<KeySet>(async () => {
-    const res = await http.send({ upstream: 'keys', url: keysUrl, method: 'GET' });
-    if (res.status !== 200) throw unavailableFromStatus('keys', res, clock());
-    const keySet = toRsaKeySet(res.json);
-    onKeysRefresh?.();
-    const local = createLocalJWKSet(keySet);
-    // jose imports a key on its first use; import them now, while loading (at init, too).
-    await Promise.allSettled(
-      keySet.keys.map((key) => local({ alg: 'RS256', ...(key.kid && { kid: key.kid }) })),
-    );
-    return { value: local, expiresAt: clock() + KEY_SET_TTL_MS };
-  }, clock);
-
   const verifyWith = async (jwt: string, keySet: KeySet): Promise<JWTPayload> => {
     const { payload } = await jwtVerify(jwt, keySet, {
       algorithms: ['RS256'],
@@ -82,6 +69,26 @@ export function createGuestJwtVerifier(options: GuestJwtVerifierOptions): GuestJ
     });
     return payload;
   };
+
+  let rehearsed = false;
+  const keys = createCachedValue<KeySet>(async () => {
+    const res = await http.send({ upstream: 'keys', url: keysUrl, method: 'GET' });
+    if (res.status !== 200) throw unavailableFromStatus('keys', res, clock());
+    const keySet = toRsaKeySet(res.json);
+    onKeysRefresh?.();
+    const local = createLocalJWKSet(keySet);
+    // jose imports a key on its first use; import them now, while loading (at init, too).
+    await Promise.allSettled(
+      keySet.keys.map((key) => local({ alg: 'RS256', ...(key.kid && { kid: key.kid }) })),
+    );
+    // Once per container, rehearse a verification on a token no key signed: jose's verification
+    // path and WebCrypto's first RSA verification then run here (at init), not in a visit.
+    if (!rehearsed) {
+      rehearsed = true;
+      await verifyWith(unsignedToken(keySet.keys[0]?.kid), local).catch(() => {});
+    }
+    return { value: local, expiresAt: clock() + KEY_SET_TTL_MS };
+  }, clock);
 
   return {
     keySet: () => keys.get(),
@@ -120,6 +127,13 @@ function rejectMalformed(jwt: string): void {
   if (embedded.length > 0) {
     throw new InvalidGuestTokenError(`token header names its own key (${embedded.join(', ')})`);
   }
+}
+
+/** A well-formed RS256 token whose signature is all zeros: no key verifies it. */
+function unsignedToken(kid: string | undefined): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const signature = Buffer.alloc(256).toString('base64url');
+  return `${part({ alg: 'RS256', ...(kid && { kid }) })}.${part({})}.${signature}`;
 }
 
 function toVerified(payload: JWTPayload, now: number): VerifiedGuestToken {

@@ -14,7 +14,13 @@
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { Dispatcher } from 'undici';
-import { createObservability, outerChain, visitorSteps, warmUpVisitorSteps } from '../chain';
+import {
+  createObservability,
+  outerChain,
+  visitorSteps,
+  type WarmUpOptions,
+  warmUpSharedSteps,
+} from '../chain';
 import { type Clock, systemClock } from '../clock';
 import type { Config } from '../config';
 import { errorResult } from '../error-response';
@@ -195,9 +201,9 @@ export function createMessengerHandler(deps: MessengerHandlerDeps) {
 
   return Object.assign(chain, {
     /** Loads the OIDC client and the signing keys during Lambda's init phase. */
-    async warmUp(): Promise<void> {
+    async warmUp(options: WarmUpOptions = {}): Promise<void> {
       const started = clock();
-      warmUpVisitorSteps(clock);
+      warmUpSharedSteps(observability, clock, options);
       const [client, keys] = await Promise.allSettled([
         provider.client.get(),
         provider.signer.publicKeys(),

@@ -1,7 +1,9 @@
 // Init does the work, within a deadline: the bundle's load waits for the handler's warm-up at
 // most INIT_WARM_UP_DEADLINE_MS (on fake timers here), a failed warm-up never fails init, and
 // after a warm-up cut short by a hung upstream the first request still succeeds once the
-// upstream answers (it shares the load still in flight).
+// upstream answers (it shares the load still in flight). What the warm-up rehearses leaves no
+// trace but the one line it logs and the cold-start metric, which it publishes in init instead
+// of the first request.
 
 import { INIT_WARM_UP_DEADLINE_MS, warmUpWithin } from '../../lambda/warm-up';
 import { fakeTimers } from '../fixtures/fake-timers';
@@ -64,6 +66,53 @@ describe('warmUpWithin', () => {
       const line = h.logs.json().find((entry) => entry.message === 'init.warm-up');
       expect(line).toMatchObject({ level: 'INFO', oauthToken: 'failed', keySet: 'loaded' });
       expect(typeof line?.ms).toBe('number');
+    } finally {
+      await h.close();
+    }
+  });
+
+  /** The harness of a container Lambda initialised this way (Powertools reads it at start). */
+  async function harnessInitialisedAs(type: 'on-demand' | 'provisioned-concurrency') {
+    process.env.AWS_LAMBDA_INITIALIZATION_TYPE = type;
+    try {
+      return await startHarness();
+    } finally {
+      delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+    }
+  }
+  const coldStarts = (lines: Record<string, unknown>[]) =>
+    lines.filter((line) => line.ColdStart !== undefined);
+
+  it('publishes the cold start during init, once, and leaves the first request none to publish', async () => {
+    const h = await harnessInitialisedAs('on-demand');
+    try {
+      await h.warmUp({ functionName: 'guest-token-fn' });
+      // Nothing but the cold-start metric and the warm-up's own line: the rehearsals (schema,
+      // PII patterns, client-IP hash, a verification no key passes) log and count nothing.
+      const atInit = h.logs.json();
+      expect(atInit.map((line) => line.message ?? Object.keys(line))).toEqual([
+        ['_aws', 'service', 'function_name', 'ColdStart'],
+        'init.warm-up',
+      ]);
+      expect(coldStarts(atInit)).toEqual([
+        expect.objectContaining({ function_name: 'guest-token-fn', ColdStart: 1 }),
+      ]);
+      expect((await h.invoke()).status).toBe(200);
+      expect((await h.invoke({ body: { name: 'Grace' } })).status).toBe(200);
+      expect(coldStarts(h.logs.json())).toHaveLength(1);
+      const issued = h.logs.json().filter((line) => line.message === 'guest-token.issued');
+      expect(issued.map((line) => line.cold_start)).toEqual([true, false]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('publishes no cold start for a provisioned container, at init or after', async () => {
+    const h = await harnessInitialisedAs('provisioned-concurrency');
+    try {
+      await h.warmUp({ functionName: 'guest-token-fn' });
+      expect((await h.invoke()).status).toBe(200);
+      expect(coldStarts(h.logs.json())).toEqual([]);
     } finally {
       await h.close();
     }
