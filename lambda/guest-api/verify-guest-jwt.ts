@@ -81,8 +81,9 @@ export function createGuestJwtVerifier(options: GuestJwtVerifierOptions): GuestJ
     await Promise.allSettled(
       keySet.keys.map((key) => local({ alg: 'RS256', ...(key.kid && { kid: key.kid }) })),
     );
-    // Once per container, rehearse a verification on a token no key signed: jose's verification
-    // path and WebCrypto's first RSA verification then run here (at init), not in a visit.
+    // Once per container, rehearse a verification on a token no key signed, so jose's
+    // verification path and WebCrypto's first RSA verification run with the first load (in
+    // Lambda, the warm-up at init) rather than in the first visitor's request.
     if (!rehearsed) {
       rehearsed = true;
       await verifyWith(unsignedToken(keySet.keys[0]?.kid), local).catch(() => {});
