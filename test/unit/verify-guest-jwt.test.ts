@@ -67,6 +67,31 @@ describe('guest JWT verification', () => {
     expect(refreshes()).toBe(1);
   });
 
+  it('rehearses one verification with the first key set, and never again', async () => {
+    // What makes the first visitor's verification warm: when the key set first loads (in
+    // Lambda, the warm-up at init), one RSA verification of a token no key signed. A rotation's
+    // re-fetch does not repeat it.
+    const verify = jest.spyOn(globalThis.crypto.subtle, 'verify');
+    try {
+      const { verifier, claims, pool, clock } = setup();
+      await verifier.keySet();
+      expect(verify).toHaveBeenCalledTimes(1);
+      await expect(verify.mock.results[0]?.value).resolves.toBe(false);
+      await verifier.verify(signRs256(key, claims()));
+      expect(verify).toHaveBeenCalledTimes(2);
+
+      const rotated = makeKey('k2');
+      pool
+        .intercept({ path: KEYS_PATH, method: 'GET' })
+        .reply(200, { keys: [key.publicJwk, rotated.publicJwk] });
+      clock.advance(UNKNOWN_KID_COOLDOWN_MS);
+      await verifier.verify(signRs256(rotated, claims()));
+      expect(verify).toHaveBeenCalledTimes(3);
+    } finally {
+      verify.mockRestore();
+    }
+  });
+
   const now = Math.floor(manualClock()() / 1000);
   it.each<[string, (c: ReturnType<typeof setup>['claims']) => string, string]>([
     ['alg none', (c) => unsigned(c()), 'ERR_JOSE_ALG_NOT_ALLOWED'],
