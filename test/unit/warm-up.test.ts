@@ -90,12 +90,9 @@ describe('warmUpWithin', () => {
       // Nothing but the cold-start metric and the warm-up's own line: the rehearsals (schema,
       // PII patterns, client-IP hash, a verification no key passes) log and count nothing.
       const atInit = h.logs.json();
-      expect(atInit.map((line) => line.message ?? Object.keys(line))).toEqual([
-        ['_aws', 'service', 'function_name', 'ColdStart'],
-        'init.warm-up',
-      ]);
-      expect(coldStarts(atInit)).toEqual([
+      expect(atInit).toEqual([
         expect.objectContaining({ function_name: 'guest-token-fn', ColdStart: 1 }),
+        expect.objectContaining({ message: 'init.warm-up' }),
       ]);
       expect((await h.invoke()).status).toBe(200);
       expect((await h.invoke({ body: { name: 'Grace' } })).status).toBe(200);
