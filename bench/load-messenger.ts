@@ -13,7 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { Agent, request } from 'undici';
 import { DEV_OIDC_CREDENTIALS } from '../dev/genesys-emulator';
-import { OIDC_PATHS } from '../lambda/messenger/provider';
+import { OIDC_PATHS } from '../lambda/profiles/messenger/provider';
 import {
   type AwsCalls,
   type Child,

@@ -7,7 +7,7 @@
 
 import autocannon from 'autocannon';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
-import { DEFAULT_KEYS_PATH } from '../lambda/genesys-endpoints';
+import { DEFAULT_KEYS_PATH } from '../lambda/profiles/guest-api/endpoints';
 import { type Child, startEmulator, startProxy } from './processes';
 
 const REQUESTS = Number(process.env.LOAD_REQUESTS ?? 20_000);

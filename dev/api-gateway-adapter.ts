@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { errorResult } from '../lambda/error-response';
+import { errorResult } from '../lambda/steps/error-response';
 
 /** API Gateway itself refuses payloads over 10 MB; the adapter stops reading far earlier. */
 const MAX_ADAPTER_BODY_BYTES = 1024 * 1024;

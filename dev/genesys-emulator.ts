@@ -26,13 +26,13 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
-import type { Clock } from '../lambda/clock';
+import type { Clock } from '../lambda/platform/clock';
+import { EXTENSION_TOKEN_HEADER } from '../lambda/platform/secrets';
 import {
   DEFAULT_GUEST_API_PATH,
   DEFAULT_KEYS_PATH,
   OAUTH_TOKEN_PATH,
-} from '../lambda/genesys-endpoints';
-import { EXTENSION_TOKEN_HEADER } from '../lambda/secrets';
+} from '../lambda/profiles/guest-api/endpoints';
 
 export type EmulatorEndpoint = 'secrets' | 'oauth' | 'mint' | 'keys';
 

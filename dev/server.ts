@@ -11,26 +11,26 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
-import { type Clock, systemClock } from '../lambda/clock';
 import {
   type Config,
   DEFAULT_BOT_USER_AGENT_PATTERNS,
   loadConfig,
   type Profile,
 } from '../lambda/config';
-import { createSecretCredentials, createStaticCredentials } from '../lambda/credentials';
-import { ConfigError } from '../lambda/errors';
-import { createHandler } from '../lambda/guest-api/handler';
-import { subjectKeyFromSecret } from '../lambda/identity';
-import { awsClientConfig } from '../lambda/messenger/aws-clients';
-import { createMemoryCodeStore } from '../lambda/messenger/code-store';
-import { createDynamoDbCodeStore } from '../lambda/messenger/dynamodb-code-store';
-import { createKmsSigner } from '../lambda/messenger/kms-signer';
-import { createMessengerHandler } from '../lambda/messenger/messenger-handler';
-import { OIDC_PATHS, type Provider } from '../lambda/messenger/provider';
-import { createLocalSigner } from '../lambda/messenger/signer';
-import { createSecretReader, type SecretReader } from '../lambda/secrets';
-import { createUpstreamAgent } from '../lambda/upstream/upstream-http';
+import { type Clock, systemClock } from '../lambda/platform/clock';
+import { createSecretCredentials, createStaticCredentials } from '../lambda/platform/credentials';
+import { ConfigError } from '../lambda/platform/errors';
+import { createSecretReader, type SecretReader } from '../lambda/platform/secrets';
+import { createUpstreamAgent } from '../lambda/platform/upstream/upstream-http';
+import { createHandler } from '../lambda/profiles/guest-api/handler';
+import { awsClientConfig } from '../lambda/profiles/messenger/aws-clients';
+import { createMemoryCodeStore } from '../lambda/profiles/messenger/code-store';
+import { createDynamoDbCodeStore } from '../lambda/profiles/messenger/dynamodb-code-store';
+import { createMessengerHandler } from '../lambda/profiles/messenger/handler';
+import { createKmsSigner } from '../lambda/profiles/messenger/kms-signer';
+import { OIDC_PATHS, type Provider } from '../lambda/profiles/messenger/provider';
+import { createLocalSigner } from '../lambda/profiles/messenger/signer';
+import { subjectKeyFromSecret } from '../lambda/steps/site-identity/site-identity';
 import { invokeThroughAdapter, type ProxyHandler } from './api-gateway-adapter';
 import { DEV_CREDENTIALS, DEV_OIDC_CREDENTIALS, GenesysEmulator } from './genesys-emulator';
 import { DEMO_CUSTOMERS, SiteIdp } from './site-idp';

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
-import type { Clock } from '../lambda/clock';
+import type { Clock } from '../lambda/platform/clock';
 import { delay, readBody, sendJson } from './genesys-emulator';
 
 /** The audience of the demo customers' id_tokens: the site's own client id at its IdP. */

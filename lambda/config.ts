@@ -3,16 +3,16 @@
 // than on some later request.
 
 import * as z from 'zod/mini';
-import { ConfigError } from './errors';
+import { ConfigError } from './platform/errors';
+import { isAllowedUpstreamUrl } from './platform/upstream/upstream-url';
 import {
   GENESYS_ENVIRONMENTS,
   type GenesysEndpoints,
   type GenesysEnvironment,
   resolveEndpoints,
-} from './genesys-endpoints';
-import { ATTRIBUTE_KEY } from './request';
-import { isAllowedUpstreamUrl } from './upstream/upstream-url';
-import './zod-messages';
+} from './profiles/guest-api/endpoints';
+import { ATTRIBUTE_KEY } from './steps/validate-request';
+import './platform/zod-messages';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 /** What follows steps ①–⑤: the design guide's Guest API, or our own OpenID provider. */

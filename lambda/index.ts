@@ -5,15 +5,15 @@
 // never from environment variables: through the Parameters and Secrets Lambda Extension the
 // stack attaches, or the AWS SDK where it is absent.
 
-import { systemClock } from './clock';
 import { loadConfig } from './config';
-import { createSecretCredentials } from './credentials';
-import { ConfigError } from './errors';
-import { createHandler } from './guest-api/handler';
-import { subjectKeyFromSecret } from './identity';
-import { createSecretReader } from './secrets';
-import { createUpstreamAgent } from './upstream/upstream-http';
-import { warmUpWithin } from './warm-up';
+import { systemClock } from './platform/clock';
+import { createSecretCredentials } from './platform/credentials';
+import { ConfigError } from './platform/errors';
+import { createSecretReader } from './platform/secrets';
+import { createUpstreamAgent } from './platform/upstream/upstream-http';
+import { warmUpWithin } from './platform/warm-up';
+import { createHandler } from './profiles/guest-api/handler';
+import { subjectKeyFromSecret } from './steps/site-identity/site-identity';
 
 const config = loadConfig(process.env);
 const dispatcher = createUpstreamAgent();
@@ -53,9 +53,9 @@ function guestApiHandler() {
 function messengerHandler() {
   // Required here, not imported, so the guest-api profile never loads the KMS and DynamoDB clients.
   const { createLambdaProvider } =
-    require('./messenger/lambda-provider') as typeof import('./messenger/lambda-provider');
+    require('./profiles/messenger/lambda-provider') as typeof import('./profiles/messenger/lambda-provider');
   const { createMessengerHandler } =
-    require('./messenger/messenger-handler') as typeof import('./messenger/messenger-handler');
+    require('./profiles/messenger/handler') as typeof import('./profiles/messenger/handler');
   return createMessengerHandler({
     config,
     provider: createLambdaProvider(config, readSecret),

@@ -13,7 +13,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { METRIC } from '../lambda/observability';
+import { METRIC } from '../lambda/platform/observability';
 import {
   acrossUpstreams,
   BREAKER_UPSTREAMS,

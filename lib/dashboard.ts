@@ -11,7 +11,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { Profile } from '../lambda/config';
-import { METRIC } from '../lambda/observability';
+import { METRIC } from '../lambda/platform/observability';
 import {
   BREAKER_UPSTREAMS,
   byDimension,

@@ -10,7 +10,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Profile } from '../lambda/config';
-import { OIDC_PATHS } from '../lambda/messenger/provider';
+import { OIDC_PATHS } from '../lambda/profiles/messenger/provider';
 import type { StackSettings } from './settings';
 
 export const GUEST_TOKEN_PATH = 'guest-token';

@@ -4,8 +4,8 @@
 
 import type { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import type { Upstream } from '../lambda/errors';
-import { type METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/observability';
+import type { Upstream } from '../lambda/platform/errors';
+import { type METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/platform/observability';
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 

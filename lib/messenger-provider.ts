@@ -11,7 +11,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { OIDC_PATHS } from '../lambda/messenger/provider';
+import { OIDC_PATHS } from '../lambda/profiles/messenger/provider';
 
 export interface MessengerProviderProps {
   handler: lambda.Function;

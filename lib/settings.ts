@@ -6,8 +6,8 @@
 
 import * as z from 'zod/mini';
 import { loadConfig, type Profile } from '../lambda/config';
-import { ConfigError } from '../lambda/errors';
-import '../lambda/zod-messages';
+import { ConfigError } from '../lambda/platform/errors';
+import '../lambda/platform/zod-messages';
 
 /** Context key → the handler's environment variable. */
 export const HANDLER_CONTEXT_KEYS = {

@@ -6,7 +6,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { OIDC_PATHS } from '../lambda/messenger/provider';
+import { OIDC_PATHS } from '../lambda/profiles/messenger/provider';
 import type { StackSettings } from './settings';
 
 export const RATE_RULE_NAME = 'RateLimitPerIp';

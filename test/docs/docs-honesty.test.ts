@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { EXTENSION_PORT_VARIABLE } from '../../lambda/secrets';
+import { EXTENSION_PORT_VARIABLE } from '../../lambda/platform/secrets';
 import { GuestTokenStack } from '../../lib/guest-token-stack';
 import { CONTEXT_KEYS, readSettings } from '../../lib/settings';
 

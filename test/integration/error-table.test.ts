@@ -1,7 +1,7 @@
 // Every row of the error table (docs/web.md), produced through the real Middy chain against the
 // emulator: status, code, request id, CORS headers, Retry-After where due, and no token leaked.
 
-import { RETRY_POLICY } from '../../lambda/upstream/upstream-http';
+import { RETRY_POLICY } from '../../lambda/platform/upstream/upstream-http';
 import { type Answer, containsJwt, type Harness, ORIGIN, startHarness } from '../fixtures/harness';
 
 function expectRefusal(answer: Answer, status: number, code: string): void {

@@ -4,9 +4,9 @@
 
 import type { EmulatorEndpoint, Fault } from '../../dev/genesys-emulator';
 import { DEV_CREDENTIALS } from '../../dev/genesys-emulator';
-import { DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS } from '../../lambda/errors';
-import { BREAKER_DEFAULTS } from '../../lambda/upstream/circuit-breaker';
-import { RETRY_POLICY } from '../../lambda/upstream/upstream-http';
+import { DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS } from '../../lambda/platform/errors';
+import { BREAKER_DEFAULTS } from '../../lambda/platform/upstream/circuit-breaker';
+import { RETRY_POLICY } from '../../lambda/platform/upstream/upstream-http';
 import {
   type Answer,
   containsJwt,

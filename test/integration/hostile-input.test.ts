@@ -6,7 +6,7 @@
 import * as fc from 'fast-check';
 import { buildProxyEvent } from '../../dev/api-gateway-adapter';
 import { DESKTOP_USER_AGENT } from '../../dev/browser';
-import type { ErrorCode } from '../../lambda/errors';
+import type { ErrorCode } from '../../lambda/platform/errors';
 import { type Harness, ORIGIN, startHarness } from '../fixtures/harness';
 
 const RUNS = 10_000;

@@ -4,9 +4,9 @@
 
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createSecretCredentials } from '../../lambda/credentials';
-import { UNKNOWN_KID_COOLDOWN_MS } from '../../lambda/guest-api/verify-guest-jwt';
-import { createSdkSecretReader } from '../../lambda/secrets';
+import { createSecretCredentials } from '../../lambda/platform/credentials';
+import { createSdkSecretReader } from '../../lambda/platform/secrets';
+import { UNKNOWN_KID_COOLDOWN_MS } from '../../lambda/profiles/guest-api/verify-guest-jwt';
 import { type Harness, startHarness } from '../fixtures/harness';
 import { manualClock } from '../fixtures/manual-clock';
 

@@ -7,8 +7,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { awsError, DEV_OIDC_CREDENTIALS, GenesysEmulator } from '../../dev/genesys-emulator';
 import { type LocalStack, startLocal } from '../../dev/server';
-import { AWS_CALL_POLICY, AWS_CALL_WORST_CASE_MS } from '../../lambda/messenger/aws-clients';
-import { RETRY_POLICY } from '../../lambda/upstream/upstream-http';
+import { RETRY_POLICY } from '../../lambda/platform/upstream/upstream-http';
+import {
+  AWS_CALL_POLICY,
+  AWS_CALL_WORST_CASE_MS,
+} from '../../lambda/profiles/messenger/aws-clients';
 import { emulatedAwsEnv } from '../fixtures/emulated-aws';
 import { captureLogs, type LogCapture } from '../fixtures/log-capture';
 

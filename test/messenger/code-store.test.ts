@@ -10,15 +10,15 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { UpstreamUnavailableError } from '../../lambda/errors';
+import { UpstreamUnavailableError } from '../../lambda/platform/errors';
 import {
   type CodeRecord,
   type CodeStore,
   createMemoryCodeStore,
   hashCode,
   newCode,
-} from '../../lambda/messenger/code-store';
-import { createDynamoDbCodeStore } from '../../lambda/messenger/dynamodb-code-store';
+} from '../../lambda/profiles/messenger/code-store';
+import { createDynamoDbCodeStore } from '../../lambda/profiles/messenger/dynamodb-code-store';
 import { manualClock } from '../fixtures/manual-clock';
 
 const TABLE = 'guest-codes';

@@ -8,7 +8,7 @@ import { decodeJwt } from 'jose';
 import { request } from 'undici';
 import { DEV_OIDC_CREDENTIALS, MESSENGER_PATHS } from '../../dev/genesys-emulator';
 import { type LocalStack, startLocal } from '../../dev/server';
-import { OIDC_PATHS } from '../../lambda/messenger/provider';
+import { OIDC_PATHS } from '../../lambda/profiles/messenger/provider';
 import { captureLogs, type LogCapture } from '../fixtures/log-capture';
 
 let stack: LocalStack;

@@ -4,9 +4,9 @@
 // 302 redirect) or a documented refusal in its route's shape; never a 5xx, never a crash.
 
 import * as fc from 'fast-check';
-import { AUTHORIZE_PARAMETERS } from '../../lambda/messenger/authorize';
-import { OIDC_PATHS } from '../../lambda/messenger/provider';
-import { createLocalSigner, type Signer } from '../../lambda/messenger/signer';
+import { AUTHORIZE_PARAMETERS } from '../../lambda/profiles/messenger/authorize';
+import { OIDC_PATHS } from '../../lambda/profiles/messenger/provider';
+import { createLocalSigner, type Signer } from '../../lambda/profiles/messenger/signer';
 import {
   CLIENT,
   type MessengerHarness,

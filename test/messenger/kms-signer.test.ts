@@ -17,9 +17,9 @@ import {
 } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { UpstreamUnavailableError } from '../../lambda/errors';
-import { createKmsSigner } from '../../lambda/messenger/kms-signer';
-import { signJwt } from '../../lambda/messenger/signer';
+import { UpstreamUnavailableError } from '../../lambda/platform/errors';
+import { createKmsSigner } from '../../lambda/profiles/messenger/kms-signer';
+import { signJwt } from '../../lambda/profiles/messenger/signer';
 import { manualClock } from '../fixtures/manual-clock';
 
 const KEY_ID = 'arn:aws:kms:eu-west-1:123456789012:key/0b7c7e4a-3c1e-4f7e-9d55-2d8b8a1c0e11';

@@ -3,8 +3,8 @@
 // (on close) that nothing secret reached a log line.
 
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { createCachedValue } from '../../lambda/cached-value';
-import { createLocalSigner, type Signer } from '../../lambda/messenger/signer';
+import { createCachedValue } from '../../lambda/platform/cached-value';
+import { createLocalSigner, type Signer } from '../../lambda/profiles/messenger/signer';
 import type { Answer } from '../fixtures/harness';
 import {
   CLIENT,

@@ -6,10 +6,10 @@
 import { buildProxyEvent, lambdaContext } from '../../dev/api-gateway-adapter';
 import { DESKTOP_USER_AGENT } from '../../dev/browser';
 import { loadConfig } from '../../lambda/config';
-import { createStaticCredentials } from '../../lambda/credentials';
-import type { CodeStore } from '../../lambda/messenger/code-store';
-import { createMessengerHandler } from '../../lambda/messenger/messenger-handler';
-import { createLocalSigner } from '../../lambda/messenger/signer';
+import { createStaticCredentials } from '../../lambda/platform/credentials';
+import type { CodeStore } from '../../lambda/profiles/messenger/code-store';
+import { createMessengerHandler } from '../../lambda/profiles/messenger/handler';
+import { createLocalSigner } from '../../lambda/profiles/messenger/signer';
 import { toAnswer } from '../fixtures/harness';
 import { captureLogs } from '../fixtures/log-capture';
 import { CLIENT, ISSUER, ORIGIN, pkce, REDIRECT_URI } from '../fixtures/messenger-harness';

@@ -1,4 +1,4 @@
-import { createCachedValue } from '../../lambda/cached-value';
+import { createCachedValue } from '../../lambda/platform/cached-value';
 import { manualClock } from '../fixtures/manual-clock';
 
 describe('createCachedValue', () => {

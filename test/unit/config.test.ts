@@ -1,5 +1,5 @@
 import { DEFAULT_BOT_USER_AGENT_PATTERNS, loadConfig } from '../../lambda/config';
-import { ConfigError } from '../../lambda/errors';
+import { ConfigError } from '../../lambda/platform/errors';
 
 const base = { ALLOWED_ORIGINS: 'https://www.example.com' };
 

@@ -1,8 +1,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CREDENTIALS_TTL_MS, createSecretCredentials } from '../../lambda/credentials';
-import { UpstreamUnavailableError } from '../../lambda/errors';
-import { createSdkSecretReader } from '../../lambda/secrets';
+import { CREDENTIALS_TTL_MS, createSecretCredentials } from '../../lambda/platform/credentials';
+import { UpstreamUnavailableError } from '../../lambda/platform/errors';
+import { createSdkSecretReader } from '../../lambda/platform/secrets';
 import { manualClock } from '../fixtures/manual-clock';
 
 const secrets = mockClient(SecretsManagerClient);

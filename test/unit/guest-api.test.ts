@@ -1,8 +1,8 @@
 import { MockAgent } from 'undici';
-import { createGuestApi } from '../../lambda/guest-api/guest-api';
-import type { OAuthTokenCache } from '../../lambda/guest-api/oauth-token-cache';
-import type { GuestPayload } from '../../lambda/pipeline';
-import { createUpstreamHttp } from '../../lambda/upstream/upstream-http';
+import { createUpstreamHttp } from '../../lambda/platform/upstream/upstream-http';
+import { createGuestApi } from '../../lambda/profiles/guest-api/mint-guest-token';
+import type { OAuthTokenCache } from '../../lambda/profiles/guest-api/oauth-token';
+import type { GuestPayload } from '../../lambda/steps/context';
 import { manualClock } from '../fixtures/manual-clock';
 
 const API = 'https://api.mypurecloud.com';

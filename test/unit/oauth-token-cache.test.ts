@@ -1,8 +1,11 @@
 import { MockAgent } from 'undici';
-import type { CredentialsProvider } from '../../lambda/credentials';
-import { UpstreamUnavailableError } from '../../lambda/errors';
-import { createOAuthTokenCache, refreshMarginMs } from '../../lambda/guest-api/oauth-token-cache';
-import { createUpstreamHttp } from '../../lambda/upstream/upstream-http';
+import type { CredentialsProvider } from '../../lambda/platform/credentials';
+import { UpstreamUnavailableError } from '../../lambda/platform/errors';
+import { createUpstreamHttp } from '../../lambda/platform/upstream/upstream-http';
+import {
+  createOAuthTokenCache,
+  refreshMarginMs,
+} from '../../lambda/profiles/guest-api/oauth-token';
 import { manualClock } from '../fixtures/manual-clock';
 
 const LOGIN = 'https://login.mypurecloud.com';

@@ -1,4 +1,4 @@
-import { redact } from '../../lambda/observability';
+import { redact } from '../../lambda/platform/observability';
 
 const stringify = (value: unknown) => JSON.stringify(value, redact);
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJndWVzdCJ9.c2lnbmF0dXJl';

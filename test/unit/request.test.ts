@@ -1,4 +1,4 @@
-import { MAX_BODY_BYTES } from '../../lambda/request';
+import { MAX_BODY_BYTES } from '../../lambda/steps/validate-request';
 import { type Harness, startHarness } from '../fixtures/harness';
 
 // The parse step through the real chain; every refusal here happens before any upstream call.

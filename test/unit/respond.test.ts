@@ -1,4 +1,4 @@
-import { respond } from '../../lambda/guest-api/respond';
+import { respond } from '../../lambda/profiles/guest-api/respond';
 
 const now = Date.parse('2026-11-24T12:00:00.000Z');
 const verified = { guestId: 'g-1', expiresAt: now / 1000 + 600 };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import type { Visitor } from '../../lambda/pipeline';
-import { ibanValid, luhnValid, scrubValue, scrubVisitor } from '../../lambda/scrub';
+import type { Visitor } from '../../lambda/steps/context';
+import { ibanValid, luhnValid, scrubValue, scrubVisitor } from '../../lambda/steps/pii-scrub';
 import { manualClock } from '../fixtures/manual-clock';
 
 describe('scrubValue', () => {

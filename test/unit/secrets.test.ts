@@ -1,13 +1,13 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MockAgent } from 'undici';
-import { UpstreamUnavailableError } from '../../lambda/errors';
+import { UpstreamUnavailableError } from '../../lambda/platform/errors';
 import {
   createExtensionSecretReader,
   createSdkSecretReader,
   createSecretReader,
   EXTENSION_TOKEN_HEADER,
-} from '../../lambda/secrets';
+} from '../../lambda/platform/secrets';
 
 const SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:genesys/client-AbCdEf';
 const SESSION_TOKEN = 'session-token-of-this-environment';

@@ -7,7 +7,7 @@ import {
   RETRY_POLICY,
   readRateLimit,
   type UpstreamRequest,
-} from '../../lambda/upstream/upstream-http';
+} from '../../lambda/platform/upstream/upstream-http';
 import { manualClock } from '../fixtures/manual-clock';
 
 const API = 'https://api.example.com';

@@ -1,10 +1,10 @@
 import { MockAgent } from 'undici';
-import { InvalidGuestTokenError } from '../../lambda/errors';
+import { InvalidGuestTokenError } from '../../lambda/platform/errors';
+import { createUpstreamHttp } from '../../lambda/platform/upstream/upstream-http';
 import {
   createGuestJwtVerifier,
   UNKNOWN_KID_COOLDOWN_MS,
-} from '../../lambda/guest-api/verify-guest-jwt';
-import { createUpstreamHttp } from '../../lambda/upstream/upstream-http';
+} from '../../lambda/profiles/guest-api/verify-guest-jwt';
 import { hs256WithPublicKey, makeKey, signRs256, unsigned } from '../fixtures/jwt';
 import { manualClock } from '../fixtures/manual-clock';
 

@@ -5,7 +5,7 @@
 // trace but the one line it logs and the cold-start metric, which it publishes in init instead
 // of the first request.
 
-import { INIT_WARM_UP_DEADLINE_MS, warmUpWithin } from '../../lambda/warm-up';
+import { INIT_WARM_UP_DEADLINE_MS, warmUpWithin } from '../../lambda/platform/warm-up';
 import { fakeTimers } from '../fixtures/fake-timers';
 import { startHarness } from '../fixtures/harness';
 

@@ -1,0 +1,101 @@
+// Logging and metrics, built once per container with Powertools. The logger's JSON replacer is
+// the redaction layer: whatever a log call is handed, values under sensitive keys and anything
+// shaped like a JWT, bearer/basic credential or email address are replaced before output.
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { LogLevel } from '../config';
+
+export const SERVICE_NAME = 'genesys-guest-token-proxy';
+export const METRICS_NAMESPACE = 'GenesysGuestTokenProxy';
+
+/**
+ * Every metric the handler emits, by name: the audit emits them and the stack's dashboard and
+ * alarms chart them, so the two cannot drift apart. ColdStart is Powertools' own.
+ */
+export const METRIC = {
+  requests: 'Requests',
+  tokensIssued: 'TokensIssued',
+  mintLatency: 'MintLatency',
+  expiryRefreshes: 'ExpiryRefreshes',
+  refusals: 'Refusals',
+  upstreamFailures: 'UpstreamFailures',
+  upstreamRetries: 'UpstreamRetries',
+  circuitOpened: 'CircuitOpened',
+  oauthRefreshes: 'OAuthRefreshes',
+  oauthLatency: 'OAuthLatency',
+  keySetRefreshes: 'KeySetRefreshes',
+  identityKeySetRefreshes: 'IdentityKeySetRefreshes',
+  preflights: 'Preflights',
+  coldStart: 'ColdStart',
+  codesIssued: 'CodesIssued',
+  codesRedeemed: 'CodesRedeemed',
+  oauthErrors: 'OAuthErrors',
+} as const;
+
+const REDACTED = '[REDACTED]';
+/** Keys whose values are never logged, whatever they hold (compared case-insensitively). */
+const SENSITIVE_KEYS = new Set([
+  'accesstoken',
+  'access_token',
+  'authorization',
+  'clientsecret',
+  'client_secret',
+  'clientid',
+  'cookie',
+  'set-cookie',
+  'email',
+  'visitorname',
+  'guestname',
+  'password',
+  'secret',
+  'secretstring',
+  'token',
+  'jwt',
+  'body',
+  'customattributes',
+  'value',
+  'values',
+  'authcode',
+  'code_verifier',
+  'codeverifier',
+  'id_token',
+  'refresh_token',
+  'refreshtoken',
+  'identitytoken',
+  'phone_number',
+]);
+const JWT_SHAPE = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
+const CREDENTIAL_SHAPE = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
+const EMAIL_SHAPE = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+
+/** The redaction layer, as a JSON.stringify replacer. Exported for its tests. */
+export function redact(key: string, value: unknown): unknown {
+  if (
+    key !== '' &&
+    SENSITIVE_KEYS.has(key.toLowerCase()) &&
+    value !== undefined &&
+    value !== null
+  ) {
+    return REDACTED;
+  }
+  if (typeof value === 'string') {
+    return value
+      .replace(JWT_SHAPE, REDACTED)
+      .replace(CREDENTIAL_SHAPE, `$1 ${REDACTED}`)
+      .replace(EMAIL_SHAPE, REDACTED);
+  }
+  return value;
+}
+
+export function createLogger(logLevel: LogLevel): Logger {
+  return new Logger({ serviceName: SERVICE_NAME, logLevel, jsonReplacerFn: redact });
+}
+
+/** Metrics' own warnings go through the logger, so they are structured and redacted too. */
+export function createMetrics(logger: Logger): Metrics {
+  return new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger });
+}
+
+export type { Logger, Metrics };
+export { MetricUnit };

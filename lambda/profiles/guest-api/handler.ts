@@ -1,0 +1,130 @@
+// The guest-api profile's composition root. createHandler(deps) wires the steps of the guest-api
+// flow into one Middy chain; Lambda (lambda/index.ts), the local server (dev/server.ts) and the
+// tests all run this same chain and differ only in the dependencies they pass (clock, HTTP
+// dispatcher, credentials source, config). The messenger profile composes its own in
+// lambda/messenger/messenger-handler.ts from the same shared steps (lambda/chain.ts).
+//
+//   ① cors → ② parseRequest → ③ guard → ④ scrub → ⑤ identity → [handler] ⑥–⑧ mint → ⑨ verify
+//   → ⑩ respond
+
+import type { Dispatcher } from 'undici';
+import type { Config } from '../../config';
+import { type Clock, systemClock } from '../../platform/clock';
+import type { CredentialsProvider } from '../../platform/credentials';
+import type { Logger, Metrics } from '../../platform/observability';
+import {
+  createUpstreamHttp,
+  RETRY_POLICY,
+  type Sleep,
+} from '../../platform/upstream/upstream-http';
+import {
+  createObservability,
+  outerChain,
+  visitorSteps,
+  type WarmUpOptions,
+  warmUpSharedSteps,
+} from '../../steps/chain';
+import { siteIdentity } from '../../steps/site-identity/site-identity';
+import { createGuestApi } from './mint-guest-token';
+import { createOAuthTokenCache } from './oauth-token';
+import { respond } from './respond';
+import { createGuestJwtVerifier } from './verify-guest-jwt';
+
+export interface HandlerDeps {
+  config: Config;
+  /** Where the Genesys OAuth client comes from (Secrets Manager in Lambda). */
+  credentials: CredentialsProvider;
+  /** The undici dispatcher for every upstream call (a keep-alive Agent in production). */
+  dispatcher: Dispatcher;
+  clock?: Clock;
+  /** How retries wait (tests pass one that moves their clock instead). */
+  sleep?: Sleep;
+  /** The jitter's source of randomness, a number in [0, 1). */
+  random?: () => number;
+  /** Known customers: the pairwise-subject key (Secrets Manager in Lambda). */
+  subjectKey?: () => Promise<Uint8Array>;
+  logger?: Logger;
+  metrics?: Metrics;
+}
+
+export type GuestTokenHandler = ReturnType<typeof createHandler>;
+
+export function createHandler(deps: HandlerDeps) {
+  const { config, credentials, dispatcher, clock = systemClock } = deps;
+  const observability = createObservability(config, deps);
+  const { audit } = observability;
+  const { endpoints } = config;
+  const http = createUpstreamHttp({
+    dispatcher,
+    clock,
+    sleep: deps.sleep,
+    random: deps.random,
+    events: audit,
+  });
+
+  const tokens = createOAuthTokenCache({
+    tokenUrl: endpoints.tokenUrl,
+    credentials,
+    http,
+    clock,
+    onRefresh: audit.oauthRefreshed,
+  });
+  const guestApi = createGuestApi({ guestUrl: endpoints.guestUrl, tokens, http, clock });
+  const verifier = createGuestJwtVerifier({
+    keysUrl: endpoints.keysUrl,
+    issuer: endpoints.issuer,
+    audience: endpoints.audience,
+    http,
+    clock,
+    onKeysRefresh: audit.keySetRefreshed,
+  });
+
+  const identity = siteIdentity(config.identity, {
+    dispatcher,
+    clock,
+    subjectKey: deps.subjectKey,
+    sleep: deps.sleep,
+    random: deps.random,
+    events: audit,
+  });
+
+  const chain = outerChain(observability)
+    .use(visitorSteps({ config, observability, clock, identity }))
+    .handler(async (event, context, { signal }) => {
+      if (!context.guest) throw new Error('the handler ran before the scrub step');
+      const keySet = verifier.keySet();
+      keySet.catch(() => {}); // awaited by verify(); unobserved only when the mint fails
+      const started = clock();
+      // Leave a second to answer before Lambda's own timeout, and never wait past the budget.
+      const remainingMs = context.getRemainingTimeInMillis?.() ?? RETRY_POLICY.budgetMs;
+      const deadline = started + Math.min(RETRY_POLICY.budgetMs, remainingMs - 1_000);
+      const jwt = await guestApi.mint(context.guest, { signal, deadline });
+      const upstreamLatencyMs = clock() - started;
+      const verified = await verifier.verify(jwt, keySet);
+      audit.issued({ event, context }, { guestId: verified.guestId, upstreamLatencyMs });
+      return respond(jwt, verified, clock());
+    });
+
+  return Object.assign(chain, {
+    /**
+     * Loads the credentials, an OAuth token and the key set ahead of the first request (Lambda
+     * calls it during init). Settles when both loads have; a failure is not cached, so the
+     * next request loads again and reports it.
+     */
+    async warmUp(options: WarmUpOptions = {}): Promise<void> {
+      const started = clock();
+      warmUpSharedSteps(observability, clock, options);
+      const [token, keys] = await Promise.allSettled([
+        tokens.get(),
+        verifier.keySet(),
+        identity.warmUp(),
+      ]);
+      // One line per container: what init loaded (and, as it happens, the logger's first use).
+      observability.logger.info('init.warm-up', {
+        oauthToken: token?.status === 'fulfilled' ? 'loaded' : 'failed',
+        keySet: keys?.status === 'fulfilled' ? 'loaded' : 'failed',
+        ms: clock() - started,
+      });
+    },
+  });
+}

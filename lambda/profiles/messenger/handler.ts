@@ -1,0 +1,239 @@
+// The messenger profile's composition root: this service as the OpenID provider Genesys Cloud
+// Messenger's authenticated web messaging redeems codes at (docs/architecture.md). The same outer
+// layers as the guest-api profile (lambda/chain.ts), then @middy/http-router sends each path to
+// its own chain:
+//
+//   POST /guest-token        ① cors → ② parse (nonce, PKCE) → ③ guard → ④ scrub → issue a code
+//   GET  /authorize          bot and rate checks (the same per-IP bucket) → a code by redirect
+//   POST /oauth/token        client authentication → redeem the code once → id_token + access token
+//   GET  /userinfo           Bearer access token → the guest's claims
+//   GET  /.well-known/openid-configuration, /.well-known/jwks.json
+//
+// Only /guest-token is called by a page's script, so only it answers CORS.
+
+import middy from '@middy/core';
+import httpRouterHandler from '@middy/http-router';
+import type { Dispatcher } from 'undici';
+import type { Config } from '../../config';
+import { type Clock, systemClock } from '../../platform/clock';
+import { DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS } from '../../platform/errors';
+import type { Logger, Metrics } from '../../platform/observability';
+import { createTokenBucket } from '../../steps/abuse-guard';
+import {
+  createObservability,
+  outerChain,
+  visitorSteps,
+  type WarmUpOptions,
+  warmUpSharedSteps,
+} from '../../steps/chain';
+import {
+  header,
+  type PipelineContext,
+  type PipelineEvent,
+  type PipelineMiddleware,
+  type PipelineResult,
+} from '../../steps/context';
+import { errorResult } from '../../steps/error-response';
+import { siteIdentity } from '../../steps/site-identity/site-identity';
+import { authorize } from './authorize';
+import { discovery, jwks } from './discovery';
+import { codeResult, issueCode } from './issue-code';
+import { OAuthError, oauthErrorResult, oauthErrors, toOAuthError } from './oauth-errors';
+import { OIDC_PATHS, type Provider } from './provider';
+import { createTokenEndpoint } from './token-endpoint';
+import { userinfo } from './userinfo';
+
+export interface MessengerHandlerDeps {
+  config: Config;
+  provider: Provider;
+  clock?: Clock;
+  /** Known customers: where the issuers' key sets are fetched, and the pairwise-subject key. */
+  dispatcher?: Dispatcher;
+  subjectKey?: () => Promise<Uint8Array>;
+  logger?: Logger;
+  metrics?: Metrics;
+}
+
+type RouteHandler = (event: PipelineEvent, context: PipelineContext) => Promise<PipelineResult>;
+
+export function createMessengerHandler(deps: MessengerHandlerDeps) {
+  const { config, provider, clock = systemClock } = deps;
+  const observability = createObservability(config, deps);
+  const { logger, audit } = observability;
+  // One budget per client IP across both visitor-facing paths.
+  const bucket = createTokenBucket(config.rateLimitPerMinute, clock);
+  const redeem = createTokenEndpoint(provider);
+  const discoveryAnswer = discovery(provider);
+
+  const identity = siteIdentity(config.identity, {
+    dispatcher: deps.dispatcher,
+    clock,
+    subjectKey: deps.subjectKey,
+    events: audit,
+  });
+
+  const route = () => middy<PipelineEvent, PipelineResult, Error, PipelineContext>();
+  const oauthRoute = (endpoint: string, allowed: readonly string[], handler: RouteHandler) =>
+    route()
+      .use(onlyMethods(allowed))
+      .use(
+        oauthErrors({
+          logger,
+          onRefusal: (request, error, cause) =>
+            audit.oauthRefused(request, {
+              endpoint,
+              error: error.error,
+              status: error.status,
+              cause,
+            }),
+        }),
+      )
+      .handler(handler);
+
+  const codeRequest = route()
+    .use(visitorSteps({ config, observability, clock, codeRequest: true, bucket, identity }))
+    .handler(async (event, context) => {
+      const { visitor, customer } = context;
+      if (!visitor?.codeRequest) throw new Error('the handler ran before the request was parsed');
+      const issued = await issueCode(
+        provider,
+        visitor.codeRequest,
+        customer ? { customer } : { guestName: visitor.name },
+      );
+      audit.codeIssued({ event, context }, { sub: issued.sub, endpoint: OIDC_PATHS.codeRequest });
+      return codeResult(issued);
+    });
+
+  const authorization = oauthRoute('authorize', ['GET'], async (event, context) => {
+    const outcome = await authorize(event, {
+      provider,
+      bucket,
+      botUserAgentPatterns: config.botUserAgentPatterns,
+      identityRequired: config.identity.required,
+    });
+    if (outcome.sub)
+      audit.codeIssued({ event, context }, { sub: outcome.sub, endpoint: OIDC_PATHS.authorize });
+    else if (outcome.error) {
+      audit.oauthRefused(
+        { event, context },
+        { endpoint: 'authorize', error: outcome.error, status: outcome.result.statusCode },
+      );
+    }
+    return outcome.result;
+  });
+
+  const token = oauthRoute('token', ['POST'], async (event, context) => {
+    const redemption = await redeem(event);
+    audit.codeRedeemed(
+      { event, context },
+      { visitor: redemption.visitor, method: redemption.method },
+    );
+    return redemption.result;
+  });
+
+  const router = httpRouterHandler({
+    routes: [
+      { method: 'ANY', path: OIDC_PATHS.codeRequest, handler: codeRequest },
+      { method: 'ANY', path: OIDC_PATHS.authorize, handler: authorization },
+      { method: 'ANY', path: OIDC_PATHS.token, handler: token },
+      {
+        method: 'ANY',
+        path: OIDC_PATHS.userinfo,
+        handler: oauthRoute('userinfo', ['GET', 'POST'], (event) => userinfo(event, provider)),
+      },
+      {
+        method: 'ANY',
+        path: OIDC_PATHS.discovery,
+        handler: oauthRoute('discovery', ['GET'], async () => discoveryAnswer()),
+      },
+      {
+        method: 'ANY',
+        path: OIDC_PATHS.jwks,
+        handler: oauthRoute('jwks', ['GET'], () => jwks(provider)),
+      },
+    ],
+    notFoundResponse: () => {
+      throw new NotFound();
+    },
+  }) as unknown as RouteHandler;
+
+  // Middy's timeout fires just before the function's own, outside every route: answer it in the
+  // route's shape (503 temporarily_unavailable or UPSTREAM_UNAVAILABLE), never a bare 500.
+  const timedOut: PipelineMiddleware = {
+    onError: async (request) => {
+      if (request.response !== undefined || request.error?.name !== 'TimeoutError') return;
+      logger.warn('request.timeout', { path: request.event.path });
+      if (request.event.path !== OIDC_PATHS.codeRequest) {
+        request.response = oauthErrorResult(toOAuthError(request.error));
+        return;
+      }
+      // The page must be able to read it: the CORS grant the route's own step would have added.
+      const origin = header(request.event, 'origin');
+      const allowed = origin !== undefined && config.allowedOrigins.includes(origin);
+      request.response = errorResult(
+        503,
+        'UPSTREAM_UNAVAILABLE',
+        'The token service is temporarily unavailable; retry later',
+        request.context.awsRequestId ?? 'unknown',
+        {
+          'Retry-After': String(DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS),
+          ...(allowed && { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' }),
+        },
+      );
+    },
+  };
+
+  const chain = outerChain(observability)
+    .use(timedOut)
+    .handler(async (event, context) => {
+      const requestId = context.awsRequestId ?? 'unknown';
+      // The router refuses an event without a method or path as malformed; answer it in our shape.
+      if (!event.httpMethod) {
+        return errorResult(405, 'METHOD_NOT_ALLOWED', 'A method is required', requestId);
+      }
+      try {
+        return await router(event, context);
+      } catch (error) {
+        if (!(error instanceof NotFound)) throw error;
+        return errorResult(404, 'NOT_FOUND', 'No such resource', requestId);
+      }
+    });
+
+  return Object.assign(chain, {
+    /** Loads the OIDC client and the signing keys during Lambda's init phase. */
+    async warmUp(options: WarmUpOptions = {}): Promise<void> {
+      const started = clock();
+      warmUpSharedSteps(observability, clock, options);
+      const [client, keys] = await Promise.allSettled([
+        provider.client.get(),
+        provider.signer.publicKeys(),
+        identity.warmUp(),
+      ]);
+      // One line per container: what init loaded (and, as it happens, the logger's first use).
+      logger.info('init.warm-up', {
+        oidcClient: client?.status === 'fulfilled' ? 'loaded' : 'failed',
+        signingKeys: keys?.status === 'fulfilled' ? 'loaded' : 'failed',
+        ms: clock() - started,
+      });
+    },
+  });
+}
+
+export type MessengerHandler = ReturnType<typeof createMessengerHandler>;
+
+class NotFound extends Error {
+  override readonly name = 'NotFound';
+}
+
+/** 405 in the route's own error shape for any other method. */
+function onlyMethods(allowed: readonly string[]): PipelineMiddleware {
+  return {
+    before: async ({ event }) => {
+      if (!allowed.includes(event.httpMethod)) {
+        throw new OAuthError('invalid_request', `Use ${allowed.join(' or ')}`, 405, {
+          Allow: allowed.join(', '),
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// Messenger profile, after steps ①–④ of POST /guest-token: instead of minting, store a new
+// authorization code bound to the page's nonce, PKCE challenge and redirect URI, for Genesys to
+// redeem at our token endpoint within 60 s. A guest's identity is a fresh random `sub` and the
+// name it typed; its email, phone and attributes go nowhere (docs/security.md). A known
+// customer's is what the site's sign-in vouched for (lambda/identity.ts).
+
+import { randomBytes } from 'node:crypto';
+import { InvalidRequestError } from '../../platform/errors';
+import { type CodeRequest, NO_STORE_HEADERS } from '../../steps/context';
+import type { IdentityClaims } from '../../steps/site-identity/customer-claims';
+import type { VerifiedCustomer } from '../../steps/site-identity/verify-identity-token';
+import { CODE_LIFETIME_SECONDS, type CodeRecord, hashCode, newCode } from './code-store';
+import type { Provider } from './provider';
+
+export interface IssuedCode {
+  authCode: string;
+  redirectUri: string;
+  nonce: string;
+  expiresIn: number;
+  /** For the audit only; not in the answer. */
+  sub: string;
+}
+
+/** A new guest identity: 128 random bits as `sub`, and the validated name. */
+export function guestClaims(name: string): IdentityClaims {
+  return { sub: randomBytes(16).toString('base64url'), name, given_name: name };
+}
+
+/** Who the code is for: a guest by the name it typed, or a verified customer. */
+export type CodeSubject = { guestName: string } | { customer: VerifiedCustomer };
+
+export async function issueCode(
+  provider: Pick<Provider, 'redirectUris' | 'codes' | 'clock'>,
+  request: CodeRequest,
+  subject: CodeSubject,
+): Promise<IssuedCode> {
+  const redirectUri = request.redirectUri ?? provider.redirectUris[0];
+  if (redirectUri === undefined || !provider.redirectUris.includes(redirectUri)) {
+    throw new InvalidRequestError('redirectUri: must be one of the registered redirect URIs');
+  }
+  const now = provider.clock();
+  const code = newCode();
+  const record: CodeRecord = {
+    codeChallenge: request.codeChallenge,
+    nonce: request.nonce,
+    redirectUri,
+    expiresAt: now + CODE_LIFETIME_SECONDS * 1000,
+    authTime: Math.floor(now / 1000),
+    ...('customer' in subject
+      ? { claims: subject.customer.claims, customerOf: subject.customer.issuer }
+      : { claims: guestClaims(subject.guestName) }),
+  };
+  await provider.codes.put(hashCode(code), record);
+  return {
+    authCode: code,
+    redirectUri,
+    nonce: request.nonce,
+    expiresIn: CODE_LIFETIME_SECONDS,
+    sub: record.claims.sub,
+  };
+}
+
+export function codeResult({ authCode, redirectUri, nonce, expiresIn }: IssuedCode) {
+  return {
+    statusCode: 200,
+    headers: { ...NO_STORE_HEADERS },
+    body: JSON.stringify({ authCode, redirectUri, nonce, expiresIn }),
+  };
+}

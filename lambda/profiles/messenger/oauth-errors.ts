@@ -1,0 +1,103 @@
+// Messenger profile: the OAuth 2.0 error answers. The token endpoint answers RFC 6749 §5.2's
+// `{"error","error_description"}` (invalid_client as 401 with WWW-Authenticate), /userinfo
+// RFC 6750 §3's Bearer challenge; both no-store. An upstream failure (Secrets Manager, KMS,
+// DynamoDB) is 503 temporarily_unavailable with Retry-After; anything else 500 server_error,
+// its details only in the log.
+
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS,
+  UpstreamUnavailableError,
+} from '../../platform/errors';
+import {
+  NO_STORE_HEADERS,
+  type PipelineMiddleware,
+  type PipelineRequest,
+  type PipelineResult,
+} from '../../steps/context';
+
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'unsupported_response_type'
+  | 'invalid_scope'
+  | 'access_denied'
+  | 'login_required'
+  | 'invalid_token'
+  | 'server_error'
+  | 'temporarily_unavailable';
+
+export const REALM = 'genesys-guest-token-proxy';
+
+export class OAuthError extends Error {
+  readonly headers: Record<string, string>;
+  constructor(
+    readonly error: OAuthErrorCode,
+    readonly description: string,
+    readonly status = 400,
+    headers: Record<string, string> = {},
+  ) {
+    super(description);
+    this.name = 'OAuthError';
+    this.headers = headers;
+  }
+}
+
+/** 401 invalid_client, with the challenge RFC 6749 §5.2 asks for. */
+export function invalidClient(description: string): OAuthError {
+  return new OAuthError('invalid_client', description, 401, {
+    'WWW-Authenticate': `Basic realm="${REALM}", charset="UTF-8"`,
+  });
+}
+
+/** 401 with RFC 6750's Bearer challenge. */
+export function invalidToken(description: string): OAuthError {
+  return new OAuthError('invalid_token', description, 401, {
+    'WWW-Authenticate': `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`,
+  });
+}
+
+export function oauthErrorResult(error: OAuthError): PipelineResult {
+  return {
+    statusCode: error.status,
+    headers: { ...NO_STORE_HEADERS, ...error.headers },
+    body: JSON.stringify({ error: error.error, error_description: error.description }),
+  };
+}
+
+/** What the OAuth routes do with an error; mirrors ../error-response.ts for our own shape. */
+export function toOAuthError(error: Error): OAuthError {
+  if (error instanceof OAuthError) return error;
+  const unavailable = (headers: Record<string, string>) =>
+    new OAuthError(
+      'temporarily_unavailable',
+      'The token service is temporarily unavailable; retry later',
+      503,
+      headers,
+    );
+  if (error instanceof UpstreamUnavailableError) return unavailable(error.headers);
+  // Middy's own timeout, just before the function's: the upstreams took too long.
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') {
+    return unavailable({ 'Retry-After': String(DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS) });
+  }
+  return new OAuthError('server_error', 'Internal error', 500);
+}
+
+export interface OAuthErrorsOptions {
+  logger: Logger;
+  onRefusal?: (request: PipelineRequest, error: OAuthError, cause: Error) => void;
+}
+
+export function oauthErrors({ logger, onRefusal }: OAuthErrorsOptions): PipelineMiddleware {
+  const oauthErrorsOnError = async (request: PipelineRequest): Promise<void> => {
+    if (request.response !== undefined || !request.error) return;
+    const answer = toOAuthError(request.error);
+    if (answer.error === 'server_error') logger.error('Unhandled error', { error: request.error });
+    onRefusal?.(request, answer, request.error);
+    request.response = oauthErrorResult(answer);
+  };
+  return { onError: oauthErrorsOnError };
+}

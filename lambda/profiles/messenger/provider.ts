@@ -1,0 +1,29 @@
+// Messenger profile: what every endpoint of our OpenID provider shares, and where each lives
+// under the issuer (OpenID Connect Discovery 1.0 §4: the document is at the issuer's path +
+// /.well-known/openid-configuration).
+
+import type { Clock } from '../../platform/clock';
+import type { CredentialsProvider } from '../../platform/credentials';
+import type { CodeStore } from './code-store';
+import type { Signer } from './signer';
+
+export const OIDC_PATHS = {
+  codeRequest: '/guest-token',
+  authorize: '/authorize',
+  token: '/oauth/token',
+  userinfo: '/userinfo',
+  discovery: '/.well-known/openid-configuration',
+  jwks: '/.well-known/jwks.json',
+} as const;
+
+export interface Provider {
+  /** Public issuer URL, no trailing slash; every endpoint is under it. */
+  issuer: string;
+  /** Exact redirect URIs a code may be bound to; the first is the default. */
+  redirectUris: readonly string[];
+  /** Our OIDC client (the one Genesys's integration holds). */
+  client: CredentialsProvider;
+  signer: Signer;
+  codes: CodeStore;
+  clock: Clock;
+}

@@ -1,0 +1,121 @@
+// Messenger profile: the tokens a redeemed code buys. The id_token is what Genesys verifies
+// (RS256 through the signer, against our JWKS): iss, sub, aud = our client id, iat, exp (5
+// minutes), auth_time, the nonce bound to the code, and the guest's name; never an email or
+// phone (docs/security.md). The access token only opens /userinfo: a JWT
+// (typ at+jwt, RFC 9068) MACed with HS256 under a key derived from the OIDC client secret, so
+// every container can check it without a store or a second KMS call, and only we and the
+// client hold the key.
+
+import { hkdfSync, randomBytes } from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
+import type { ClientCredentials } from '../../platform/credentials';
+import type { IdentityClaims } from '../../steps/site-identity/customer-claims';
+import type { CodeRecord } from './code-store';
+import { type Signer, signJwt } from './signer';
+
+export const ID_TOKEN_LIFETIME_SECONDS = 300;
+export const ACCESS_TOKEN_LIFETIME_SECONDS = 300;
+export const SCOPE = 'openid profile';
+/** What the id_token, the access token and /userinfo may say of the visitor. */
+export const IDENTITY_CLAIM_NAMES = [
+  'sub',
+  'name',
+  'given_name',
+  'family_name',
+  'email',
+  'email_verified',
+  'phone_number',
+  'phone_number_verified',
+] as const satisfies readonly (keyof IdentityClaims)[];
+const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+export interface IssuedTokens {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  id_token: string;
+  scope: string;
+}
+
+export interface TokenContext {
+  issuer: string;
+  client: ClientCredentials;
+  signer: Signer;
+  /** Epoch milliseconds. */
+  now: number;
+}
+
+export async function issueTokens(
+  record: CodeRecord,
+  { issuer, client, signer, now }: TokenContext,
+): Promise<IssuedTokens> {
+  const iat = Math.floor(now / 1000);
+  const idToken = await signJwt(signer, {
+    iss: issuer,
+    ...record.claims,
+    aud: client.clientId,
+    iat,
+    exp: iat + ID_TOKEN_LIFETIME_SECONDS,
+    auth_time: record.authTime,
+    nonce: record.nonce,
+  });
+  const accessToken = await new SignJWT({
+    ...record.claims,
+    client_id: client.clientId,
+    scope: SCOPE,
+  })
+    .setProtectedHeader({ alg: 'HS256', typ: ACCESS_TOKEN_TYPE })
+    .setIssuer(issuer)
+    .setAudience(userinfoAudience(issuer))
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ACCESS_TOKEN_LIFETIME_SECONDS)
+    .setJti(randomBytes(16).toString('base64url'))
+    .sign(accessTokenKey(client));
+  return {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
+    id_token: idToken,
+    scope: SCOPE,
+  };
+}
+
+/** The visitor's claims from an access token we issued; throws on anything else. */
+export async function verifyAccessToken(
+  token: string,
+  { issuer, client, now }: Omit<TokenContext, 'signer'>,
+): Promise<IdentityClaims> {
+  const { payload } = await jwtVerify(token, accessTokenKey(client), {
+    algorithms: ['HS256'],
+    typ: ACCESS_TOKEN_TYPE,
+    issuer,
+    audience: userinfoAudience(issuer),
+    requiredClaims: ['exp', 'sub'],
+    currentDate: new Date(now),
+  });
+  if (typeof payload.sub !== 'string') throw new Error('access token without a subject');
+  return Object.fromEntries(
+    IDENTITY_CLAIM_NAMES.filter((name) => payload[name] !== undefined).map((name) => [
+      name,
+      payload[name],
+    ]),
+  ) as unknown as IdentityClaims;
+}
+
+function userinfoAudience(issuer: string): string {
+  return `${issuer}/userinfo`;
+}
+
+const keys = new WeakMap<ClientCredentials, Uint8Array>();
+
+/** HKDF-SHA256 of the client secret: rotating the secret retires every access token. */
+function accessTokenKey(client: ClientCredentials): Uint8Array {
+  let key = keys.get(client);
+  if (!key) {
+    key = new Uint8Array(
+      hkdfSync('sha256', client.clientSecret, client.clientId, 'userinfo access token', 32),
+    );
+    keys.set(client, key);
+  }
+  return key;
+}

@@ -1,0 +1,125 @@
+// What every profile's Middy chain shares: Powertools logging and metrics around the whole
+// invocation, the API Gateway request id as correlation id, lower-cased header names, and the
+// visitor steps ①–⑤ (CORS allowlist, request validation, abuse guard, PII scrub, known
+// customers) with the one error-to-response step between them. The guest-api profile
+// (guest-api/handler.ts) and the messenger profile (messenger/messenger-handler.ts) each add
+// their own steps after these.
+
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type { Config } from '../config';
+import type { Clock } from '../platform/clock';
+import { createLogger, createMetrics, type Logger, type Metrics } from '../platform/observability';
+import type { TokenBucket } from './abuse-guard';
+import { guard } from './abuse-guard';
+import { type Audit, createAudit } from './audit';
+import type { PipelineContext, PipelineEvent, PipelineMiddleware, PipelineResult } from './context';
+import { cors } from './cors';
+import { errorResponse } from './error-response';
+import { scrub, scrubVisitor } from './pii-scrub';
+import type { SiteIdentity } from './site-identity/site-identity';
+import { parseRequest, parseVisitor } from './validate-request';
+
+export interface Observability {
+  logger: Logger;
+  metrics: Metrics;
+  audit: Audit;
+}
+
+export function createObservability(
+  config: Config,
+  given: { logger?: Logger; metrics?: Metrics } = {},
+): Observability {
+  const logger = given.logger ?? createLogger(config.logLevel);
+  const metrics = given.metrics ?? createMetrics(logger);
+  return {
+    logger,
+    metrics,
+    audit: createAudit({ logger, metrics, ipHashKey: config.auditIpHashKey }),
+  };
+}
+
+/** The outer layers: context and cold start in every log line, one EMF flush per invocation. */
+export function outerChain({ logger, metrics, audit }: Observability) {
+  const correlation: PipelineMiddleware = {
+    before: async ({ event }) => {
+      logger.setCorrelationId(event.requestContext?.requestId);
+      audit.received();
+    },
+  };
+  return middy<PipelineEvent, PipelineResult, Error, PipelineContext>({
+    timeoutEarlyInMillis: 250,
+  })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(correlation)
+    .use(httpHeaderNormalizer());
+}
+
+export interface VisitorStepsOptions {
+  config: Config;
+  observability: Observability;
+  clock: Clock;
+  /** Expect a code request (messenger) rather than a guest token request. */
+  codeRequest?: boolean;
+  /** A per-IP bucket shared with other visitor-facing routes. */
+  bucket?: TokenBucket;
+  /** Step ⑤: the site's own sign-in (lambda/identity.ts). */
+  identity: SiteIdentity;
+}
+
+/** What Lambda's init passes to a profile's warm-up. */
+export interface WarmUpOptions {
+  /** The function's name, for the cold-start metric's dimension (AWS_LAMBDA_FUNCTION_NAME). */
+  functionName?: string;
+}
+
+/**
+ * Runs the shared steps' own code once on a made-up request, nothing sent anywhere, so their
+ * first use happens in Lambda's init rather than in the first visitor's request: the schema's
+ * first parse, the PII patterns' first match, the client-IP hash. It also publishes the
+ * ColdStart metric now (Powertools' own, once per on-demand container, which the middleware
+ * would otherwise publish in the first invocation, building an emitter to do it).
+ */
+export function warmUpSharedSteps(
+  { audit, metrics }: Observability,
+  clock: Clock,
+  { functionName }: WarmUpOptions = {},
+): void {
+  const visitor = parseVisitor({
+    name: 'Warm Up',
+    email: 'warm.up@example.com',
+    pageUrl: 'https://www.example.com/warm-up?x=1',
+    reason: 'initial',
+    customAttributes: { note: 'card 4111 1111 1111 1111, call +1 555 0100', plan: 'gold' },
+  });
+  scrubVisitor(visitor, { clock });
+  audit.warmUp();
+  metrics.captureColdStartMetric(functionName);
+}
+
+/** Steps ①–⑤, in order, with errors answered in the documented JSON shape (CORS headers included). */
+export function visitorSteps({
+  config,
+  observability: { logger, audit },
+  clock,
+  codeRequest = false,
+  bucket,
+  identity,
+}: VisitorStepsOptions): PipelineMiddleware[] {
+  return [
+    ...cors({ allowedOrigins: config.allowedOrigins, onPreflight: audit.preflight }),
+    errorResponse({ logger, onRefusal: audit.refused }),
+    parseRequest({ codeRequest }),
+    guard({
+      bucket,
+      ratePerMinute: config.rateLimitPerMinute,
+      botUserAgentPatterns: config.botUserAgentPatterns,
+      clock,
+    }),
+    scrub({ clock, dropAttributes: config.piiDropAttributes }),
+    identity.step,
+  ];
+}

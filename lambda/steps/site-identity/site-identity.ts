@@ -1,0 +1,141 @@
+// Step ⑤, known customers (both profiles; after the guard, so bots and floods never cost a
+// signature check or a key fetch, and before anything is minted or issued). A request with
+// an `identityToken` is a customer once the token verifies against a trusted issuer, and is
+// refused if it does not: never downgraded to an anonymous guest. What is forwarded then
+// carries the verified name and email, never the typed ones. Without a token the visitor is
+// an anonymous guest, exactly as before, unless SITE_IDENTITY_REQUIRED refuses it.
+
+import type { Dispatcher } from 'undici';
+import type { IdentityConfig } from '../../config';
+import type { Clock } from '../../platform/clock';
+import {
+  IdentityRequiredError,
+  InvalidRequestError,
+  UpstreamUnavailableError,
+} from '../../platform/errors';
+import type { SecretReader } from '../../platform/secrets';
+import {
+  createUpstreamAgent,
+  createUpstreamHttp,
+  type Sleep,
+  type UpstreamEvents,
+} from '../../platform/upstream/upstream-http';
+import type { PipelineMiddleware, PipelineRequest } from '../context';
+import { createIssuerKeys } from './issuer-keys';
+import { createIdentityTokenVerifier, type IdentityTokenVerifier } from './verify-identity-token';
+
+export interface SiteIdentityDeps {
+  /** For the issuers' key sets; a keep-alive pool of its own when not given. */
+  dispatcher?: Dispatcher;
+  clock: Clock;
+  /** The pairwise-subject key; asked on first use only. */
+  subjectKey?: () => Promise<Uint8Array>;
+  sleep?: Sleep;
+  random?: () => number;
+  events?: UpstreamEvents & { identityKeysRefreshed?(): void };
+}
+
+export interface SiteIdentity {
+  /** The chain step. */
+  step: PipelineMiddleware;
+  /** Loads every issuer's key set and the subject key (Lambda's init phase). */
+  warmUp(): Promise<void>;
+}
+
+export function siteIdentity(config: IdentityConfig, deps: SiteIdentityDeps): SiteIdentity {
+  const verifier = config.issuers.length > 0 ? createVerifier(config, deps) : undefined;
+
+  const identityBefore = async (request: PipelineRequest): Promise<void> => {
+    const { visitor, guest } = request.context;
+    if (!visitor || !guest) throw new Error('the identity step ran before the scrub step');
+    const token = visitor.identityToken;
+    if (token === undefined) {
+      if (config.required) throw new IdentityRequiredError();
+      return;
+    }
+    if (!verifier) {
+      throw new InvalidRequestError('identityToken: this service takes no identity tokens');
+    }
+    const verified = await verifier.verify(token);
+    // The typed name stands in only where the site's token names no one.
+    const claims = { ...verified.claims, name: verified.claims.name ?? guest.name };
+    request.context.customer = { issuer: verified.issuer, claims };
+    request.context.guest = {
+      name: claims.name,
+      ...(claims.email !== undefined && { email: claims.email }),
+      customAttributes: guest.customAttributes,
+    };
+  };
+
+  return {
+    step: { before: identityBefore },
+    async warmUp() {
+      if (!verifier) return;
+      await Promise.allSettled([verifier.warmUp(), deps.subjectKey?.()]);
+    },
+  };
+}
+
+function createVerifier(
+  config: IdentityConfig,
+  {
+    dispatcher = createUpstreamAgent(),
+    clock,
+    subjectKey,
+    sleep,
+    random,
+    events,
+  }: SiteIdentityDeps,
+): IdentityTokenVerifier & { warmUp(): Promise<unknown> } {
+  // One upstream client per issuer, so one site's broken key endpoint opens its own breaker.
+  const issuers = config.issuers.map((issuer) => ({
+    config: issuer,
+    keys: createIssuerKeys({
+      issuer,
+      http: createUpstreamHttp({ dispatcher, clock, sleep, random, events }),
+      clock,
+      onRefresh: events?.identityKeysRefreshed,
+    }),
+  }));
+  const verifier = createIdentityTokenVerifier({
+    issuers,
+    clock,
+    subjectKey:
+      subjectKey ??
+      (async () => {
+        throw new UpstreamUnavailableError('secrets', 'no pairwise-subject key is configured');
+      }),
+  });
+  return { ...verifier, warmUp: () => Promise.allSettled(issuers.map((i) => i.keys.get())) };
+}
+
+/** The minimum length of the pairwise-subject key (the stack generates 64 characters). */
+export const SUBJECT_KEY_MIN_LENGTH = 32;
+
+/**
+ * The pairwise-subject key from Secrets Manager, read once per container and kept: it never
+ * changes (a new key would give every customer a new subject). A failed read is not kept.
+ */
+export function subjectKeyFromSecret(
+  readSecret: SecretReader,
+  secretId: string,
+): () => Promise<Uint8Array> {
+  const load = async () => {
+    const value = await readSecret(secretId);
+    if (value.length < SUBJECT_KEY_MIN_LENGTH) {
+      throw new UpstreamUnavailableError(
+        'secrets',
+        `the pairwise-subject key is shorter than ${SUBJECT_KEY_MIN_LENGTH} characters`,
+      );
+    }
+    return new TextEncoder().encode(value);
+  };
+  let key: Promise<Uint8Array> | undefined;
+  return () => {
+    key ??= load().catch((error) => {
+      key = undefined;
+      throw error;
+    });
+    return key;
+  };
+}

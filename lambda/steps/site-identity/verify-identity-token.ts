@@ -1,0 +1,141 @@
+// Known customers: is this the site's own sign-in? The token's `iss` picks the trusted issuer
+// (exact match, before any key is fetched); jose then checks the signature with a key from
+// that issuer's key set only (never one the token names through jwk, jku, x5u or x5c), the
+// algorithm against the issuer's list, `aud` (and `azp` when `aud` holds several), `exp`, `nbf`
+// and `iat` with 60 s of skew, and the age of the sign-in. Any failure is the one 401 with
+// its reason for the log; a key set that cannot be read is a 503.
+
+import {
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  type JWTPayload,
+  jwtVerify,
+  type ProtectedHeaderParameters,
+} from 'jose';
+import type { IdentityIssuer } from '../../config';
+import type { Clock } from '../../platform/clock';
+import { IdentityTokenInvalidError } from '../../platform/errors';
+import { customerClaims, type IdentityClaims } from './customer-claims';
+import type { IssuerKeys, KeySet } from './issuer-keys';
+
+export const CLOCK_SKEW_SECONDS = 60;
+/** Header parameters that would let a token name its own key (RFC 7515 §4.1.2–4.1.6). */
+const KEY_BEARING_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
+const MAX_SUBJECT = 255;
+
+export interface VerifiedCustomer {
+  /** The trusted issuer entry the token matched (for the audit; not personal). */
+  issuer: string;
+  claims: IdentityClaims;
+}
+
+export interface IdentityTokenVerifier {
+  verify(token: string): Promise<VerifiedCustomer>;
+}
+
+export interface IdentityTokenVerifierOptions {
+  issuers: ReadonlyArray<{ config: IdentityIssuer; keys: IssuerKeys }>;
+  clock: Clock;
+  /** The pairwise-subject key (read once, on first use). */
+  subjectKey: () => Promise<Uint8Array>;
+}
+
+export function createIdentityTokenVerifier({
+  issuers,
+  clock,
+  subjectKey,
+}: IdentityTokenVerifierOptions): IdentityTokenVerifier {
+  // Built once per container: each issuer's keys and the options jose checks it with.
+  const byIssuer = new Map(
+    issuers.map(({ config, keys }) => [
+      config.issuer,
+      {
+        config,
+        keys,
+        options: {
+          issuer: config.issuer,
+          audience: [...config.audience],
+          algorithms: [...config.algorithms],
+          requiredClaims: ['exp', 'iat', 'sub'],
+          clockTolerance: CLOCK_SKEW_SECONDS,
+        },
+      },
+    ]),
+  );
+
+  return {
+    async verify(token) {
+      const { header, payload: unverified } = readUnverified(token);
+      const entry = typeof unverified.iss === 'string' ? byIssuer.get(unverified.iss) : undefined;
+      if (!entry) throw new IdentityTokenInvalidError('issuer');
+      const { config, keys, options } = entry;
+      const refuse = (reason: string, cause?: unknown) =>
+        new IdentityTokenInvalidError(reason, config.issuer, { cause });
+      const embedded = KEY_BEARING_HEADERS.filter((name) => name in header);
+      if (embedded.length > 0) throw refuse(`key in header (${embedded.join(', ')})`);
+      if (header.crit !== undefined) throw refuse('crit header');
+      if (!(config.algorithms as readonly string[]).includes(header.alg ?? '')) {
+        throw refuse('algorithm');
+      }
+
+      const verifyWith = (keySet: KeySet) =>
+        jwtVerify(token, keySet, { ...options, currentDate: new Date(clock()) });
+      let keySet = await keys.get();
+      let payload: JWTPayload;
+      try {
+        payload = (await verifyWith(keySet)).payload;
+      } catch (error) {
+        if (!(error instanceof errors.JWKSNoMatchingKey)) throw refuse(reasonOf(error), error);
+        const fresh = await keys.refetch(keySet);
+        if (!fresh) throw refuse('unknown key (refetched less than a minute ago)', error);
+        keySet = fresh;
+        try {
+          payload = (await verifyWith(keySet)).payload;
+        } catch (retryError) {
+          throw refuse(reasonOf(retryError), retryError);
+        }
+      }
+
+      const now = clock() / 1000;
+      const iat = payload.iat as number;
+      if (iat > now + CLOCK_SKEW_SECONDS) throw refuse('issued in the future');
+      const signedInAt = typeof payload.auth_time === 'number' ? payload.auth_time : iat;
+      if (now - signedInAt > config.maxAgeSeconds + CLOCK_SKEW_SECONDS) throw refuse('too old');
+      // OpenID Connect Core 3.1.3.7: a token for several audiences names the one it was for.
+      if (
+        Array.isArray(payload.aud) &&
+        payload.aud.length > 1 &&
+        !config.audience.includes(payload.azp as string)
+      ) {
+        throw refuse('authorized party');
+      }
+      const sub = payload.sub as string;
+      if (sub.length === 0 || sub.length > MAX_SUBJECT) throw refuse('subject');
+      return { issuer: config.issuer, claims: await customerClaims(payload, config, subjectKey) };
+    },
+  };
+}
+
+function readUnverified(token: string): { header: ProtectedHeaderParameters; payload: JWTPayload } {
+  try {
+    return { header: decodeProtectedHeader(token), payload: decodeJwt(token) };
+  } catch (error) {
+    throw new IdentityTokenInvalidError('malformed', undefined, { cause: error });
+  }
+}
+
+/** A stable, value-free reason for the log (jose's codes, named). */
+function reasonOf(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'expired';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'aud') return 'audience';
+    if (error.claim === 'nbf') return 'not yet valid';
+    return `claim ${error.claim}: ${error.reason}`;
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'signature';
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'algorithm';
+  if (error instanceof errors.JOSENotSupported) return 'unsupported';
+  if (error instanceof errors.JOSEError) return error.code;
+  return 'unexpected';
+}

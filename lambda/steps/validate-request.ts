@@ -1,0 +1,160 @@
+// Step ②: turn the raw POST into a typed Visitor. Method, media type and size are checked
+// before the body is parsed; the schema is strict (unknown fields are refused) and a 400 names
+// the field at fault without echoing its value (docs/web.md, the HTTP contract); the messenger
+// profile adds the code request's nonce and PKCE challenge
+
+import * as z from 'zod/mini';
+import {
+  InvalidRequestError,
+  MethodNotAllowedError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from '../platform/errors';
+import { header, type PipelineMiddleware, type PipelineRequest, type Visitor } from './context';
+import '../platform/zod-messages';
+
+export const MAX_BODY_BYTES = 8 * 1024;
+export const MAX_ATTRIBUTES = 20;
+export const DEFAULT_GUEST_NAME = 'Anonymous Guest';
+export const ATTRIBUTE_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+/** The page's nonce, and its PKCE S256 challenge (RFC 7636 §4.2). */
+export const NONCE = /^[A-Za-z0-9_-]{16,128}$/;
+export const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+/** A site identity token: a compact JWS (three base64url parts), at most 6,000 characters. */
+export const MAX_IDENTITY_TOKEN_LENGTH = 6_000;
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+const visitorSchema = z.strictObject({
+  name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
+  email: z.optional(z.email().check(z.maxLength(254))),
+  pageUrl: z.optional(z.url({ protocol: /^https?$/ }).check(z.maxLength(2048))),
+  reason: z.optional(z.enum(['initial', 'refresh', 'expired'])),
+  identityToken: z.optional(
+    z
+      .string()
+      .check(
+        z.maxLength(MAX_IDENTITY_TOKEN_LENGTH),
+        z.regex(COMPACT_JWS, 'must be a compact JWS (three base64url parts)'),
+      ),
+  ),
+  customAttributes: z.optional(
+    z
+      .record(
+        z.string().check(z.regex(ATTRIBUTE_KEY)),
+        z.union([z.string().check(z.maxLength(256)), z.number(), z.boolean()]),
+      )
+      .check(
+        z.refine((attributes) => Object.keys(attributes).length <= MAX_ATTRIBUTES, {
+          message: `at most ${MAX_ATTRIBUTES} attributes are allowed`,
+        }),
+      ),
+  ),
+});
+
+/** The messenger profile's additions: what the issued code is bound to (built on first use). */
+let codeRequestSchema: ReturnType<typeof buildCodeRequestSchema> | undefined;
+function buildCodeRequestSchema() {
+  return z.extend(visitorSchema, {
+    nonce: z.string().check(z.regex(NONCE, 'must be 16–128 of A–Z a–z 0–9 _ -')),
+    codeChallenge: z
+      .string()
+      .check(z.regex(CODE_CHALLENGE, 'must be the base64url SHA-256 of the verifier')),
+    codeChallengeMethod: z.literal('S256', 'must be S256'),
+    redirectUri: z.optional(z.string().check(z.maxLength(2048))),
+  });
+}
+
+export interface ParseRequestOptions {
+  /** Expect a code request (messenger profile) rather than a guest token request. */
+  codeRequest?: boolean;
+}
+
+export function parseRequest({
+  codeRequest = false,
+}: ParseRequestOptions = {}): PipelineMiddleware {
+  const parseRequestBefore = async (request: PipelineRequest): Promise<void> => {
+    const { event } = request;
+    if (event.httpMethod !== 'POST') throw new MethodNotAllowedError(event.httpMethod ?? '');
+    if (!isJson(header(event, 'content-type'))) throw new UnsupportedMediaTypeError();
+
+    const raw = event.isBase64Encoded
+      ? Buffer.from(event.body ?? '', 'base64')
+      : Buffer.from(event.body ?? '', 'utf8');
+    if (raw.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+
+    request.context.visitor = toVisitor(parseJsonObject(raw), codeRequest);
+  };
+  return { before: parseRequestBefore };
+}
+
+/** application/json, optionally with charset=utf-8; nothing else. */
+function isJson(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const [mediaType, ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
+  if (mediaType !== 'application/json') return false;
+  return params.every((param) => param === '' || param.replace(/\s/g, '') === 'charset=utf-8');
+}
+
+function parseJsonObject(raw: Buffer): unknown {
+  if (raw.length === 0) return {};
+  const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  let json: unknown;
+  try {
+    json = JSON.parse(text.decode(raw), refusePrototypeKeys);
+  } catch (error) {
+    if (error instanceof InvalidRequestError) throw error;
+    throw new InvalidRequestError('Request body is not valid UTF-8 JSON', { cause: error });
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new InvalidRequestError('Request body must be a JSON object');
+  }
+  return json;
+}
+
+/** `__proto__` is never a legitimate field or attribute name; refuse it wherever it appears. */
+function refusePrototypeKeys(key: string, value: unknown): unknown {
+  if (key === '__proto__') throw new InvalidRequestError('"__proto__" is not an allowed key');
+  return value;
+}
+
+/** A request body already read as JSON, checked as step ② checks it (for the init warm-up). */
+export function parseVisitor(json: unknown): Visitor {
+  return toVisitor(json, false);
+}
+
+function toVisitor(json: unknown, codeRequest: boolean): Visitor {
+  if (!codeRequest) return visitorFrom(check(visitorSchema, json));
+  codeRequestSchema ??= buildCodeRequestSchema();
+  const data = check(codeRequestSchema, json);
+  return {
+    ...visitorFrom(data),
+    codeRequest: {
+      nonce: data.nonce,
+      codeChallenge: data.codeChallenge,
+      ...(data.redirectUri !== undefined && { redirectUri: data.redirectUri }),
+    },
+  };
+}
+
+function check<T>(schema: z.ZodMiniType<T>, json: unknown): T {
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
+    const message = issue?.message ?? 'invalid';
+    throw new InvalidRequestError(`${field}: ${message}`);
+  }
+  return parsed.data;
+}
+
+function visitorFrom(data: z.infer<typeof visitorSchema>): Visitor {
+  const { name, email, pageUrl, reason, identityToken, customAttributes } = data;
+  return {
+    name: name ?? DEFAULT_GUEST_NAME,
+    ...(identityToken !== undefined && { identityToken }),
+    ...(email !== undefined && { email }),
+    ...(pageUrl !== undefined && { pageUrl }),
+    ...(reason !== undefined && { reason }),
+    customAttributes: customAttributes ?? {},
+  };
+}
