@@ -11,25 +11,17 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
-import {
-  type Config,
-  DEFAULT_BOT_USER_AGENT_PATTERNS,
-  loadConfig,
-  type Profile,
-} from '../lambda/config';
+import { loadConfig, type Profile } from '../lambda/config';
 import { type Clock, systemClock } from '../lambda/platform/clock';
 import { createSecretCredentials, createStaticCredentials } from '../lambda/platform/credentials';
 import { ConfigError } from '../lambda/platform/errors';
-import { createSecretReader, type SecretReader } from '../lambda/platform/secrets';
+import { createSecretReader } from '../lambda/platform/secrets';
 import { createUpstreamAgent } from '../lambda/platform/upstream/upstream-http';
 import { createHandler } from '../lambda/profiles/guest-api/handler';
-import { awsClientConfig } from '../lambda/profiles/messenger/aws-clients';
-import { createMemoryCodeStore } from '../lambda/profiles/messenger/code-store';
-import { createDynamoDbCodeStore } from '../lambda/profiles/messenger/dynamodb-code-store';
-import { createMessengerHandler } from '../lambda/profiles/messenger/handler';
-import { createKmsSigner } from '../lambda/profiles/messenger/kms-signer';
-import { OIDC_PATHS, type Provider } from '../lambda/profiles/messenger/provider';
-import { createLocalSigner } from '../lambda/profiles/messenger/signer';
+import { buildProvider } from '../lambda/profiles/messenger/build-provider';
+import { createHandler as createMessengerHandler } from '../lambda/profiles/messenger/handler';
+import { OIDC_PATHS } from '../lambda/profiles/messenger/provider';
+import { DEFAULT_BOT_USER_AGENT_PATTERNS } from '../lambda/steps/settings';
 import { subjectKeyFromSecret } from '../lambda/steps/site-identity/site-identity';
 import { invokeThroughAdapter, type ProxyHandler } from './api-gateway-adapter';
 import { DEV_CREDENTIALS, DEV_OIDC_CREDENTIALS, GenesysEmulator } from './genesys-emulator';
@@ -60,16 +52,19 @@ export const HANDLER_PATHS: Record<Profile, readonly string[]> = {
 /** Serves the handler at its profile's paths and the files of web/ at every other path. */
 export function createLocalServer(
   handler: ProxyHandler,
-  { webRoot = WEB_ROOT, paths = HANDLER_PATHS['guest-api'], devConfig = (): unknown => ({}) } = {},
+  {
+    webRoot = WEB_ROOT,
+    paths = (): readonly string[] => HANDLER_PATHS['guest-api'],
+    devConfig = (): unknown => ({}),
+  } = {},
 ): Server {
-  const handled = new Set(paths);
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === DEV_CONFIG_PATH) {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       return void res.end(JSON.stringify(devConfig()));
     }
-    const done = handled.has(path)
+    const done = paths().includes(path)
       ? invokeThroughAdapter(handler, req, res)
       : serveStatic(webRoot, path, res);
     done.catch(() => {
@@ -131,7 +126,6 @@ export async function startLocal(
   const port = Number(env.PORT ?? 3000);
   const host = env.HOST ?? '127.0.0.1';
   const useEmulator = !env.GENESYS_LOGIN_BASE_URL && !env.GENESYS_API_BASE_URL;
-  const profile: Profile = env.GENESYS_PROFILE === 'messenger' ? 'messenger' : 'guest-api';
 
   const emulator = !useEmulator
     ? undefined
@@ -146,13 +140,14 @@ export async function startLocal(
     (emulator && env.SITE_IDENTITY_ISSUERS === undefined ? await SiteIdp.start() : undefined);
   // Listen first, so the default allowed origins name the port actually bound (PORT=0 too).
   let handler: ProxyHandler | undefined;
+  let profile: Profile = 'guest-api';
   const server = createLocalServer(
     (event, context) => {
       if (!handler) throw new Error('the handler is not ready');
       return handler(event, context);
     },
     {
-      paths: HANDLER_PATHS[profile],
+      paths: () => HANDLER_PATHS[profile],
       devConfig: () => ({
         ...(siteIdp && {
           siteIdp: { signIn: siteIdp.signInUrl, customers: Object.keys(DEMO_CUSTOMERS) },
@@ -188,7 +183,10 @@ export async function startLocal(
       }),
     });
     dispatcher = createUpstreamAgent();
-    const readSecret = createSecretReader({ env, dispatcher });
+    const readSecret = createSecretReader({
+      dispatcher,
+      extension: config.runtime.secretsExtension,
+    });
     const { subjectKeySecretId, issuers } = config.identity;
     const subjectKey = subjectKeySecretId
       ? subjectKeyFromSecret(readSecret, subjectKeySecretId)
@@ -199,18 +197,23 @@ export async function startLocal(
     };
     // Lambda's runtime sets this; Powertools only reports cold starts when it is present.
     process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
+    profile = config.profile;
     if (config.profile === 'messenger') {
-      const provider = await localProvider(config, readSecret, clock);
-      if (emulator && !config.oidc.clientSecretId) {
+      const provider = await buildProvider(config.messenger, {
+        readSecret,
+        clock,
+        developmentClient: DEV_OIDC_CREDENTIALS,
+      });
+      if (emulator && !config.messenger.clientSecretId) {
         emulator.configureMessenger({
           discoveryUri: `${provider.issuer}${OIDC_PATHS.discovery}`,
           ...DEV_OIDC_CREDENTIALS,
         });
       }
       handler = createMessengerHandler({ config, provider, dispatcher, subjectKey, clock });
-      messenger = { issuer: provider.issuer, devCredentials: !config.oidc.clientSecretId };
+      messenger = { issuer: provider.issuer, devCredentials: !config.messenger.clientSecretId };
     } else {
-      const secretId = config.credentialsSecretId;
+      const secretId = config.guestApi.credentialsSecretId;
       if (!emulator && !secretId) {
         throw new ConfigError(
           'GENESYS_CREDENTIALS_SECRET_ID: is required when GENESYS_*_BASE_URL is set',
@@ -244,44 +247,6 @@ export async function startLocal(
       if (!options.emulator) await emulator?.close();
       if (!options.siteIdp) await siteIdp?.close();
     },
-  };
-}
-
-/**
- * The messenger profile's provider, locally: the OIDC client from Secrets Manager when
- * OIDC_CLIENT_SECRET_ID is set (else the development client), KMS and DynamoDB when their
- * variables are set (the SDK honours AWS_ENDPOINT_URL), else an in-memory key and code store.
- */
-async function localProvider(
-  config: Config,
-  readSecret: SecretReader,
-  clock: Clock,
-): Promise<Provider> {
-  const { issuer, redirectUris, clientSecretId, signingKeyId, codeTable } = config.oidc;
-  if (!issuer) throw new ConfigError('OIDC_ISSUER: is required');
-  const { KMSClient } = await import('@aws-sdk/client-kms');
-  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-  return {
-    issuer,
-    redirectUris,
-    client: clientSecretId
-      ? createSecretCredentials({ readSecret, secretId: clientSecretId, clock })
-      : createStaticCredentials(DEV_OIDC_CREDENTIALS),
-    signer: signingKeyId
-      ? createKmsSigner({
-          client: new KMSClient(awsClientConfig()),
-          keyId: signingKeyId,
-          previousKeyId: config.oidc.previousSigningKeyId,
-          clock,
-        })
-      : await createLocalSigner(),
-    codes: codeTable
-      ? createDynamoDbCodeStore({
-          client: new DynamoDBClient(awsClientConfig()),
-          tableName: codeTable,
-        })
-      : createMemoryCodeStore(clock),
-    clock,
   };
 }
 

@@ -223,24 +223,22 @@ export function readSettings(context: (key: string) => unknown): StackSettings {
   try {
     // The secret id is the stack's own; a stand-in lets the rest be checked.
     const config = loadConfig({ ...handlerEnvironment, GENESYS_CREDENTIALS_SECRET_ID: 'stack' });
-    allowedOrigins = config.allowedOrigins;
+    allowedOrigins = config.visitor.allowedOrigins;
     handlerEnvironment.ALLOWED_ORIGINS = allowedOrigins.join(',');
     profile = config.profile;
-    oidcIssuer = config.oidc.issuer;
+    const messenger = config.profile === 'messenger' ? config.messenger : undefined;
+    oidcIssuer = messenger?.issuer;
     const { issuers } = config.identity;
     knownCustomers = issuers.length > 0;
     pairwiseSubjects = issuers.some((issuer) => issuer.subject === 'pairwise');
     if (issuers.some((i) => !i.issuer.startsWith('https:') || i.jwksUri?.startsWith('http:')))
       problems.push('siteIdentityIssuers: issuers and JWKS URIs must be https in a deployed stack');
     // Messenger's redirect URI is a page of the site; unset, each allowed origin's root.
-    if (profile === 'messenger' && config.oidc.redirectUris.length === 0)
+    if (messenger && messenger.redirectUris.length === 0)
       handlerEnvironment.OIDC_REDIRECT_URIS = allowedOrigins
         .map((origin) => `${origin}/`)
         .join(',');
-    if (
-      profile === 'messenger' &&
-      config.oidc.redirectUris.some((uri) => !uri.startsWith('https:'))
-    )
+    if (messenger?.redirectUris.some((uri) => !uri.startsWith('https:')))
       problems.push('oidcRedirectUris: must be https URIs in a deployed stack');
     if (
       profile !== 'messenger' &&

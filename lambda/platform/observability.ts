@@ -4,7 +4,7 @@
 
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { LogLevel } from '../config';
+import type { LogLevel } from './settings';
 
 export const SERVICE_NAME = 'genesys-guest-token-proxy';
 export const METRICS_NAMESPACE = 'GenesysGuestTokenProxy';

@@ -14,7 +14,6 @@ export type SecretReader = (secretId: string) => Promise<string>;
 
 /** The extension listens on loopback only; the stack pins its port. */
 export const EXTENSION_HOST = 'localhost';
-export const EXTENSION_PORT_VARIABLE = 'PARAMETERS_SECRETS_EXTENSION_HTTP_PORT';
 export const EXTENSION_TOKEN_HEADER = 'x-aws-parameters-secrets-token';
 /** The extension's answer is GetSecretValue's; a client secret is a few hundred bytes. */
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -117,22 +116,16 @@ export function createSdkSecretReader({ client }: SdkReaderOptions = {}): Secret
 }
 
 export interface SecretReaderOptions {
-  env: Record<string, string | undefined>;
   dispatcher: Dispatcher;
+  /** Where the extension listens and the token it wants (config.runtime), when attached. */
+  extension?: { port: number; sessionToken: string } | undefined;
 }
 
-/** The extension when its port and a session token are in the environment, else the SDK. */
-export function createSecretReader({ env, dispatcher }: SecretReaderOptions): SecretReader {
+/** The extension where Lambda's runtime says it is attached, else the SDK. */
+export function createSecretReader({ extension, dispatcher }: SecretReaderOptions): SecretReader {
   const sdk = createSdkSecretReader();
-  const port = Number(env[EXTENSION_PORT_VARIABLE]);
-  const sessionToken = env.AWS_SESSION_TOKEN;
-  if (!Number.isInteger(port) || port <= 0 || port > 65_535 || !sessionToken) return sdk;
-  return createExtensionSecretReader({
-    dispatcher,
-    port,
-    sessionToken,
-    fallback: sdk,
-  });
+  if (!extension) return sdk;
+  return createExtensionSecretReader({ dispatcher, ...extension, fallback: sdk });
 }
 
 async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {

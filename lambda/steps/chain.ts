@@ -9,7 +9,6 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import type { Config } from '../config';
 import type { Clock } from '../platform/clock';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../platform/observability';
 import type { TokenBucket } from './abuse-guard';
@@ -19,6 +18,7 @@ import type { PipelineContext, PipelineEvent, PipelineMiddleware, PipelineResult
 import { cors } from './cors';
 import { errorResponse } from './error-response';
 import { scrub, scrubVisitor } from './pii-scrub';
+import type { SharedSettings } from './settings';
 import type { SiteIdentity } from './site-identity/site-identity';
 import { parseRequest, parseVisitor } from './validate-request';
 
@@ -29,15 +29,15 @@ export interface Observability {
 }
 
 export function createObservability(
-  config: Config,
+  config: SharedSettings,
   given: { logger?: Logger; metrics?: Metrics } = {},
 ): Observability {
-  const logger = given.logger ?? createLogger(config.logLevel);
+  const logger = given.logger ?? createLogger(config.observability.logLevel);
   const metrics = given.metrics ?? createMetrics(logger);
   return {
     logger,
     metrics,
-    audit: createAudit({ logger, metrics, ipHashKey: config.auditIpHashKey }),
+    audit: createAudit({ logger, metrics, ipHashKey: config.observability.auditIpHashKey }),
   };
 }
 
@@ -59,7 +59,7 @@ export function outerChain({ logger, metrics, audit }: Observability) {
 }
 
 export interface VisitorStepsOptions {
-  config: Config;
+  config: SharedSettings;
   observability: Observability;
   clock: Clock;
   /** Expect a code request (messenger) rather than a guest token request. */
@@ -110,16 +110,16 @@ export function visitorSteps({
   identity,
 }: VisitorStepsOptions): PipelineMiddleware[] {
   return [
-    ...cors({ allowedOrigins: config.allowedOrigins, onPreflight: audit.preflight }),
+    ...cors({ allowedOrigins: config.visitor.allowedOrigins, onPreflight: audit.preflight }),
     errorResponse({ logger, onRefusal: audit.refused }),
     parseRequest({ codeRequest }),
     guard({
       bucket,
-      ratePerMinute: config.rateLimitPerMinute,
-      botUserAgentPatterns: config.botUserAgentPatterns,
+      ratePerMinute: config.visitor.rateLimitPerMinute,
+      botUserAgentPatterns: config.visitor.botUserAgentPatterns,
       clock,
     }),
-    scrub({ clock, dropAttributes: config.piiDropAttributes }),
+    scrub({ clock, dropAttributes: config.visitor.piiDropAttributes }),
     identity.step,
   ];
 }

@@ -8,7 +8,7 @@ import { DESKTOP_USER_AGENT } from '../../dev/browser';
 import { loadConfig } from '../../lambda/config';
 import { createStaticCredentials } from '../../lambda/platform/credentials';
 import type { CodeStore } from '../../lambda/profiles/messenger/code-store';
-import { createMessengerHandler } from '../../lambda/profiles/messenger/handler';
+import { createHandler as createMessengerHandler } from '../../lambda/profiles/messenger/handler';
 import { createLocalSigner } from '../../lambda/profiles/messenger/signer';
 import { toAnswer } from '../fixtures/harness';
 import { captureLogs } from '../fixtures/log-capture';
@@ -27,7 +27,7 @@ async function handler() {
     config,
     provider: {
       issuer: ISSUER,
-      redirectUris: config.oidc.redirectUris,
+      redirectUris: config.profile === 'messenger' ? config.messenger.redirectUris : [],
       client: createStaticCredentials(CLIENT),
       signer: await createLocalSigner(),
       codes: hung,

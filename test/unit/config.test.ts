@@ -1,43 +1,58 @@
-import { DEFAULT_BOT_USER_AGENT_PATTERNS, loadConfig } from '../../lambda/config';
+import { type Config, loadConfig } from '../../lambda/config';
 import { ConfigError } from '../../lambda/platform/errors';
+import { DEFAULT_BOT_USER_AGENT_PATTERNS } from '../../lambda/steps/settings';
 
 const base = { ALLOWED_ORIGINS: 'https://www.example.com' };
+
+function guestApi(config: Config) {
+  if (config.profile !== 'guest-api') throw new Error(`profile ${config.profile}`);
+  return config.guestApi;
+}
+function messengerOf(config: Config) {
+  if (config.profile !== 'messenger') throw new Error(`profile ${config.profile}`);
+  return config.messenger;
+}
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(base);
     expect(config).toEqual({
-      environment: 'mypurecloud.com',
-      endpoints: {
-        tokenUrl: 'https://login.mypurecloud.com/oauth/token',
-        guestUrl: 'https://api.mypurecloud.com/api/v2/webchat/guest',
-        keysUrl: 'https://api.mypurecloud.com/api/v2/oauth/publickey',
-        issuer: 'https://api.mypurecloud.com',
-        audience: 'https://api.mypurecloud.com',
-      },
-      credentialsSecretId: undefined,
-      allowedOrigins: ['https://www.example.com'],
-      rateLimitPerMinute: 20,
-      botUserAgentPatterns: DEFAULT_BOT_USER_AGENT_PATTERNS,
-      logLevel: 'INFO',
-      piiDropAttributes: [],
-      auditIpHashKey: undefined,
-      identity: { issuers: [], required: false, subjectKeySecretId: undefined },
       profile: 'guest-api',
-      oidc: {
-        issuer: undefined,
-        redirectUris: [],
-        clientSecretId: undefined,
-        signingKeyId: undefined,
-        previousSigningKeyId: undefined,
-        codeTable: undefined,
+      guestApi: {
+        environment: 'mypurecloud.com',
+        endpoints: {
+          tokenUrl: 'https://login.mypurecloud.com/oauth/token',
+          guestUrl: 'https://api.mypurecloud.com/api/v2/webchat/guest',
+          keysUrl: 'https://api.mypurecloud.com/api/v2/oauth/publickey',
+          issuer: 'https://api.mypurecloud.com',
+          audience: 'https://api.mypurecloud.com',
+        },
+        credentialsSecretId: undefined,
       },
+      visitor: {
+        allowedOrigins: ['https://www.example.com'],
+        rateLimitPerMinute: 20,
+        botUserAgentPatterns: DEFAULT_BOT_USER_AGENT_PATTERNS,
+        piiDropAttributes: [],
+      },
+      observability: { logLevel: 'INFO', auditIpHashKey: undefined },
+      runtime: { functionName: undefined, secretsExtension: undefined },
+      identity: { issuers: [], required: false, subjectKeySecretId: undefined },
     });
+  });
+
+  it('freezes the whole Config, lists included', () => {
+    const config = loadConfig(base);
     expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.visitor.allowedOrigins)).toBe(true);
+    expect(Object.isFrozen(guestApi(config).endpoints)).toBe(true);
+    expect(() => (config.visitor.allowedOrigins as string[]).push('https://evil.example')).toThrow(
+      TypeError,
+    );
   });
 
   it('derives every endpoint from the environment, login host included', () => {
-    const { endpoints } = loadConfig({ ...base, GENESYS_ENVIRONMENT: 'euw2.pure.cloud' });
+    const { endpoints } = guestApi(loadConfig({ ...base, GENESYS_ENVIRONMENT: 'euw2.pure.cloud' }));
     expect(endpoints.tokenUrl).toBe('https://login.euw2.pure.cloud/oauth/token');
     expect(endpoints.guestUrl).toBe('https://api.euw2.pure.cloud/api/v2/webchat/guest');
   });
@@ -54,15 +69,16 @@ describe('loadConfig', () => {
       PII_DROP_ATTRIBUTES: 'cardNumber, notes,cardNumber',
       AUDIT_IP_HASH_KEY: 'k'.repeat(32),
     });
-    expect(config.allowedOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
-    expect(config.endpoints.guestUrl).toBe('https://gateway.example/custom/guest');
-    expect(config.endpoints.issuer).toBe('https://issuer.example');
-    expect(config.endpoints.audience).toBe('https://gateway.example');
-    expect(config.rateLimitPerMinute).toBe(5);
-    expect(config.botUserAgentPatterns).toEqual(['evilbot', 'scraper']);
-    expect(config.logLevel).toBe('DEBUG');
-    expect(config.piiDropAttributes).toEqual(['cardNumber', 'notes']);
-    expect(config.auditIpHashKey).toBe('k'.repeat(32));
+    const { endpoints } = guestApi(config);
+    expect(config.visitor.allowedOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
+    expect(endpoints.guestUrl).toBe('https://gateway.example/custom/guest');
+    expect(endpoints.issuer).toBe('https://issuer.example');
+    expect(endpoints.audience).toBe('https://gateway.example');
+    expect(config.visitor.rateLimitPerMinute).toBe(5);
+    expect(config.visitor.botUserAgentPatterns).toEqual(['evilbot', 'scraper']);
+    expect(config.observability.logLevel).toBe('DEBUG');
+    expect(config.visitor.piiDropAttributes).toEqual(['cardNumber', 'notes']);
+    expect(config.observability.auditIpHashKey).toBe('k'.repeat(32));
   });
 
   const messenger = { ...base, GENESYS_PROFILE: 'messenger' };
@@ -107,6 +123,16 @@ describe('loadConfig', () => {
     [{ ...messenger, OIDC_REDIRECT_URIS: 'https://www.example.com/#x' }, /OIDC_REDIRECT_URIS/],
     [{ ...messenger, OIDC_SIGNING_KEY_ID: 'my key' }, /OIDC_SIGNING_KEY_ID: must be a KMS key id/],
     [{ ...messenger, OIDC_CODE_TABLE: 'a b' }, /OIDC_CODE_TABLE: must be a DynamoDB table name/],
+    [
+      { ...base, SITE_IDENTITY_REQUIRED: 'true' },
+      /SITE_IDENTITY_REQUIRED: needs SITE_IDENTITY_ISSUERS/,
+    ],
+    [{ ...base, SITE_IDENTITY_REQUIRED: 'yes' }, /SITE_IDENTITY_REQUIRED: must be true or false/],
+    [{ ...base, SITE_IDENTITY_ISSUERS: '{' }, /SITE_IDENTITY_ISSUERS: must be a JSON array/],
+    [
+      { ...base, PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: '70000', AWS_SESSION_TOKEN: 't' },
+      /PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: must be a port number/,
+    ],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -123,8 +149,7 @@ describe('loadConfig', () => {
       OIDC_SIGNING_KEY_ID: 'alias/guest-token-signing',
       OIDC_CODE_TABLE: 'guest-codes',
     });
-    expect(config.profile).toBe('messenger');
-    expect(config.oidc).toEqual({
+    expect(messengerOf(config)).toEqual({
       issuer: 'https://abc123.execute-api.eu-west-1.amazonaws.com/v1',
       redirectUris: ['https://www.example.com/', 'https://www.example.com/chat'],
       clientSecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:oidc-AbCdEf',
@@ -134,13 +159,58 @@ describe('loadConfig', () => {
     });
   });
 
-  it('reads the OIDC variables only for the messenger profile', () => {
-    expect(loadConfig({ ...base, OIDC_CODE_TABLE: 'a b' }).oidc.codeTable).toBeUndefined();
+  it('reads each profile’s variables only for that profile', () => {
+    expect(loadConfig({ ...base, OIDC_CODE_TABLE: 'a b' })).not.toHaveProperty('messenger');
+    expect(loadConfig({ ...messenger, GENESYS_ENVIRONMENT: 'x' })).not.toHaveProperty('guestApi');
+  });
+
+  it('names every setting Lambda cannot run without, for the profile it runs', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env, { lambda: true });
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems(base)).toEqual(['GENESYS_CREDENTIALS_SECRET_ID: is required in Lambda']);
+    expect(problems({ ...base, GENESYS_CREDENTIALS_SECRET_ID: 'genesys' })).toEqual([]);
+    expect(problems({ ...messenger, OIDC_ISSUER: 'https://id.example.com' })).toEqual([
+      'OIDC_REDIRECT_URIS: is required in Lambda for the messenger profile',
+      'OIDC_CLIENT_SECRET_ID: is required in Lambda for the messenger profile',
+      'OIDC_SIGNING_KEY_ID: is required in Lambda for the messenger profile',
+      'OIDC_CODE_TABLE: is required in Lambda for the messenger profile',
+    ]);
+    const pairwise = JSON.stringify([{ issuer: 'https://login.example.com', audience: 'web' }]);
+    expect(
+      problems({ ...base, GENESYS_CREDENTIALS_SECRET_ID: 'g', SITE_IDENTITY_ISSUERS: pairwise }),
+    ).toEqual(['SITE_SUBJECT_KEY_SECRET_ID: is required in Lambda for pairwise subjects']);
+    // Locally each has a development stand-in.
+    expect(() => loadConfig({ ...base, SITE_IDENTITY_ISSUERS: pairwise })).not.toThrow();
+  });
+
+  it('reads the Lambda runtime’s variables: the function name and the secrets extension', () => {
+    const { runtime } = loadConfig({
+      ...base,
+      AWS_LAMBDA_FUNCTION_NAME: 'proxy',
+      PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: '2773',
+      AWS_SESSION_TOKEN: 'session',
+    });
+    expect(runtime).toEqual({
+      functionName: 'proxy',
+      secretsExtension: { port: 2773, sessionToken: 'session' },
+    });
+    // Without the token the extension would refuse every call: the SDK reads instead.
+    expect(
+      loadConfig({ ...base, PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: '2773' }).runtime
+        .secretsExtension,
+    ).toBeUndefined();
   });
 
   it('allows plain http only for loopback upstreams', () => {
     for (const url of ['http://127.0.0.1:4010', 'http://localhost:4010', 'http://[::1]:4010']) {
-      expect(loadConfig({ ...base, GENESYS_API_BASE_URL: url }).endpoints.guestUrl).toContain(url);
+      const config = loadConfig({ ...base, GENESYS_API_BASE_URL: url });
+      expect(guestApi(config).endpoints.guestUrl).toContain(url);
     }
   });
 });

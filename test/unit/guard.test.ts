@@ -1,6 +1,6 @@
 import { DESKTOP_USER_AGENT } from '../../dev/browser';
-import { DEFAULT_BOT_USER_AGENT_PATTERNS } from '../../lambda/config';
 import { createTokenBucket, isBotUserAgent } from '../../lambda/steps/abuse-guard';
+import { DEFAULT_BOT_USER_AGENT_PATTERNS } from '../../lambda/steps/settings';
 import { startHarness } from '../fixtures/harness';
 import { manualClock } from '../fixtures/manual-clock';
 

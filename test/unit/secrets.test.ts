@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MockAgent } from 'undici';
+import { loadConfig } from '../../lambda/config';
 import { UpstreamUnavailableError } from '../../lambda/platform/errors';
 import {
   createExtensionSecretReader,
@@ -106,10 +107,7 @@ describe('choosing a reader', () => {
   it('uses the extension when its port and a session token are set', async () => {
     extensionAnswers().reply(200, { SecretString: SECRET_STRING });
     const read = createSecretReader({
-      env: {
-        PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(PORT),
-        AWS_SESSION_TOKEN: SESSION_TOKEN,
-      },
+      extension: { port: PORT, sessionToken: SESSION_TOKEN },
       dispatcher: agent,
     });
     expect(await read(SECRET_ID)).toBe(SECRET_STRING);
@@ -118,14 +116,11 @@ describe('choosing a reader', () => {
   it.each([
     ['no port', { AWS_SESSION_TOKEN: SESSION_TOKEN }],
     ['no session token', { PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(PORT) }],
-    [
-      'a port that is not one',
-      { PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: 'x', AWS_SESSION_TOKEN: 't' },
-    ],
   ])('uses the SDK with %s', async (_name, env) => {
     // The SDK the reader imports is the one aws-sdk-client-mock patched.
     sdk.on(GetSecretValueCommand).resolves({ SecretString: SECRET_STRING });
-    const read = createSecretReader({ env, dispatcher: agent });
+    const { runtime } = loadConfig({ ALLOWED_ORIGINS: 'https://www.example.com', ...env });
+    const read = createSecretReader({ extension: runtime.secretsExtension, dispatcher: agent });
     expect(await read(SECRET_ID)).toBe(SECRET_STRING);
     expect(sdk.commandCalls(GetSecretValueCommand)).toHaveLength(1);
   });

@@ -8,7 +8,6 @@
 //   → ⑩ respond
 
 import type { Dispatcher } from 'undici';
-import type { Config } from '../../config';
 import { type Clock, systemClock } from '../../platform/clock';
 import type { CredentialsProvider } from '../../platform/credentials';
 import type { Logger, Metrics } from '../../platform/observability';
@@ -24,14 +23,16 @@ import {
   type WarmUpOptions,
   warmUpSharedSteps,
 } from '../../steps/chain';
+import type { SharedSettings } from '../../steps/settings';
 import { siteIdentity } from '../../steps/site-identity/site-identity';
 import { createGuestApi } from './mint-guest-token';
 import { createOAuthTokenCache } from './oauth-token';
 import { respond } from './respond';
+import type { GuestApiSettings } from './settings';
 import { createGuestJwtVerifier } from './verify-guest-jwt';
 
 export interface HandlerDeps {
-  config: Config;
+  config: SharedSettings & { readonly guestApi: GuestApiSettings };
   /** Where the Genesys OAuth client comes from (Secrets Manager in Lambda). */
   credentials: CredentialsProvider;
   /** The undici dispatcher for every upstream call (a keep-alive Agent in production). */
@@ -53,7 +54,7 @@ export function createHandler(deps: HandlerDeps) {
   const { config, credentials, dispatcher, clock = systemClock } = deps;
   const observability = createObservability(config, deps);
   const { audit } = observability;
-  const { endpoints } = config;
+  const { endpoints } = config.guestApi;
   const http = createUpstreamHttp({
     dispatcher,
     clock,

@@ -1,11 +1,8 @@
 // Step ⑨: never hand out a token we cannot vouch for. The guest JWT must be RS256, signed by a
-// key from Genesys's key set, with the expected iss and aud, an exp in the future and a
-// webchat.guestId claim. Anything else is 502 INVALID_GUEST_TOKEN (fail closed).
-// The key set (one JWK or a JWKS) is cached; an unknown `kid` re-fetches it, at most once per
-// cooldown, so key rotation is picked up without letting bad tokens hammer the key endpoint.
+// key from Genesys's key set (one JWK or a JWKS), with the expected iss, aud, exp and
+// webchat.guestId; anything else is 502 INVALID_GUEST_TOKEN (fail closed).
 
 import {
-  createLocalJWKSet,
   decodeProtectedHeader,
   errors,
   type JSONWebKeySet,
@@ -13,18 +10,16 @@ import {
   type JWTPayload,
   jwtVerify,
 } from 'jose';
-import { createCachedValue } from '../../platform/cached-value';
 import type { Clock } from '../../platform/clock';
 import { InvalidGuestTokenError, UpstreamUnavailableError } from '../../platform/errors';
-import { type UpstreamHttp, unavailableFromStatus } from '../../platform/upstream/upstream-http';
+import { createRemoteKeySet, importKeys, type KeySet } from '../../platform/key-set';
+import type { UpstreamHttp } from '../../platform/upstream/upstream-http';
 
 export interface VerifiedGuestToken {
   guestId: string;
   /** Seconds since the epoch (the `exp` claim). */
   expiresAt: number;
 }
-
-export type KeySet = ReturnType<typeof createLocalJWKSet>;
 
 export interface GuestJwtVerifier {
   /**
@@ -71,47 +66,36 @@ export function createGuestJwtVerifier(options: GuestJwtVerifierOptions): GuestJ
   };
 
   let rehearsed = false;
-  const keys = createCachedValue<KeySet>(async () => {
-    const res = await http.send({ upstream: 'keys', url: keysUrl, method: 'GET' });
-    if (res.status !== 200) throw unavailableFromStatus('keys', res, clock());
-    const keySet = toRsaKeySet(res.json);
-    onKeysRefresh?.();
-    const local = createLocalJWKSet(keySet);
-    // jose imports a key on its first use; import them now, while loading (at init, too).
-    await Promise.allSettled(
-      keySet.keys.map((key) => local({ alg: 'RS256', ...(key.kid && { kid: key.kid }) })),
-    );
-    // Once per container, rehearse a verification on a token no key signed, so jose's
-    // verification path and WebCrypto's first RSA verification run with the first load (in
-    // Lambda, the warm-up at init) rather than in the first visitor's request.
-    if (!rehearsed) {
+  const keys = createRemoteKeySet({
+    upstream: 'keys',
+    http,
+    clock,
+    url: () => keysUrl,
+    ttlMs: KEY_SET_TTL_MS,
+    refetchCooldownMs: UNKNOWN_KID_COOLDOWN_MS,
+    select: toRsaKeySet,
+    onRefresh: onKeysRefresh,
+    async prepare(keySet, jwks) {
+      await importKeys(keySet, jwks);
+      // Once per container, rehearse a verification on a token no key signed, so jose's
+      // verification path and WebCrypto's first RSA verification run with the first load (in
+      // Lambda, the warm-up at init) rather than in the first visitor's request.
+      if (rehearsed) return;
       rehearsed = true;
-      await verifyWith(unsignedToken(keySet.keys[0]?.kid), local).catch(() => {});
-    }
-    return { value: local, expiresAt: clock() + KEY_SET_TTL_MS };
-  }, clock);
+      await verifyWith(unsignedToken(jwks.keys[0]?.kid), keySet).catch(() => {});
+    },
+  });
 
   return {
     keySet: () => keys.get(),
-    async verify(jwt, loading = keys.get()) {
+    async verify(jwt, loading) {
       rejectMalformed(jwt);
-      let keySet = await loading;
-      let payload: JWTPayload;
       try {
-        payload = await verifyWith(jwt, keySet);
+        const payload = await keys.verify((keySet) => verifyWith(jwt, keySet), loading);
+        return toVerified(payload, clock());
       } catch (error) {
-        const loadedAt = keys.loadedAt() ?? 0;
-        const mayRefetch = clock() - loadedAt >= UNKNOWN_KID_COOLDOWN_MS;
-        if (!(error instanceof errors.JWKSNoMatchingKey) || !mayRefetch) throw rejection(error);
-        keys.invalidate(keySet);
-        keySet = await keys.get();
-        try {
-          payload = await verifyWith(jwt, keySet);
-        } catch (retryError) {
-          throw rejection(retryError);
-        }
+        throw rejection(error);
       }
-      return toVerified(payload, clock());
     },
   };
 }
@@ -149,7 +133,8 @@ function toVerified(payload: JWTPayload, now: number): VerifiedGuestToken {
 }
 
 function rejection(error: unknown): Error {
-  if (error instanceof UpstreamUnavailableError) return error;
+  if (error instanceof UpstreamUnavailableError || error instanceof InvalidGuestTokenError)
+    return error;
   const code = error instanceof errors.JOSEError ? error.code : 'ERR_UNEXPECTED';
   return new InvalidGuestTokenError(code, { cause: error });
 }

@@ -14,7 +14,6 @@
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { Dispatcher } from 'undici';
-import type { Config } from '../../config';
 import { type Clock, systemClock } from '../../platform/clock';
 import { DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS } from '../../platform/errors';
 import type { Logger, Metrics } from '../../platform/observability';
@@ -34,6 +33,7 @@ import {
   type PipelineResult,
 } from '../../steps/context';
 import { errorResult } from '../../steps/error-response';
+import type { SharedSettings } from '../../steps/settings';
 import { siteIdentity } from '../../steps/site-identity/site-identity';
 import { authorize } from './authorize';
 import { discovery, jwks } from './discovery';
@@ -44,7 +44,7 @@ import { createTokenEndpoint } from './token-endpoint';
 import { userinfo } from './userinfo';
 
 export interface MessengerHandlerDeps {
-  config: Config;
+  config: SharedSettings;
   provider: Provider;
   clock?: Clock;
   /** Known customers: where the issuers' key sets are fetched, and the pairwise-subject key. */
@@ -56,12 +56,12 @@ export interface MessengerHandlerDeps {
 
 type RouteHandler = (event: PipelineEvent, context: PipelineContext) => Promise<PipelineResult>;
 
-export function createMessengerHandler(deps: MessengerHandlerDeps) {
+export function createHandler(deps: MessengerHandlerDeps) {
   const { config, provider, clock = systemClock } = deps;
   const observability = createObservability(config, deps);
   const { logger, audit } = observability;
   // One budget per client IP across both visitor-facing paths.
-  const bucket = createTokenBucket(config.rateLimitPerMinute, clock);
+  const bucket = createTokenBucket(config.visitor.rateLimitPerMinute, clock);
   const redeem = createTokenEndpoint(provider);
   const discoveryAnswer = discovery(provider);
 
@@ -108,7 +108,7 @@ export function createMessengerHandler(deps: MessengerHandlerDeps) {
     const outcome = await authorize(event, {
       provider,
       bucket,
-      botUserAgentPatterns: config.botUserAgentPatterns,
+      botUserAgentPatterns: config.visitor.botUserAgentPatterns,
       identityRequired: config.identity.required,
     });
     if (outcome.sub)
@@ -169,7 +169,7 @@ export function createMessengerHandler(deps: MessengerHandlerDeps) {
       }
       // The page must be able to read it: the CORS grant the route's own step would have added.
       const origin = header(request.event, 'origin');
-      const allowed = origin !== undefined && config.allowedOrigins.includes(origin);
+      const allowed = origin !== undefined && config.visitor.allowedOrigins.includes(origin);
       request.response = errorResult(
         503,
         'UPSTREAM_UNAVAILABLE',
@@ -219,7 +219,7 @@ export function createMessengerHandler(deps: MessengerHandlerDeps) {
   });
 }
 
-export type MessengerHandler = ReturnType<typeof createMessengerHandler>;
+export type MessengerHandler = ReturnType<typeof createHandler>;
 
 class NotFound extends Error {
   override readonly name = 'NotFound';

@@ -5,7 +5,7 @@
 
 import { createHmac } from 'node:crypto';
 import type { JWTPayload } from 'jose';
-import type { IdentityIssuer } from '../../config';
+import type { IdentityIssuer } from './settings';
 
 /** What Genesys sees of a visitor: a guest's random id and name, or a customer's verified claims. */
 export interface IdentityClaims {

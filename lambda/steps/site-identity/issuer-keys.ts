@@ -1,34 +1,18 @@
-// Known customers, per trusted issuer: where its signing keys come from. The key set is read
-// from the configured `jwksUri`, or from the `jwks_uri` of the issuer's discovery document
-// (read once per container), always through the service's own upstream HTTP: timeouts, a cap
-// on the answer's size, no redirect followed, and a circuit breaker per issuer. It is cached
-// for 10 minutes, and a token whose `kid` it lacks refetches it at most once a minute, so a key
-// the site rotated in is picked up while a flood of made-up `kid`s costs nothing.
+// Known customers: a trusted issuer's signing keys, through the one key-set cache
+// (lambda/platform/key-set.ts): 10 minutes, an unknown `kid` refetched at most once a minute.
 
-import { createLocalJWKSet, type JSONWebKeySet, type JWK } from 'jose';
-import type { IdentityIssuer } from '../../config';
-import { createCachedValue } from '../../platform/cached-value';
+import type { JSONWebKeySet, JWK } from 'jose';
 import type { Clock } from '../../platform/clock';
 import { UpstreamUnavailableError } from '../../platform/errors';
-import { type UpstreamHttp, unavailableFromStatus } from '../../platform/upstream/upstream-http';
+import { createRemoteKeySet, fetchJson, type RemoteKeySet } from '../../platform/key-set';
+import type { UpstreamHttp } from '../../platform/upstream/upstream-http';
 import { isAllowedUpstreamUrl } from '../../platform/upstream/upstream-url';
+import type { IdentityIssuer } from './settings';
 
 export const KEY_SET_TTL_MS = 10 * 60_000;
 export const UNKNOWN_KID_REFETCH_MS = 60_000;
 /** A discovery document or key set that is not there within this is a 503, not a hang. */
 export const KEY_FETCH_BUDGET_MS = 3_000;
-
-export type KeySet = ReturnType<typeof createLocalJWKSet>;
-
-export interface IssuerKeys {
-  /** The cached key set, or the one load in flight. */
-  get(): Promise<KeySet>;
-  /**
-   * A fresh key set after a token named a `kid` that `stale` lacks, or undefined when the last
-   * fetch was less than a minute ago.
-   */
-  refetch(stale: KeySet): Promise<KeySet | undefined>;
-}
 
 export interface IssuerKeysOptions {
   issuer: IdentityIssuer;
@@ -38,42 +22,30 @@ export interface IssuerKeysOptions {
   onRefresh?: () => void;
 }
 
+/** A trusted issuer's key set: its `jwksUri`, or its discovery document's `jwks_uri`. */
 export function createIssuerKeys({
   issuer,
   http,
   clock,
   onRefresh,
-}: IssuerKeysOptions): IssuerKeys {
+}: IssuerKeysOptions): RemoteKeySet {
   let jwksUri = issuer.jwksUri;
-
-  const getJson = async (url: string): Promise<unknown> => {
-    const res = await http.send({
-      upstream: 'identity',
-      url,
-      method: 'GET',
-      deadline: clock() + KEY_FETCH_BUDGET_MS,
-    });
-    if (res.status !== 200) throw unavailableFromStatus('identity', res, clock());
-    if (res.json === undefined)
-      throw new UpstreamUnavailableError('identity', `${url} is not JSON`);
-    return res.json;
-  };
-
-  const keys = createCachedValue<KeySet>(async () => {
-    jwksUri ??= await discoverJwksUri(issuer.issuer, getJson);
-    const keySet = toSigningKeys(await getJson(jwksUri));
-    onRefresh?.();
-    return { value: createLocalJWKSet(keySet), expiresAt: clock() + KEY_SET_TTL_MS };
-  }, clock);
-
-  return {
-    get: () => keys.get(),
-    async refetch(stale) {
-      if (clock() - (keys.loadedAt() ?? 0) < UNKNOWN_KID_REFETCH_MS) return undefined;
-      keys.invalidate(stale);
-      return keys.get();
+  return createRemoteKeySet({
+    upstream: 'identity',
+    http,
+    clock,
+    async url() {
+      jwksUri ??= await discoverJwksUri(issuer.issuer, (url) =>
+        fetchJson(http, 'identity', url, clock, KEY_FETCH_BUDGET_MS),
+      );
+      return jwksUri;
     },
-  };
+    ttlMs: KEY_SET_TTL_MS,
+    refetchCooldownMs: UNKNOWN_KID_REFETCH_MS,
+    budgetMs: KEY_FETCH_BUDGET_MS,
+    select: toSigningKeys,
+    onRefresh,
+  });
 }
 
 /** OpenID Connect Discovery 1.0 §4: the document's `issuer` must be the one we trust. */

@@ -6,7 +6,6 @@
 // an anonymous guest, exactly as before, unless SITE_IDENTITY_REQUIRED refuses it.
 
 import type { Dispatcher } from 'undici';
-import type { IdentityConfig } from '../../config';
 import type { Clock } from '../../platform/clock';
 import {
   IdentityRequiredError,
@@ -22,6 +21,7 @@ import {
 } from '../../platform/upstream/upstream-http';
 import type { PipelineMiddleware, PipelineRequest } from '../context';
 import { createIssuerKeys } from './issuer-keys';
+import type { IdentitySettings } from './settings';
 import { createIdentityTokenVerifier, type IdentityTokenVerifier } from './verify-identity-token';
 
 export interface SiteIdentityDeps {
@@ -42,7 +42,7 @@ export interface SiteIdentity {
   warmUp(): Promise<void>;
 }
 
-export function siteIdentity(config: IdentityConfig, deps: SiteIdentityDeps): SiteIdentity {
+export function siteIdentity(config: IdentitySettings, deps: SiteIdentityDeps): SiteIdentity {
   const verifier = config.issuers.length > 0 ? createVerifier(config, deps) : undefined;
 
   const identityBefore = async (request: PipelineRequest): Promise<void> => {
@@ -77,7 +77,7 @@ export function siteIdentity(config: IdentityConfig, deps: SiteIdentityDeps): Si
 }
 
 function createVerifier(
-  config: IdentityConfig,
+  config: IdentitySettings,
   {
     dispatcher = createUpstreamAgent(),
     clock,

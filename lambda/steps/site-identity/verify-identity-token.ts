@@ -13,11 +13,11 @@ import {
   jwtVerify,
   type ProtectedHeaderParameters,
 } from 'jose';
-import type { IdentityIssuer } from '../../config';
 import type { Clock } from '../../platform/clock';
-import { IdentityTokenInvalidError } from '../../platform/errors';
+import { IdentityTokenInvalidError, UpstreamUnavailableError } from '../../platform/errors';
+import type { RemoteKeySet } from '../../platform/key-set';
 import { customerClaims, type IdentityClaims } from './customer-claims';
-import type { IssuerKeys, KeySet } from './issuer-keys';
+import type { IdentityIssuer } from './settings';
 
 export const CLOCK_SKEW_SECONDS = 60;
 /** Header parameters that would let a token name its own key (RFC 7515 §4.1.2–4.1.6). */
@@ -35,7 +35,7 @@ export interface IdentityTokenVerifier {
 }
 
 export interface IdentityTokenVerifierOptions {
-  issuers: ReadonlyArray<{ config: IdentityIssuer; keys: IssuerKeys }>;
+  issuers: ReadonlyArray<{ config: IdentityIssuer; keys: RemoteKeySet }>;
   clock: Clock;
   /** The pairwise-subject key (read once, on first use). */
   subjectKey: () => Promise<Uint8Array>;
@@ -79,22 +79,15 @@ export function createIdentityTokenVerifier({
         throw refuse('algorithm');
       }
 
-      const verifyWith = (keySet: KeySet) =>
-        jwtVerify(token, keySet, { ...options, currentDate: new Date(clock()) });
-      let keySet = await keys.get();
       let payload: JWTPayload;
       try {
-        payload = (await verifyWith(keySet)).payload;
+        const verified = await keys.verify((keySet) =>
+          jwtVerify(token, keySet, { ...options, currentDate: new Date(clock()) }),
+        );
+        payload = verified.payload;
       } catch (error) {
-        if (!(error instanceof errors.JWKSNoMatchingKey)) throw refuse(reasonOf(error), error);
-        const fresh = await keys.refetch(keySet);
-        if (!fresh) throw refuse('unknown key (refetched less than a minute ago)', error);
-        keySet = fresh;
-        try {
-          payload = (await verifyWith(keySet)).payload;
-        } catch (retryError) {
-          throw refuse(reasonOf(retryError), retryError);
-        }
+        if (error instanceof UpstreamUnavailableError) throw error;
+        throw refuse(reasonOf(error), error);
       }
 
       const now = clock() / 1000;
@@ -128,6 +121,7 @@ function readUnverified(token: string): { header: ProtectedHeaderParameters; pay
 /** A stable, value-free reason for the log (jose's codes, named). */
 function reasonOf(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'expired';
+  if (error instanceof errors.JWKSNoMatchingKey) return 'unknown key';
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'aud') return 'audience';
     if (error.claim === 'nbf') return 'not yet valid';

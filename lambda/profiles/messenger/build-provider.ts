@@ -1,0 +1,64 @@
+// The messenger profile's provider from its settings: the OIDC client from Secrets Manager, the
+// KMS key that signs and the DynamoDB code table, each in Lambda (lambda/config.ts requires them
+// there); locally an unset one is a development stand-in. The SDK clients are required only
+// where a setting names them, so nothing else loads KMS or DynamoDB.
+
+import type { Clock } from '../../platform/clock';
+import {
+  type ClientCredentials,
+  createSecretCredentials,
+  createStaticCredentials,
+} from '../../platform/credentials';
+import { ConfigError } from '../../platform/errors';
+import type { SecretReader } from '../../platform/secrets';
+import { awsClientConfig } from './aws-clients';
+import { createMemoryCodeStore } from './code-store';
+import { createDynamoDbCodeStore } from './dynamodb-code-store';
+import { createKmsSigner } from './kms-signer';
+import type { Provider } from './provider';
+import type { MessengerSettings } from './settings';
+import { createLocalSigner } from './signer';
+
+export interface BuildProviderOptions {
+  readSecret: SecretReader;
+  clock: Clock;
+  /** The OIDC client when OIDC_CLIENT_SECRET_ID is unset (the local server's). */
+  developmentClient?: ClientCredentials;
+}
+
+export async function buildProvider(
+  settings: MessengerSettings,
+  { readSecret, clock, developmentClient }: BuildProviderOptions,
+): Promise<Provider> {
+  const { issuer, redirectUris, clientSecretId, signingKeyId, previousSigningKeyId, codeTable } =
+    settings;
+  if (!issuer) throw new ConfigError('OIDC_ISSUER: is required');
+  if (!clientSecretId && !developmentClient)
+    throw new ConfigError('OIDC_CLIENT_SECRET_ID: is required');
+  return {
+    issuer,
+    redirectUris,
+    client: clientSecretId
+      ? createSecretCredentials({ readSecret, secretId: clientSecretId, clock })
+      : createStaticCredentials(developmentClient as ClientCredentials),
+    signer: signingKeyId
+      ? createKmsSigner({
+          client: new (
+            require('@aws-sdk/client-kms') as typeof import('@aws-sdk/client-kms')
+          ).KMSClient(awsClientConfig()),
+          keyId: signingKeyId,
+          previousKeyId: previousSigningKeyId,
+          clock,
+        })
+      : await createLocalSigner(),
+    codes: codeTable
+      ? createDynamoDbCodeStore({
+          client: new (
+            require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb')
+          ).DynamoDBClient(awsClientConfig()),
+          tableName: codeTable,
+        })
+      : createMemoryCodeStore(clock),
+    clock,
+  };
+}
