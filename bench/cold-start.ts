@@ -7,12 +7,11 @@
 //    Extension, as in Lambda, where the stack attaches the layer;
 //  - the SDK path: the bundled AWS SDK client, imported on first use, against the emulator's
 //    Secrets Manager endpoint, as where there is no extension.
-// Beside it, bundled the same way and run the same way, side by side in one run: the floor (the
-// same calls with Node's built-ins only, bench/references/floor.ts), the seed-style peer (the
-// design guide's own axios + jose code, bench/references/seed-peer.ts) and a bare handler that
-// only answers 200. Then, in one process each, it invokes the deployed bundle, the floor and
-// the peer a few thousand times and reports process.cpuUsage per invoke; speed is judged as
-// ratios to the floor and the peer, never as absolute milliseconds.
+// Beside it, bundled and run the same way, side by side in one run: the built-ins floor and the
+// undici floor (the same calls with node:http, and with undici's Agent loaded as the proxy loads
+// it: bench/references/), the seed-style peer (the design guide's axios + jose code) and a bare
+// handler. Warm, each runs a few thousand invokes in one process (process.cpuUsage per invoke).
+// Speed is judged as ratios, never as absolute milliseconds, against the targets printed last.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -194,6 +193,11 @@ async function main(): Promise<void> {
     path.join(work, 'floor'),
     [],
   );
+  const undiciFloor = await bundle(
+    path.join(__dirname, 'references/undici-floor.ts'),
+    path.join(work, 'undici-floor'),
+    [],
+  );
   const peer = await bundle(
     path.join(__dirname, 'references/seed-peer.ts'),
     path.join(work, 'peer'),
@@ -222,10 +226,12 @@ async function main(): Promise<void> {
     GENESYS_CLIENT_SECRET: DEV_CREDENTIALS.clientSecret,
   };
   const FLOOR = 'floor (built-ins only)';
+  const UNDICI_FLOOR = 'undici floor (the same calls through undici, loaded as the proxy loads it)';
   const PEER = 'seed-style peer (axios + jose, 3 calls per token)';
   const PROXY = 'this proxy, deployed bundle, extension path';
   const rows = [
     { name: FLOOR, file: floor, env: viaExtension },
+    { name: UNDICI_FLOOR, file: undiciFloor, env: viaExtension },
     { name: PEER, file: peer, env: peerEnv },
     { name: PROXY, file: deployed, env: viaExtension },
     { name: 'this proxy, deployed bundle, SDK path', file: deployed, env: viaSdk },
@@ -245,6 +251,7 @@ async function main(): Promise<void> {
     runOnce(file, { ...env, WARM_INVOKES: String(WARM_INVOKES) });
   const warmRuns: Record<string, Run> = {
     [FLOOR]: warmOf(floor, viaExtension),
+    [UNDICI_FLOOR]: warmOf(undiciFloor, viaExtension),
     [PEER]: warmOf(peer, peerEnv),
     [PROXY]: warmOf(deployed, viaExtension),
   };
@@ -285,16 +292,17 @@ async function main(): Promise<void> {
       `LOG_LEVEL=INFO):\n`,
   );
   console.log(
-    '| | cold load + first request | × floor | × peer | of which load | warm CPU per invoke | × floor | × peer |',
+    '| | cold load + first request | × floor | × undici floor | × peer | of which load | warm CPU per invoke | × floor | × undici floor | × peer |',
   );
-  console.log('|---|---|---|---|---|---|---|---|');
-  for (const name of [FLOOR, PEER, PROXY]) {
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const name of [FLOOR, UNDICI_FLOOR, PEER, PROXY]) {
     const cold = coldOf(name);
     const cpu = warm[name] as number;
     console.log(
-      `| ${name} | ${cold.toFixed(1)} ms | ${ratio(cold, coldOf(FLOOR))} | ${ratio(cold, coldOf(PEER))} | ` +
+      `| ${name} | ${cold.toFixed(1)} ms | ${ratio(cold, coldOf(FLOOR))} | ` +
+        `${ratio(cold, coldOf(UNDICI_FLOOR))} | ${ratio(cold, coldOf(PEER))} | ` +
         `${loadOf(name).toFixed(1)} ms | ${cpu.toFixed(3)} ms | ${ratio(cpu, warm[FLOOR] as number)} | ` +
-        `${ratio(cpu, warm[PEER] as number)} |`,
+        `${ratio(cpu, warm[UNDICI_FLOOR] as number)} | ${ratio(cpu, warm[PEER] as number)} |`,
     );
   }
   // The first invoke after init, the next ones (V8 still in its first tiers: the floor's own
@@ -312,6 +320,29 @@ async function main(): Promise<void> {
       `The floor's invokes 2–${RAMP_INVOKES + 1}: ${rampOf(FLOOR).toFixed(1)} ms each against ` +
       `${warmWall(FLOOR).toFixed(2)} ms warm (${ratio(rampOf(FLOOR), warmWall(FLOOR))})`,
   );
+
+  // The targets (docs/performance.md), each a ratio measured in this very run.
+  const rampMean = mean(proxyRuns.flatMap((run) => run.ramp));
+  const targets: Array<[string, number, number | undefined]> = [
+    ['cold ≤ 1.5 × the undici floor', coldOf(PROXY) / coldOf(UNDICI_FLOOR), 1.5],
+    ['warm CPU ≤ 2.0 × the built-ins floor', (warm[PROXY] as number) / (warm[FLOOR] as number), 2],
+    [
+      `first invoke after init ≤ 1.5 × the mean of invokes 2–${RAMP_INVOKES + 1}`,
+      firstAfterInit / rampMean,
+      1.5,
+    ],
+    ['goal: cold below the seed-style peer', coldOf(PROXY) / coldOf(PEER), 1],
+  ];
+  console.log('\n| target | this run | met |');
+  console.log('|---|---|---|');
+  for (const [target, value, limit] of targets)
+    console.log(
+      `| ${target} | ${value.toFixed(2)} × | ${limit === undefined || value <= limit ? 'yes' : 'no'} |`,
+    );
+}
+
+function mean(values: number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
 main().catch((error: Error) => {

@@ -1,79 +1,20 @@
-// The floor the cold and warm benches compare against: the same work a cold proxy does (the
-// secret through the secrets extension, a client-credentials token, the guest mint, the key
-// set, one RS256 verification) with Node's built-ins only: no validation, no logging, no
-// metrics, no retries. Warm, like the proxy, it keeps the secret, the token and the keys and
-// only mints and verifies. Its time is what the job itself costs; nothing here is for production.
+// The built-ins floor: the floor's job (floor-job.ts) over Node's own node:http keep-alive
+// Agent. Its time is what the job itself costs; nothing here is for production.
 
-import { createPublicKey, type JsonWebKey, verify } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { floorHandler } from './floor-job';
 
-const env = process.env;
-const api = env.GENESYS_API_BASE_URL as string;
-const login = env.GENESYS_LOGIN_BASE_URL as string;
 const keepAlive = new Agent({ keepAlive: true });
 
-function call(
-  url: string,
-  method: string,
-  headers: Record<string, string>,
-  body?: string,
-  // biome-ignore lint/suspicious/noExplicitAny: the floor trusts the emulator's JSON, unchecked
-): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, agent: keepAlive }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-let ready: Promise<{ token: string; keys: JsonWebKey[] }> | undefined;
-async function load() {
-  const secret = await call(
-    `http://localhost:${env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT}/secretsmanager/get?secretId=${encodeURIComponent(env.GENESYS_CREDENTIALS_SECRET_ID as string)}`,
-    'GET',
-    { 'x-aws-parameters-secrets-token': env.AWS_SESSION_TOKEN as string },
-  );
-  const { clientId, clientSecret } = JSON.parse(secret.SecretString);
-  const [oauth, keySet] = await Promise.all([
-    call(
-      `${login}/oauth/token`,
-      'POST',
-      {
-        authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      'grant_type=client_credentials',
-    ),
-    call(`${api}/api/v2/oauth/publickey`, 'GET', {}),
-  ]);
-  return { token: oauth.access_token as string, keys: (keySet.keys ?? [keySet]) as JsonWebKey[] };
-}
-
-export async function handler(event: { body: string }) {
-  ready ??= load();
-  const { token, keys } = await ready;
-  const minted = await call(
-    `${api}/api/v2/webchat/guest`,
-    'POST',
-    { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    event.body,
-  );
-  const jwt = minted.access_token as string;
-  const [header, payload, signature] = jwt.split('.') as [string, string, string];
-  const { kid } = JSON.parse(Buffer.from(header, 'base64url').toString());
-  const key = createPublicKey({
-    key: keys.find((k) => k.kid === kid) ?? keys[0],
-    format: 'jwk',
-  } as never);
-  const valid = verify(
-    'RSA-SHA256',
-    Buffer.from(`${header}.${payload}`),
-    key,
-    Buffer.from(signature, 'base64url'),
-  );
-  return { statusCode: valid ? 200 : 502, body: JSON.stringify({ accessToken: jwt }) };
-}
+export const handler = floorHandler(
+  (url, method, headers, body) =>
+    new Promise((resolve, reject) => {
+      const req = request(url, { method, headers, agent: keepAlive }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    }),
+);

@@ -55,9 +55,10 @@ export class BotDetectedError extends HttpError {
 export class MethodNotAllowedError extends HttpError {
   readonly status = 405;
   readonly code = 'METHOD_NOT_ALLOWED';
-  override readonly headers = { Allow: 'POST, OPTIONS' };
-  constructor(method: string) {
-    super(`Method ${method.slice(0, 16)} is not allowed; use POST`);
+  override readonly headers: Record<string, string>;
+  constructor(method: string, allowed: readonly string[] = ['POST']) {
+    super(`Method ${method.slice(0, 16)} is not allowed; use ${allowed.join(' or ')}`);
+    this.headers = { Allow: [...allowed, 'OPTIONS'].join(', ') };
     this.name = 'MethodNotAllowedError';
   }
 }

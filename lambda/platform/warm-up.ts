@@ -5,6 +5,9 @@
 // with the first request; a failed warm-up never fails init (the first request loads again
 // and reports it).
 
+import type { Clock } from './clock';
+import type { Logger } from './observability';
+
 /** How long init may wait for the warm-up. */
 export const INIT_WARM_UP_DEADLINE_MS = 2_000;
 
@@ -37,4 +40,28 @@ export async function warmUpWithin(
   } finally {
     timers.clearTimeout(timer);
   }
+}
+
+/**
+ * Something with work to do at init: a step, a cache, a client. With a `name`, its outcome is
+ * reported in the one `init.warm-up` line; a failure is never cached, the first request loads
+ * again and reports it.
+ */
+export interface WarmUp {
+  name?: string;
+  warmUp(): unknown;
+}
+
+/** Runs every part's warm-up together and logs once per container what init loaded. */
+export async function runWarmUps(
+  parts: readonly Partial<WarmUp>[],
+  { logger, clock }: { logger: Logger; clock: Clock },
+): Promise<void> {
+  const started = clock();
+  const warm = parts.filter((part): part is WarmUp => typeof part.warmUp === 'function');
+  const outcomes = await Promise.allSettled(warm.map(async (part) => part.warmUp()));
+  const loaded = warm.flatMap((part, index) =>
+    part.name ? [[part.name, outcomes[index]?.status === 'fulfilled' ? 'loaded' : 'failed']] : [],
+  );
+  logger.info('init.warm-up', { ...Object.fromEntries(loaded), ms: clock() - started });
 }

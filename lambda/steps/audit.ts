@@ -12,43 +12,35 @@ import { header, type PipelineRequest, sourceIp } from './context';
 /** What the audit needs of a request: the event and what the steps left in the context. */
 export type AuditedRequest = Pick<PipelineRequest, 'event' | 'context'>;
 
-export const AUDIT_ISSUED = 'guest-token.issued';
 export const AUDIT_REFUSED = 'guest-token.refused';
-export const AUDIT_CODE_ISSUED = 'code.issued';
-export const AUDIT_CODE_REDEEMED = 'code.redeemed';
-export const AUDIT_OAUTH_REFUSED = 'oauth.refused';
-
-export interface IssuedEvent {
-  guestId: string;
-  upstreamLatencyMs: number;
-}
 
 /** Who a token or code is for: an anonymous guest, or a customer of a trusted issuer. */
 export type VisitorKind = 'guest' | 'customer';
-
-/** A redeemed code's visitor: a guest's random `sub` is logged, a customer's never is. */
-export type RedeemedVisitor = { sub: string } | { customerOf: string };
 
 export interface Audit extends Required<UpstreamEvents> {
   /** Runs the audit's own code once at init, nothing logged: the client-IP hash's first use. */
   warmUp(): void;
   /** Counts every invocation, so each one publishes at least one metric. */
   received(): void;
-  issued(request: AuditedRequest, event: IssuedEvent): void;
   refused(request: AuditedRequest, error: HttpError | undefined): void;
-  oauthRefreshed(latencyMs: number): void;
-  keySetRefreshed(): void;
   identityKeysRefreshed(): void;
   preflight(): void;
-  /** Messenger: a code was issued (by /guest-token or /authorize) for this new guest. */
-  codeIssued(request: AuditedRequest, event: { sub: string; endpoint: string }): void;
-  /** Messenger: Genesys redeemed a code at the token endpoint. */
-  codeRedeemed(request: AuditedRequest, event: { visitor: RedeemedVisitor; method: string }): void;
-  /** Messenger: an OAuth endpoint answered with an RFC 6749 / 6750 error. */
-  oauthRefused(
-    request: AuditedRequest,
-    event: { endpoint: string; error: string; status: number; cause?: Error },
-  ): void;
+  /** What a profile's own audit events are built from (each profile's audit.ts). */
+  readonly record: AuditRecord;
+}
+
+/** The shared parts of every audit line and count, for the profiles' own events. */
+export interface AuditRecord {
+  logger: Logger;
+  metrics: Metrics;
+  /** The origin and the keyed hash of the client IP. */
+  common(request: AuditedRequest): { origin: string | null; clientIpHash: string };
+  /** Guest or customer, and the trusted issuer: never a customer's subject, email or token. */
+  visitorKind(request: AuditedRequest): { visitor: VisitorKind; issuer?: string };
+  /** What the visitor sent, as keys only: never a value. */
+  sent(request: AuditedRequest): { attributeKeys: string[]; scrubbedKeys: string[] };
+  countByVisitor(metricName: string, visitor: VisitorKind): void;
+  upstreamFailure(upstream: string): void;
 }
 
 export interface AuditOptions {
@@ -74,8 +66,8 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
   const visitorKind = (request: AuditedRequest) => {
     const customer = request.context.customer;
     return customer
-      ? { visitor: 'customer' as VisitorKind, issuer: customer.issuer }
-      : { visitor: 'guest' as VisitorKind };
+      ? { visitor: 'customer' as const, issuer: customer.issuer }
+      : { visitor: 'guest' as const };
   };
   // One single-metric emitter per kind of visitor, built once with the audit: building one per
   // request (a Metrics instance and its Console) cost more than the rest of the audit together.
@@ -103,31 +95,12 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
   };
 
   return {
+    record: { logger, metrics, common, visitorKind, sent, countByVisitor, upstreamFailure },
     warmUp() {
       hashIp('192.0.2.1'); // a documentation address (RFC 5737)
     },
     received() {
       metrics.addMetric(METRIC.requests, MetricUnit.Count, 1);
-    },
-    issued(request, { guestId, upstreamLatencyMs }) {
-      const visitor = request.context.visitor;
-      const kind = visitorKind(request);
-      logger.info(AUDIT_ISSUED, {
-        audit: {
-          event: 'issued',
-          guestId,
-          ...kind,
-          ...common(request),
-          ...sent(request),
-          reason: visitor?.reason ?? 'initial',
-          upstreamLatencyMs,
-        },
-      });
-      metrics.addMetric(METRIC.tokensIssued, MetricUnit.Count, 1);
-      countByVisitor(METRIC.tokensIssued, kind.visitor);
-      metrics.addMetric(METRIC.mintLatency, MetricUnit.Milliseconds, upstreamLatencyMs);
-      if (visitor?.reason === 'expired')
-        metrics.addMetric(METRIC.expiryRefreshes, MetricUnit.Count, 1);
     },
     refused(request, error) {
       const code = error?.code ?? 'INTERNAL';
@@ -151,60 +124,11 @@ export function createAudit({ logger, metrics, ipHashKey }: AuditOptions): Audit
       single.addMetric(METRIC.refusals, MetricUnit.Count, 1);
       if (upstream) upstreamFailure(upstream);
     },
-    oauthRefreshed(latencyMs) {
-      metrics.addMetric(METRIC.oauthRefreshes, MetricUnit.Count, 1);
-      metrics.addMetric(METRIC.oauthLatency, MetricUnit.Milliseconds, latencyMs);
-    },
-    keySetRefreshed() {
-      metrics.addMetric(METRIC.keySetRefreshes, MetricUnit.Count, 1);
-    },
     identityKeysRefreshed() {
       metrics.addMetric(METRIC.identityKeySetRefreshes, MetricUnit.Count, 1);
     },
     preflight() {
       metrics.addMetric(METRIC.preflights, MetricUnit.Count, 1);
-    },
-    codeIssued(request, { sub, endpoint }) {
-      const kind = visitorKind(request);
-      logger.info(AUDIT_CODE_ISSUED, {
-        audit: {
-          event: 'code-issued',
-          endpoint,
-          ...(kind.visitor === 'guest' && { sub }),
-          ...kind,
-          ...common(request),
-          ...sent(request),
-        },
-      });
-      metrics.addMetric(METRIC.codesIssued, MetricUnit.Count, 1);
-      countByVisitor(METRIC.codesIssued, kind.visitor);
-    },
-    codeRedeemed(request, { visitor, method }) {
-      const kind =
-        'customerOf' in visitor
-          ? { visitor: 'customer', issuer: visitor.customerOf }
-          : { sub: visitor.sub, visitor: 'guest' };
-      logger.info(AUDIT_CODE_REDEEMED, {
-        audit: { event: 'code-redeemed', ...kind, clientAuth: method, ...common(request) },
-      });
-      metrics.addMetric(METRIC.codesRedeemed, MetricUnit.Count, 1);
-    },
-    oauthRefused(request, { endpoint, error, status, cause }) {
-      const upstream = cause instanceof UpstreamUnavailableError ? cause : undefined;
-      logger[status >= 500 ? 'warn' : 'info'](AUDIT_OAUTH_REFUSED, {
-        audit: {
-          event: 'oauth-refused',
-          endpoint,
-          error,
-          status,
-          ...common(request),
-          ...(upstream && { upstream: upstream.upstream, detail: upstream.detail }),
-        },
-      });
-      const single = metrics.singleMetric();
-      single.addDimension('error', error);
-      single.addMetric(METRIC.oauthErrors, MetricUnit.Count, 1);
-      if (upstream) upstreamFailure(upstream.upstream);
     },
     retried(upstream, reason, delayMs) {
       logger.warn('upstream.retry', { upstream, reason, delayMs });

@@ -11,16 +11,17 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { Clock } from '../platform/clock';
 import { createLogger, createMetrics, type Logger, type Metrics } from '../platform/observability';
+import type { WarmUp } from '../platform/warm-up';
 import type { TokenBucket } from './abuse-guard';
 import { guard } from './abuse-guard';
 import { type Audit, createAudit } from './audit';
 import type { PipelineContext, PipelineEvent, PipelineMiddleware, PipelineResult } from './context';
 import { cors } from './cors';
 import { errorResponse } from './error-response';
-import { scrub, scrubVisitor } from './pii-scrub';
+import { scrub } from './pii-scrub';
 import type { SharedSettings } from './settings';
 import type { SiteIdentity } from './site-identity/site-identity';
-import { parseRequest, parseVisitor } from './validate-request';
+import { type ParseRequestOptions, parseRequest } from './validate-request';
 
 export interface Observability {
   logger: Logger;
@@ -62,8 +63,8 @@ export interface VisitorStepsOptions {
   config: SharedSettings;
   observability: Observability;
   clock: Clock;
-  /** Expect a code request (messenger) rather than a guest token request. */
-  codeRequest?: boolean;
+  /** Fields the profile adds to the request body (step ②). */
+  extraFields?: ParseRequestOptions['extraFields'];
   /** A per-IP bucket shared with other visitor-facing routes. */
   bucket?: TokenBucket;
   /** Step ⑤: the site's own sign-in (lambda/identity.ts). */
@@ -77,27 +78,14 @@ export interface WarmUpOptions {
 }
 
 /**
- * Runs the shared steps' own code once on a made-up request, nothing sent anywhere, so their
- * first use happens in Lambda's init rather than in the first visitor's request: the schema's
- * first parse, the PII patterns' first match, the client-IP hash. It also publishes the
- * ColdStart metric now (Powertools' own, once per on-demand container, which the middleware
- * would otherwise publish in the first invocation, building an emitter to do it).
+ * What init warms for every profile besides the steps: the audit's client-IP hash, and
+ * Powertools' ColdStart metric, published now rather than by the first invocation.
  */
-export function warmUpSharedSteps(
+export function sharedWarmUps(
   { audit, metrics }: Observability,
-  clock: Clock,
   { functionName }: WarmUpOptions = {},
-): void {
-  const visitor = parseVisitor({
-    name: 'Warm Up',
-    email: 'warm.up@example.com',
-    pageUrl: 'https://www.example.com/warm-up?x=1',
-    reason: 'initial',
-    customAttributes: { note: 'card 4111 1111 1111 1111, call +1 555 0100', plan: 'gold' },
-  });
-  scrubVisitor(visitor, { clock });
-  audit.warmUp();
-  metrics.captureColdStartMetric(functionName);
+): WarmUp[] {
+  return [{ warmUp: audit.warmUp }, { warmUp: () => metrics.captureColdStartMetric(functionName) }];
 }
 
 /** Steps ①–⑤, in order, with errors answered in the documented JSON shape (CORS headers included). */
@@ -105,14 +93,14 @@ export function visitorSteps({
   config,
   observability: { logger, audit },
   clock,
-  codeRequest = false,
+  extraFields,
   bucket,
   identity,
-}: VisitorStepsOptions): PipelineMiddleware[] {
+}: VisitorStepsOptions): Array<PipelineMiddleware & Partial<WarmUp>> {
   return [
     ...cors({ allowedOrigins: config.visitor.allowedOrigins, onPreflight: audit.preflight }),
     errorResponse({ logger, onRefusal: audit.refused }),
-    parseRequest({ codeRequest }),
+    parseRequest({ extraFields }),
     guard({
       bucket,
       ratePerMinute: config.visitor.rateLimitPerMinute,
@@ -120,6 +108,6 @@ export function visitorSteps({
       clock,
     }),
     scrub({ clock, dropAttributes: config.visitor.piiDropAttributes }),
-    identity.step,
+    identity,
   ];
 }

@@ -15,18 +15,8 @@ export interface Visitor {
   pageUrl?: string;
   reason?: RefreshReason;
   customAttributes: Record<string, AttributeValue>;
-  /** Messenger profile: what the code is bound to (docs/web.md, the code request). */
-  codeRequest?: CodeRequest;
   /** The site's own sign-in, as a compact JWS, still unverified (step ⑤ checks it). */
   identityToken?: string;
-}
-
-export interface CodeRequest {
-  nonce: string;
-  /** base64url SHA-256 of the page's PKCE verifier (S256 only). */
-  codeChallenge: string;
-  /** One of the configured redirect URIs; the first when absent. */
-  redirectUri?: string;
 }
 
 /** What is forwarded upstream (both profiles): the visitor after validation and PII scrubbing. */
@@ -38,6 +28,8 @@ export interface GuestPayload {
 
 export interface PipelineContext extends Context {
   visitor?: Visitor;
+  /** The fields a profile added to the body (step ②, ParseRequestOptions.extraFields). */
+  extraFields?: Readonly<Record<string, unknown>>;
   /** What goes to Genesys (step ④). */
   guest?: GuestPayload;
   /** Keys of attributes in which PII was found, for the audit log. */

@@ -5,6 +5,7 @@
 // sessionTimestamp. Only attribute keys are ever reported onwards, never values.
 
 import type { Clock } from '../platform/clock';
+import type { WarmUp } from '../platform/warm-up';
 import type {
   AttributeValue,
   GuestPayload,
@@ -101,7 +102,15 @@ export function scrubVisitor(
   };
 }
 
-export function scrub(options: ScrubOptions): PipelineMiddleware {
+/** A visitor whose attributes hold each kind of PII, for the patterns' first match at init. */
+const WARM_UP_VISITOR: Visitor = {
+  name: 'Warm Up',
+  email: 'warm.up@example.com',
+  pageUrl: 'https://www.example.com/warm-up?x=1',
+  customAttributes: { note: 'card 4111 1111 1111 1111, call +1 555 0100', plan: 'gold' },
+};
+
+export function scrub(options: ScrubOptions): PipelineMiddleware & WarmUp {
   const scrubBefore = async (request: PipelineRequest): Promise<void> => {
     const visitor = request.context.visitor;
     if (!visitor) throw new Error('scrub ran before the request was parsed');
@@ -109,7 +118,7 @@ export function scrub(options: ScrubOptions): PipelineMiddleware {
     request.context.guest = guest;
     request.context.scrubbedKeys = scrubbedKeys;
   };
-  return { before: scrubBefore };
+  return { before: scrubBefore, warmUp: () => scrubVisitor(WARM_UP_VISITOR, options) };
 }
 
 function withoutQuery(pageUrl: string): string {

@@ -12,14 +12,12 @@ import {
 } from '../platform/errors';
 import { header, type PipelineMiddleware, type PipelineRequest, type Visitor } from './context';
 import '../platform/zod-messages';
+import type { WarmUp } from '../platform/warm-up';
 
 export const MAX_BODY_BYTES = 8 * 1024;
 export const MAX_ATTRIBUTES = 20;
 export const DEFAULT_GUEST_NAME = 'Anonymous Guest';
 export const ATTRIBUTE_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
-/** The page's nonce, and its PKCE S256 challenge (RFC 7636 §4.2). */
-export const NONCE = /^[A-Za-z0-9_-]{16,128}$/;
-export const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 /** A site identity token: a compact JWS (three base64url parts), at most 6,000 characters. */
 export const MAX_IDENTITY_TOKEN_LENGTH = 6_000;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -51,27 +49,32 @@ const visitorSchema = z.strictObject({
   ),
 });
 
-/** The messenger profile's additions: what the issued code is bound to (built on first use). */
-let codeRequestSchema: ReturnType<typeof buildCodeRequestSchema> | undefined;
-function buildCodeRequestSchema() {
-  return z.extend(visitorSchema, {
-    nonce: z.string().check(z.regex(NONCE, 'must be 16–128 of A–Z a–z 0–9 _ -')),
-    codeChallenge: z
-      .string()
-      .check(z.regex(CODE_CHALLENGE, 'must be the base64url SHA-256 of the verifier')),
-    codeChallengeMethod: z.literal('S256', 'must be S256'),
-    redirectUri: z.optional(z.string().check(z.maxLength(2048))),
-  });
-}
+/** Fields a profile adds to the body (the messenger's code request), as a zod shape. */
+export type ExtraFields = Record<string, z.ZodMiniType>;
 
 export interface ParseRequestOptions {
-  /** Expect a code request (messenger profile) rather than a guest token request. */
-  codeRequest?: boolean;
+  /** Built on first use; parsed with the visitor's fields, left in `context.extraFields`. */
+  extraFields?: () => ExtraFields;
 }
 
+/** A body with every optional field, for the schema's first parse at init. */
+const WARM_UP_BODY = {
+  name: 'Warm Up',
+  email: 'warm.up@example.com',
+  pageUrl: 'https://www.example.com/warm-up',
+  reason: 'initial',
+  customAttributes: { plan: 'gold' },
+};
+
 export function parseRequest({
-  codeRequest = false,
-}: ParseRequestOptions = {}): PipelineMiddleware {
+  extraFields,
+}: ParseRequestOptions = {}): PipelineMiddleware & WarmUp {
+  let extended: z.ZodMiniType<Record<string, unknown>> | undefined;
+  const schema = () => {
+    if (!extraFields) return visitorSchema;
+    extended ??= z.extend(visitorSchema, extraFields());
+    return extended;
+  };
   const parseRequestBefore = async (request: PipelineRequest): Promise<void> => {
     const { event } = request;
     if (event.httpMethod !== 'POST') throw new MethodNotAllowedError(event.httpMethod ?? '');
@@ -82,9 +85,14 @@ export function parseRequest({
       : Buffer.from(event.body ?? '', 'utf8');
     if (raw.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
 
-    request.context.visitor = toVisitor(parseJsonObject(raw), codeRequest);
+    const data = check(schema(), parseJsonObject(raw));
+    request.context.visitor = visitorFrom(data as z.infer<typeof visitorSchema>);
+    if (extraFields)
+      request.context.extraFields = Object.fromEntries(
+        Object.keys(extraFields()).map((key) => [key, data[key]]),
+      );
   };
-  return { before: parseRequestBefore };
+  return { before: parseRequestBefore, warmUp: () => schema().safeParse(WARM_UP_BODY) };
 }
 
 /** application/json, optionally with charset=utf-8; nothing else. */
@@ -119,21 +127,7 @@ function refusePrototypeKeys(key: string, value: unknown): unknown {
 
 /** A request body already read as JSON, checked as step ② checks it (for the init warm-up). */
 export function parseVisitor(json: unknown): Visitor {
-  return toVisitor(json, false);
-}
-
-function toVisitor(json: unknown, codeRequest: boolean): Visitor {
-  if (!codeRequest) return visitorFrom(check(visitorSchema, json));
-  codeRequestSchema ??= buildCodeRequestSchema();
-  const data = check(codeRequestSchema, json);
-  return {
-    ...visitorFrom(data),
-    codeRequest: {
-      nonce: data.nonce,
-      codeChallenge: data.codeChallenge,
-      ...(data.redirectUri !== undefined && { redirectUri: data.redirectUri }),
-    },
-  };
+  return visitorFrom(check(visitorSchema, json));
 }
 
 function check<T>(schema: z.ZodMiniType<T>, json: unknown): T {

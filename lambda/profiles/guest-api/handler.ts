@@ -16,15 +16,17 @@ import {
   RETRY_POLICY,
   type Sleep,
 } from '../../platform/upstream/upstream-http';
+import { runWarmUps } from '../../platform/warm-up';
 import {
   createObservability,
   outerChain,
+  sharedWarmUps,
   visitorSteps,
   type WarmUpOptions,
-  warmUpSharedSteps,
 } from '../../steps/chain';
 import type { SharedSettings } from '../../steps/settings';
 import { siteIdentity } from '../../steps/site-identity/site-identity';
+import { createGuestApiAudit } from './audit';
 import { createGuestApi } from './mint-guest-token';
 import { createOAuthTokenCache } from './oauth-token';
 import { respond } from './respond';
@@ -53,14 +55,14 @@ export type GuestTokenHandler = ReturnType<typeof createHandler>;
 export function createHandler(deps: HandlerDeps) {
   const { config, credentials, dispatcher, clock = systemClock } = deps;
   const observability = createObservability(config, deps);
-  const { audit } = observability;
+  const audit = createGuestApiAudit(observability.audit);
   const { endpoints } = config.guestApi;
   const http = createUpstreamHttp({
     dispatcher,
     clock,
     sleep: deps.sleep,
     random: deps.random,
-    events: audit,
+    events: observability.audit,
   });
 
   const tokens = createOAuthTokenCache({
@@ -86,11 +88,12 @@ export function createHandler(deps: HandlerDeps) {
     subjectKey: deps.subjectKey,
     sleep: deps.sleep,
     random: deps.random,
-    events: audit,
+    events: observability.audit,
   });
 
+  const steps = visitorSteps({ config, observability, clock, identity });
   const chain = outerChain(observability)
-    .use(visitorSteps({ config, observability, clock, identity }))
+    .use(steps)
     .handler(async (event, context, { signal }) => {
       if (!context.guest) throw new Error('the handler ran before the scrub step');
       const keySet = verifier.keySet();
@@ -107,25 +110,16 @@ export function createHandler(deps: HandlerDeps) {
     });
 
   return Object.assign(chain, {
-    /**
-     * Loads the credentials, an OAuth token and the key set ahead of the first request (Lambda
-     * calls it during init). Settles when both loads have; a failure is not cached, so the
-     * next request loads again and reports it.
-     */
-    async warmUp(options: WarmUpOptions = {}): Promise<void> {
-      const started = clock();
-      warmUpSharedSteps(observability, clock, options);
-      const [token, keys] = await Promise.allSettled([
-        tokens.get(),
-        verifier.keySet(),
-        identity.warmUp(),
-      ]);
-      // One line per container: what init loaded (and, as it happens, the logger's first use).
-      observability.logger.info('init.warm-up', {
-        oauthToken: token?.status === 'fulfilled' ? 'loaded' : 'failed',
-        keySet: keys?.status === 'fulfilled' ? 'loaded' : 'failed',
-        ms: clock() - started,
-      });
-    },
+    /** Lambda's init: the steps, then the secret, an OAuth token and the key set. */
+    warmUp: (options: WarmUpOptions = {}) =>
+      runWarmUps(
+        [
+          ...sharedWarmUps(observability, options),
+          ...steps,
+          { name: 'oauthToken', warmUp: () => tokens.get() },
+          { name: 'keySet', warmUp: () => verifier.keySet() },
+        ],
+        { logger: observability.logger, clock },
+      ),
   });
 }

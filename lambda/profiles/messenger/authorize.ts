@@ -9,7 +9,8 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { isBotUserAgent, type TokenBucket } from '../../steps/abuse-guard';
 import { header, type PipelineResult, sourceIp } from '../../steps/context';
-import { CODE_CHALLENGE, DEFAULT_GUEST_NAME, NONCE } from '../../steps/validate-request';
+import { DEFAULT_GUEST_NAME } from '../../steps/validate-request';
+import { CODE_CHALLENGE, NONCE } from './code-request';
 import { issueCode } from './issue-code';
 import type { OAuthErrorCode } from './oauth-errors';
 import type { Provider } from './provider';

@@ -17,13 +17,14 @@ import type { Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../../platform/clock';
 import { DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS } from '../../platform/errors';
 import type { Logger, Metrics } from '../../platform/observability';
+import { runWarmUps } from '../../platform/warm-up';
 import { createTokenBucket } from '../../steps/abuse-guard';
 import {
   createObservability,
   outerChain,
+  sharedWarmUps,
   visitorSteps,
   type WarmUpOptions,
-  warmUpSharedSteps,
 } from '../../steps/chain';
 import {
   header,
@@ -35,7 +36,9 @@ import {
 import { errorResult } from '../../steps/error-response';
 import type { SharedSettings } from '../../steps/settings';
 import { siteIdentity } from '../../steps/site-identity/site-identity';
+import { createMessengerAudit } from './audit';
 import { authorize } from './authorize';
+import { codeRequestFields, codeRequestOf } from './code-request';
 import { discovery, jwks } from './discovery';
 import { codeResult, issueCode } from './issue-code';
 import { OAuthError, oauthErrorResult, oauthErrors, toOAuthError } from './oauth-errors';
@@ -59,7 +62,8 @@ type RouteHandler = (event: PipelineEvent, context: PipelineContext) => Promise<
 export function createHandler(deps: MessengerHandlerDeps) {
   const { config, provider, clock = systemClock } = deps;
   const observability = createObservability(config, deps);
-  const { logger, audit } = observability;
+  const { logger } = observability;
+  const audit = createMessengerAudit(observability.audit);
   // One budget per client IP across both visitor-facing paths.
   const bucket = createTokenBucket(config.visitor.rateLimitPerMinute, clock);
   const redeem = createTokenEndpoint(provider);
@@ -69,7 +73,7 @@ export function createHandler(deps: MessengerHandlerDeps) {
     dispatcher: deps.dispatcher,
     clock,
     subjectKey: deps.subjectKey,
-    events: audit,
+    events: observability.audit,
   });
 
   const route = () => middy<PipelineEvent, PipelineResult, Error, PipelineContext>();
@@ -90,14 +94,22 @@ export function createHandler(deps: MessengerHandlerDeps) {
       )
       .handler(handler);
 
+  const steps = visitorSteps({
+    config,
+    observability,
+    clock,
+    extraFields: codeRequestFields,
+    bucket,
+    identity,
+  });
   const codeRequest = route()
-    .use(visitorSteps({ config, observability, clock, codeRequest: true, bucket, identity }))
+    .use(steps)
     .handler(async (event, context) => {
       const { visitor, customer } = context;
-      if (!visitor?.codeRequest) throw new Error('the handler ran before the request was parsed');
+      if (!visitor) throw new Error('the handler ran before the request was parsed');
       const issued = await issueCode(
         provider,
-        visitor.codeRequest,
+        codeRequestOf(context),
         customer ? { customer } : { guestName: visitor.name },
       );
       audit.codeIssued({ event, context }, { sub: issued.sub, endpoint: OIDC_PATHS.codeRequest });
@@ -200,22 +212,17 @@ export function createHandler(deps: MessengerHandlerDeps) {
     });
 
   return Object.assign(chain, {
-    /** Loads the OIDC client and the signing keys during Lambda's init phase. */
-    async warmUp(options: WarmUpOptions = {}): Promise<void> {
-      const started = clock();
-      warmUpSharedSteps(observability, clock, options);
-      const [client, keys] = await Promise.allSettled([
-        provider.client.get(),
-        provider.signer.publicKeys(),
-        identity.warmUp(),
-      ]);
-      // One line per container: what init loaded (and, as it happens, the logger's first use).
-      logger.info('init.warm-up', {
-        oidcClient: client?.status === 'fulfilled' ? 'loaded' : 'failed',
-        signingKeys: keys?.status === 'fulfilled' ? 'loaded' : 'failed',
-        ms: clock() - started,
-      });
-    },
+    /** Lambda's init: the steps, then the OIDC client and the signing keys. */
+    warmUp: (options: WarmUpOptions = {}) =>
+      runWarmUps(
+        [
+          ...sharedWarmUps(observability, options),
+          ...steps,
+          { name: 'oidcClient', warmUp: () => provider.client.get() },
+          { name: 'signingKeys', warmUp: () => provider.signer.publicKeys() },
+        ],
+        { logger, clock },
+      ),
   });
 }
 

@@ -6,9 +6,10 @@
 
 import { randomBytes } from 'node:crypto';
 import { InvalidRequestError } from '../../platform/errors';
-import { type CodeRequest, NO_STORE_HEADERS } from '../../steps/context';
+import { NO_STORE_HEADERS } from '../../steps/context';
 import type { IdentityClaims } from '../../steps/site-identity/customer-claims';
 import type { VerifiedCustomer } from '../../steps/site-identity/verify-identity-token';
+import type { CodeRequest } from './code-request';
 import { CODE_LIFETIME_SECONDS, type CodeRecord, hashCode, newCode } from './code-store';
 import type { Provider } from './provider';
 

@@ -19,6 +19,7 @@ import {
   type Sleep,
   type UpstreamEvents,
 } from '../../platform/upstream/upstream-http';
+import type { WarmUp } from '../../platform/warm-up';
 import type { PipelineMiddleware, PipelineRequest } from '../context';
 import { createIssuerKeys } from './issuer-keys';
 import type { IdentitySettings } from './settings';
@@ -35,12 +36,8 @@ export interface SiteIdentityDeps {
   events?: UpstreamEvents & { identityKeysRefreshed?(): void };
 }
 
-export interface SiteIdentity {
-  /** The chain step. */
-  step: PipelineMiddleware;
-  /** Loads every issuer's key set and the subject key (Lambda's init phase). */
-  warmUp(): Promise<void>;
-}
+/** The chain step, and its warm-up: every issuer's key set and the subject key. */
+export type SiteIdentity = PipelineMiddleware & WarmUp;
 
 export function siteIdentity(config: IdentitySettings, deps: SiteIdentityDeps): SiteIdentity {
   const verifier = config.issuers.length > 0 ? createVerifier(config, deps) : undefined;
@@ -68,7 +65,7 @@ export function siteIdentity(config: IdentitySettings, deps: SiteIdentityDeps): 
   };
 
   return {
-    step: { before: identityBefore },
+    before: identityBefore,
     async warmUp() {
       if (!verifier) return;
       await Promise.allSettled([verifier.warmUp(), deps.subjectKey?.()]);

@@ -1,0 +1,76 @@
+// The messenger profile's audit events: codes issued and redeemed, and OAuth errors answered,
+// built on the shared audit (lambda/steps/audit.ts). A guest's random `sub` is logged; a
+// customer's subject never is.
+
+import { UpstreamUnavailableError } from '../../platform/errors';
+import { METRIC, MetricUnit } from '../../platform/observability';
+import type { Audit, AuditedRequest } from '../../steps/audit';
+
+export const AUDIT_CODE_ISSUED = 'code.issued';
+export const AUDIT_CODE_REDEEMED = 'code.redeemed';
+export const AUDIT_OAUTH_REFUSED = 'oauth.refused';
+
+/** A redeemed code's visitor: a guest's random `sub` is logged, a customer's never is. */
+export type RedeemedVisitor = { sub: string } | { customerOf: string };
+
+export function createMessengerAudit({ record }: Audit) {
+  const { logger, metrics } = record;
+  return {
+    /** A code was issued (by /guest-token or /authorize). */
+    codeIssued(request: AuditedRequest, { sub, endpoint }: { sub: string; endpoint: string }) {
+      const kind = record.visitorKind(request);
+      logger.info(AUDIT_CODE_ISSUED, {
+        audit: {
+          event: 'code-issued',
+          endpoint,
+          ...(kind.visitor === 'guest' && { sub }),
+          ...kind,
+          ...record.common(request),
+          ...record.sent(request),
+        },
+      });
+      metrics.addMetric(METRIC.codesIssued, MetricUnit.Count, 1);
+      record.countByVisitor(METRIC.codesIssued, kind.visitor);
+    },
+    /** Genesys redeemed a code at the token endpoint. */
+    codeRedeemed(
+      request: AuditedRequest,
+      { visitor, method }: { visitor: RedeemedVisitor; method: string },
+    ) {
+      const kind =
+        'customerOf' in visitor
+          ? { visitor: 'customer', issuer: visitor.customerOf }
+          : { sub: visitor.sub, visitor: 'guest' };
+      logger.info(AUDIT_CODE_REDEEMED, {
+        audit: { event: 'code-redeemed', ...kind, clientAuth: method, ...record.common(request) },
+      });
+      metrics.addMetric(METRIC.codesRedeemed, MetricUnit.Count, 1);
+    },
+    /** An OAuth endpoint answered with an RFC 6749 / 6750 error. */
+    oauthRefused(
+      request: AuditedRequest,
+      {
+        endpoint,
+        error,
+        status,
+        cause,
+      }: { endpoint: string; error: string; status: number; cause?: Error },
+    ) {
+      const upstream = cause instanceof UpstreamUnavailableError ? cause : undefined;
+      logger[status >= 500 ? 'warn' : 'info'](AUDIT_OAUTH_REFUSED, {
+        audit: {
+          event: 'oauth-refused',
+          endpoint,
+          error,
+          status,
+          ...record.common(request),
+          ...(upstream && { upstream: upstream.upstream, detail: upstream.detail }),
+        },
+      });
+      const single = metrics.singleMetric();
+      single.addDimension('error', error);
+      single.addMetric(METRIC.oauthErrors, MetricUnit.Count, 1);
+      if (upstream) record.upstreamFailure(upstream.upstream);
+    },
+  };
+}
