@@ -1,8 +1,5 @@
-// What pages someone: the API's 5xx rate and p99 latency, Lambda errors and throttles, a spike
-// in WAF blocks, and an upstream failing us (the handler's UpstreamFailures metric summed over
-// the profile's upstreams; in the guest-api profile, also any circuit breaker opening; with
-// known customers, a site's key set that cannot be read). With an alarm email, each alarm
-// notifies an SNS topic on ALARM and on OK.
+// What pages someone: 5xx rate, p99 latency, Lambda errors and throttles, WAF block spikes and a
+// failing upstream (UpstreamFailures); with an alarm email, each notifies SNS on ALARM and OK.
 
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';

@@ -1,9 +1,5 @@
-// The operator's view of the fleet: one CloudWatch dashboard with what the handler reports
-// (guest-api: tokens, refusals by code, upstream latency, failures, retries and circuit opens
-// by upstream, cold starts; messenger: codes issued and redeemed, refusals, OAuth errors,
-// failures of Secrets Manager, KMS and the code table) beside what AWS reports about the
-// function and the web ACL. Handler metrics
-// are built from lambda/observability.ts's METRIC, the names the code emits.
+// The operator's view: what the handler reports (from lambda/platform/observability.ts's METRIC,
+// the names the code emits) beside what AWS reports about the function and the web ACL.
 
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';

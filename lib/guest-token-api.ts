@@ -1,8 +1,5 @@
-// The public edge: a regional REST API with exactly POST and OPTIONS on /guest-token, both
-// proxied to the function (which answers CORS preflights itself, from its allowlist). Stage
-// throttling, JSON access logs, execution logging for errors only and never bodies (tokens
-// must not reach API Gateway's logs). API Gateway's own refusals keep the documented
-// {"error":{code,message,requestId}} shape.
+// The public edge: a regional REST API proxying the profile's paths to the function, throttled,
+// with JSON access logs and never bodies (tokens must not reach API Gateway's logs).
 
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';

@@ -1,9 +1,5 @@
-// The handler as a Lambda function, with the Secrets Manager secret it reads and nothing more:
-// its role may write to its own log group and read that one secret (and, for an imported
-// secret under a customer KMS key, decrypt with that key through Secrets Manager only). The
-// secret is read through the AWS Parameters and Secrets Lambda Extension, so the AWS SDK stays
-// out of the cold start; with provisionedConcurrency, the API calls an alias whose init phase
-// (warm-up included) runs ahead of traffic.
+// The handler as a Lambda function whose role reads its own secret and nothing more; the secrets
+// extension keeps the AWS SDK out of the cold start, and provisioned concurrency runs init ahead.
 
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';

@@ -1,5 +1,5 @@
-// The handler's own CloudWatch metrics (EMF, lambda/audit.ts), as CDK metric objects for the
-// alarms and the dashboard. Names come from lambda/observability.ts's METRIC, the list the
+// The handler's own CloudWatch metrics (EMF, lambda/steps/audit.ts and each profile's audit.ts), as CDK metric objects for the
+// alarms and the dashboard. Names come from lambda/platform/observability.ts's METRIC, the list the
 // code emits from.
 
 import type { Duration } from 'aws-cdk-lib';

@@ -1,8 +1,5 @@
-// The messenger profile's resources: the KMS key that signs id_tokens
-// (RSA 2048, SIGN_VERIFY; the function may only Sign and GetPublicKey on it), the DynamoDB
-// table of codes (on demand, TTL; the function may only PutItem and DeleteItem on it), and a
-// generated OIDC client secret the operator copies into Genesys's integration. The function
-// learns them, and the issuer, through its environment.
+// The messenger profile's resources, each granted to the function for exactly what it needs: the
+// KMS signing key (Sign, GetPublicKey), the code table (PutItem, DeleteItem), the OIDC client secret.
 
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';

@@ -1,8 +1,5 @@
-// Deployment settings from CDK context (cdk.json defaults, `-c key=value` overrides), checked
-// before anything is built. The handler's own settings are turned into the environment the
-// function will get and checked by the very parser the function runs at cold start
-// (lambda/config.ts), so a value the function would refuse fails the synth instead, named by
-// its context key. Infrastructure settings are checked here.
+// CDK context, checked before anything is built: the handler's settings by the very parser the
+// function runs at cold start (lambda/config.ts), named by context key; infrastructure here.
 
 import * as z from 'zod/mini';
 import { loadConfig, type Profile } from '../lambda/config';

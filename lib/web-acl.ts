@@ -1,7 +1,5 @@
-// The first line of abuse control, in front of the stage: a per-IP rate-based rule that answers
-// 429 with Retry-After in the API's own error shape, and AWS's managed rule groups (common
-// rules, known bad inputs, IP reputation; anonymous IPs on request). Every rule has metrics.
-// The handler's per-container token bucket (lambda/guard.ts) is the second line.
+// The first line of abuse control: a per-IP rate rule answering 429 in the API's error shape, and
+// AWS's managed rule groups; the handler's per-container bucket (lambda/steps/abuse-guard.ts) is the second.
 
 import { Stack } from 'aws-cdk-lib';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';

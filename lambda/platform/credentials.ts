@@ -1,7 +1,5 @@
-// Step ⑥: an OAuth client from Secrets Manager. The secret is JSON `{"clientId","clientSecret"}`,
-// read once per container and kept for a TTL; whoever uses it invalidates it when the other
-// side answers `invalid_client`, so a rotated secret is picked up without a redeploy. The
-// guest-api profile reads the Genesys client this way, the messenger profile its OIDC client.
+// Step ⑥: an OAuth client (`{"clientId","clientSecret"}`) from Secrets Manager, kept for a TTL
+// and re-read when the other side answers `invalid_client`, so a rotated secret needs no redeploy.
 
 import * as z from 'zod/mini';
 import { type CachedValue, createCachedValue } from './cached-value';

@@ -1,8 +1,6 @@
-// The one key-set cache behind every JWT we verify (Genesys's guest JWTs, a site's id_tokens):
-// fetched through upstream HTTP (size cap, time budget, no redirects, a breaker per upstream),
-// cached for the issuer's TTL, one load in flight, and refetched for an unknown `kid` at most
-// once per cooldown. Ours rather than jose's createRemoteJWKSet: that one reads Date.now(), so
-// TTL and cooldown could not run on the injected clock, and it takes only `{keys: [...]}`.
+// The one key-set cache behind every JWT we verify: per-issuer TTL, one load in flight, an unknown
+// `kid` refetched once per cooldown, fetched through upstream HTTP (cap, budget, breaker). Ours, not
+// jose's createRemoteJWKSet, because that one reads Date.now() and TTL must run on the injected clock.
 
 import { createLocalJWKSet, errors, type JSONWebKeySet } from 'jose';
 import { createCachedValue } from './cached-value';

@@ -1,8 +1,5 @@
-// Reading a secret's string from Secrets Manager, for step ⑥. In Lambda the stack runs the AWS
-// Parameters and Secrets Lambda Extension beside the function, and the secret is one loopback
-// HTTP call away through the undici agent the handler already has; the AWS SDK client, about
-// half of a cold start when it is loaded, is loaded only where there is no extension (the
-// local server with AWS_ENDPOINT_URL, tests with aws-sdk-client-mock).
+// A secret's string from Secrets Manager: in Lambda one loopback call to the Parameters and Secrets
+// Extension, so the AWS SDK (half a cold start) loads only where there is no extension.
 // https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_lambda.html
 
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';

@@ -1,9 +1,5 @@
-// Init does the work: in Lambda the bundle waits, at load, for the handler's warm-up (the
-// secret, the OAuth token or OIDC client, the key sets, the first connections), because init
-// runs unthrottled and, with provisioned concurrency, before any visitor arrives. The wait is
-// bounded: past the deadline init ends anyway and the loads go on in the background, shared
-// with the first request; a failed warm-up never fails init (the first request loads again
-// and reports it).
+// Init does the work: Lambda's init runs unthrottled (and, with provisioned concurrency, before any
+// visitor), so the bundle's load waits, at most 2 s and never failing, for every part's warm-up.
 
 import type { Clock } from './clock';
 import type { Logger } from './observability';

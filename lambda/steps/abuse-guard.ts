@@ -1,7 +1,5 @@
-// Step ③: cheap refusals before any upstream call. Known automation user agents get 403
-// BOT_DETECTED; each client IP has a token bucket (RATE_LIMIT_PER_MINUTE, refilled
-// continuously) and gets 429 with Retry-After when it is empty. The bucket lives in this
-// container only: it is the second line of defence behind the WAF's fleet-wide rate rule.
+// Step ③: cheap refusals before any upstream call: 403 for automation user agents, 429 from a
+// per-IP token bucket, the second line behind the WAF's fleet-wide rate rule.
 
 import type { Clock } from '../platform/clock';
 import { BotDetectedError, RateLimitedError } from '../platform/errors';

@@ -1,9 +1,5 @@
-// What every profile's Middy chain shares: Powertools logging and metrics around the whole
-// invocation, the API Gateway request id as correlation id, lower-cased header names, and the
-// visitor steps ①–⑤ (CORS allowlist, request validation, abuse guard, PII scrub, known
-// customers) with the one error-to-response step between them. The guest-api profile
-// (guest-api/handler.ts) and the messenger profile (messenger/messenger-handler.ts) each add
-// their own steps after these.
+// What every profile's chain shares: Powertools logging and metrics around the invocation, the
+// request id as correlation id, lower-cased headers, and steps ①–⑤ with the error-to-response step.
 
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -67,7 +63,7 @@ export interface VisitorStepsOptions {
   extraFields?: ParseRequestOptions['extraFields'];
   /** A per-IP bucket shared with other visitor-facing routes. */
   bucket?: TokenBucket;
-  /** Step ⑤: the site's own sign-in (lambda/identity.ts). */
+  /** Step ⑤: the site's own sign-in (steps/site-identity/site-identity.ts). */
   identity: SiteIdentity;
 }
 

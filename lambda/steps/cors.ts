@@ -1,7 +1,5 @@
-// Step ①: only the website's own origins may ask for a token. A request whose Origin is
-// missing or not on the exact-match allowlist is refused with 403 before anything else runs;
-// @middy/http-cors then answers the preflight and adds CORS headers to every response,
-// errors included. Never `*`: https://fetch.spec.whatwg.org/#cors-protocol-and-credentials
+// Step ①: only the site's own origins may ask. A missing or unlisted Origin is 403 before anything
+// else runs; @middy/http-cors answers preflights. Never `*`: https://fetch.spec.whatwg.org/#cors-protocol-and-credentials
 
 import httpCors from '@middy/http-cors';
 import { OriginNotAllowedError } from '../platform/errors';

@@ -1,7 +1,5 @@
-// The one place an error becomes a response: the documented JSON shape (docs/web.md)
-// `{ error: { code, message, requestId } }`, never a stack or an upstream body. It assigns
-// request.response and returns nothing, so @middy/http-cors (registered before it, so its
-// onError runs after) still adds CORS headers to the error.
+// The one place an error becomes a response, `{ error: { code, message, requestId } }`, never a
+// stack; it assigns request.response so @middy/http-cors still adds CORS headers to the error.
 
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type ErrorCode, HttpError, UpstreamUnavailableError } from '../platform/errors';

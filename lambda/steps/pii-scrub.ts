@@ -1,8 +1,5 @@
-// Step ④: PII never leaves for Genesys inside customAttributes. Card numbers (13–19 digits,
-// spaces or dashes allowed, confirmed by Luhn), US SSNs, IBANs (confirmed by mod-97), email
-// addresses and phone numbers are masked inside values, or the whole attribute is dropped for
-// keys configured that way. The server adds sourcePage (pageUrl without query or fragment) and
-// sessionTimestamp. Only attribute keys are ever reported onwards, never values.
+// Step ④: PII never leaves inside customAttributes: cards (Luhn), SSNs, IBANs (mod-97), emails and
+// phone numbers are masked, or the attribute dropped where configured; only keys are reported.
 
 import type { Clock } from '../platform/clock';
 import type { WarmUp } from '../platform/warm-up';

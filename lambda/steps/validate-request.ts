@@ -1,7 +1,5 @@
-// Step ②: turn the raw POST into a typed Visitor. Method, media type and size are checked
-// before the body is parsed; the schema is strict (unknown fields are refused) and a 400 names
-// the field at fault without echoing its value (docs/web.md, the HTTP contract); the messenger
-// profile adds the code request's nonce and PKCE challenge
+// Step ②: the raw POST becomes a typed Visitor: method, media type and size before parsing, a strict
+// schema after, and a 400 naming the field without echoing its value (docs/web.md).
 
 import * as z from 'zod/mini';
 import {

@@ -1,9 +1,6 @@
-// One per upstream, per container: after a run of failed calls the breaker opens and calls
-// fail fast (503 with the seconds left as Retry-After) instead of piling onto a dead Genesys.
-// When the open period ends it half-opens by itself: one trial call goes through while the
-// others still fail fast; its outcome closes the breaker or opens it again. The upstream's
-// own "stop until" (a 429's Retry-After, a rate-limit window about to run out) holds calls
-// the same way without counting as a failure.
+// One per upstream, per container: after a run of failures calls fail fast (503 with Retry-After)
+// instead of piling onto a dead upstream; it half-opens by itself, and an upstream's own "stop
+// until" (429 Retry-After, a spent rate-limit window) holds calls without counting as a failure.
 
 import type { Clock } from '../clock';
 import { type Upstream, UpstreamUnavailableError } from '../errors';

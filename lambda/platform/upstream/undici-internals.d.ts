@@ -1,4 +1,4 @@
-// Types for the undici modules lambda/upstream/undici-lean.ts loads directly.
+// Types for the undici modules lambda/platform/upstream/undici-lean.ts loads directly.
 
 declare module 'undici/lib/dispatcher/agent' {
   import type { Agent } from 'undici';

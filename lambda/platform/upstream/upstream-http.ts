@@ -1,13 +1,6 @@
-// The one way the proxy talks HTTP to Genesys: undici over a keep-alive pool created once per
-// container, with connect, header and body timeouts, a cap on how much of a response is read,
-// and every transport failure turned into UpstreamUnavailableError (503 with Retry-After).
-//
-// Each call goes through its upstream's circuit breaker and undici's retry handler, driven by
-// our policy: 429, 502, 503, 504 and connection errors are retried with full-jitter
-// exponential backoff or the upstream's Retry-After (seconds or HTTP date), never past the
-// call's deadline; any other status is answered at once. Genesys's `inin-ratelimit-*`
-// headers, when present, hold further calls to that upstream until its window resets once
-// it is nearly spent, so we stop before the 429.
+// The one way the service talks HTTP upstream: a keep-alive undici pool, timeouts, a response cap,
+// a breaker per upstream, retries with full jitter or Retry-After within the call's deadline, and
+// Genesys's inin-ratelimit-* headers respected, so every failure is a 503 and never a hang.
 
 import type { Dispatcher, Agent as UndiciAgent } from 'undici';
 import type { Clock } from '../clock';

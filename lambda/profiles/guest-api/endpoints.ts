@@ -1,7 +1,5 @@
-// Where Genesys Cloud lives for a given environment: the OAuth host is login.{env} (as in
-// Genesys's own SDKs), the Guest API and key set are on api.{env} (docs/architecture.md,
-// "Where this departs from the design guide"). Every URL can be overridden; config.ts checks
-// overrides with lambda/upstream/upstream-url.ts.
+// Where Genesys Cloud lives for an environment: OAuth on login.{env} (as in Genesys's SDKs), the
+// Guest API and key set on api.{env}; every URL can be overridden (settings.ts checks them).
 
 export const GENESYS_ENVIRONMENTS = [
   'mypurecloud.com',

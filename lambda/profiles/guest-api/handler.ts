@@ -1,11 +1,5 @@
-// The guest-api profile's composition root. createHandler(deps) wires the steps of the guest-api
-// flow into one Middy chain; Lambda (lambda/index.ts), the local server (dev/server.ts) and the
-// tests all run this same chain and differ only in the dependencies they pass (clock, HTTP
-// dispatcher, credentials source, config). The messenger profile composes its own in
-// lambda/messenger/messenger-handler.ts from the same shared steps (lambda/chain.ts).
-//
-//   ① cors → ② parseRequest → ③ guard → ④ scrub → ⑤ identity → [handler] ⑥–⑧ mint → ⑨ verify
-//   → ⑩ respond
+// The guest-api profile: steps ①–⑤, then ⑥ credentials → ⑦ OAuth token → ⑧ mint → ⑨ verify → ⑩
+// respond, in one Middy chain that Lambda, the local server and the tests all run with their own deps.
 
 import type { Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../../platform/clock';

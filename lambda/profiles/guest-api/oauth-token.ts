@@ -1,7 +1,5 @@
-// Step ⑦: a client-credentials access token from login.{env}/oauth/token (RFC 6749 §4.4,
-// client authenticated with HTTP Basic). Reused until `expires_in` minus a refresh margin;
-// concurrent callers share one fetch; the mint step drops it when Genesys answers 401.
-// On `invalid_client` the credentials are re-read once, in case the secret was rotated.
+// Step ⑦: a client-credentials token (RFC 6749 §4.4, HTTP Basic), reused until shortly before it
+// expires, one fetch shared by concurrent callers; `invalid_client` re-reads a rotated secret once.
 
 import * as z from 'zod/mini';
 import { type CachedValue, createCachedValue } from '../../platform/cached-value';

@@ -1,10 +1,5 @@
-// Messenger profile: GET /authorize, the standard authorization endpoint (RFC 6749 §4.1.1,
-// OpenID Connect Core §3.1.2) for relying parties that redirect rather than call
-// /guest-token. Only our client id and an exactly registered redirect URI are served; either
-// wrong is a 400 page and never a redirect (§4.1.2.1: never send a browser to an unchecked
-// URI). Every other refusal, the bot and rate checks included, redirects with `error` and
-// `state`; success redirects with `code`, `state` and `iss` (RFC 9207). PKCE S256 and a nonce
-// are required.
+// GET /authorize (RFC 6749 §4.1.1) for relying parties that redirect: a bad client id or redirect
+// URI is a 400 page, never a redirect to an unchecked URI (§4.1.2.1); PKCE S256 and a nonce required.
 
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { isBotUserAgent, type TokenBucket } from '../../steps/abuse-guard';

@@ -1,9 +1,5 @@
-// Messenger profile: how the KMS and DynamoDB clients call AWS. A throttled, failing or slow
-// call is retried by the SDK itself (its standard mode: exponential backoff with jitter, a
-// longer base for throttling errors, a retry quota per client), but never more than three
-// attempts, each cut off quickly, so one call with all its retries ends well inside the
-// function's 10 s and API Gateway's 29 s; Middy answers 503 just before the function's own
-// timeout should a request still run long.
+// How the KMS and DynamoDB clients call AWS: the SDK's standard retries, but at most three quick
+// attempts, so a call with its retries ends well inside the function's 10 s and API Gateway's 29 s.
 
 /** The policy both clients get; AWS_CALL_WORST_CASE_MS is what it adds up to at most. */
 export const AWS_CALL_POLICY = {

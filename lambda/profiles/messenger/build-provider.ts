@@ -1,7 +1,5 @@
-// The messenger profile's provider from its settings: the OIDC client from Secrets Manager, the
-// KMS key that signs and the DynamoDB code table, each in Lambda (lambda/config.ts requires them
-// there); locally an unset one is a development stand-in. The SDK clients are required only
-// where a setting names them, so nothing else loads KMS or DynamoDB.
+// The messenger provider from its settings; locally an unset client, key or table is a
+// development stand-in. The SDK clients load only where a setting names them.
 
 import type { Clock } from '../../platform/clock';
 import {

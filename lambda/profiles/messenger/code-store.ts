@@ -1,9 +1,5 @@
-// Messenger profile: where an authorization code waits, at most 60 s, for Genesys to redeem
-// it. A code is stored under the SHA-256 of its value (the raw code is never stored or logged)
-// and taken out exactly once: `take` removes and returns the record in one step, so of two
-// concurrent redemptions only one gets it. Expiry is checked by the caller against the record,
-// so a record past its time is refused even where the store has not removed it yet. This is
-// the in-memory store (local server, tests); dynamodb-code-store.ts is the fleet-wide one.
+// Where a code waits (≤ 60 s) for Genesys: stored under its SHA-256, never raw, and taken out
+// exactly once, so of two concurrent redemptions only one wins. In memory; dynamodb-code-store.ts is the fleet's.
 
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../platform/clock';

@@ -1,9 +1,5 @@
-// Messenger profile, in Lambda: codes live in a DynamoDB table (on demand, partition key `pk`,
-// TTL attribute `ttl`), so a code is single-use across every container of the fleet. Issuing
-// is one PutItem that refuses to overwrite; redeeming is one DeleteItem conditioned on the
-// item existing, returning the old item (ALL_OLD): of two concurrent redemptions exactly one
-// gets the record, the other a ConditionalCheckFailedException. TTL only tidies the table;
-// expiry is enforced by the caller from `expiresAt`.
+// Codes in DynamoDB, so a code is single-use across the fleet: PutItem refuses to overwrite, and
+// redeeming is one DeleteItem conditioned on the item existing (ALL_OLD). TTL only tidies.
 
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { awsCallFailed } from '../../platform/errors';

@@ -1,15 +1,6 @@
-// The messenger profile's composition root: this service as the OpenID provider Genesys Cloud
-// Messenger's authenticated web messaging redeems codes at (docs/architecture.md). The same outer
-// layers as the guest-api profile (lambda/chain.ts), then @middy/http-router sends each path to
-// its own chain:
-//
-//   POST /guest-token        ① cors → ② parse (nonce, PKCE) → ③ guard → ④ scrub → issue a code
-//   GET  /authorize          bot and rate checks (the same per-IP bucket) → a code by redirect
-//   POST /oauth/token        client authentication → redeem the code once → id_token + access token
-//   GET  /userinfo           Bearer access token → the guest's claims
-//   GET  /.well-known/openid-configuration, /.well-known/jwks.json
-//
-// Only /guest-token is called by a page's script, so only it answers CORS.
+// The messenger profile: this service as the OpenID provider Genesys Cloud Messenger redeems codes
+// at. @middy/http-router gives each path its own chain; only /guest-token, which a page's script
+// calls, runs steps ①–⑤ and answers CORS.
 
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';

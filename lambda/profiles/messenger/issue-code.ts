@@ -1,8 +1,6 @@
-// Messenger profile, after steps ①–④ of POST /guest-token: instead of minting, store a new
-// authorization code bound to the page's nonce, PKCE challenge and redirect URI, for Genesys to
-// redeem at our token endpoint within 60 s. A guest's identity is a fresh random `sub` and the
-// name it typed; its email, phone and attributes go nowhere (docs/security.md). A known
-// customer's is what the site's sign-in vouched for (lambda/identity.ts).
+// After steps ①–⑤ of POST /guest-token: a new code bound to the page's nonce, PKCE challenge and
+// redirect URI. A guest is a random `sub` and a name (nothing else goes to Genesys); a customer is
+// what the site's sign-in vouched for.
 
 import { randomBytes } from 'node:crypto';
 import { InvalidRequestError } from '../../platform/errors';

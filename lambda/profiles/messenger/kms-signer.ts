@@ -1,8 +1,5 @@
-// Messenger profile, in Lambda: id_tokens are signed by an AWS KMS asymmetric key (RSA 2048,
-// SIGN_VERIFY); the private key never leaves KMS and the function may only kms:Sign and
-// kms:GetPublicKey on it. Each signature is one Sign call over the SHA-256 digest
-// (RSASSA_PKCS1_V1_5_SHA_256 is RS256). The public keys come from GetPublicKey once per
-// container; a previous key (after a rotation to a new KMS key) stays published.
+// id_tokens signed by a KMS RSA key that never leaves KMS: one Sign over the SHA-256 digest
+// (RSASSA_PKCS1_V1_5_SHA_256 is RS256); public keys read once per container, a previous key kept.
 
 import type { GetPublicKeyCommandOutput, KMSClient } from '@aws-sdk/client-kms';
 import { exportJWK, importSPKI } from 'jose';

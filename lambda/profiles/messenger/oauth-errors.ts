@@ -1,8 +1,5 @@
-// Messenger profile: the OAuth 2.0 error answers. The token endpoint answers RFC 6749 §5.2's
-// `{"error","error_description"}` (invalid_client as 401 with WWW-Authenticate), /userinfo
-// RFC 6750 §3's Bearer challenge; both no-store. An upstream failure (Secrets Manager, KMS,
-// DynamoDB) is 503 temporarily_unavailable with Retry-After; anything else 500 server_error,
-// its details only in the log.
+// The OAuth error answers: RFC 6749 §5.2 at the token endpoint, RFC 6750 §3 at /userinfo, no-store;
+// an AWS failure is 503 temporarily_unavailable, anything else 500 with details only in the log.
 
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {

@@ -1,8 +1,5 @@
-// Messenger profile: how our id_tokens get their RS256 signature. The signer holds (or, with
-// KMS, names) the private key and signs a JWS signing input; this module assembles the compact
-// JWS around it (RFC 7515 §7.1) and publishes the public keys as a JWKS, each with its RFC 7638
-// thumbprint as `kid`. Locally the key is generated in memory at start (kms-signer.ts is the
-// Lambda one); jose cannot sign with a key it does not hold, hence the three lines of JWS here.
+// The compact JWS around a signer's RS256 signature (jose cannot sign with a key it does not hold,
+// as with KMS), and the public keys as a JWKS with RFC 7638 thumbprints as `kid`.
 
 import { createHash, webcrypto } from 'node:crypto';
 import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';

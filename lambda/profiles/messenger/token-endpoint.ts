@@ -1,9 +1,6 @@
-// Messenger profile: POST /oauth/token, where Genesys redeems a code (RFC 6749 §4.1.3, OpenID
-// Connect Core §3.1.3). The client authenticates with client_secret_basic or
-// client_secret_post, never both (§2.3); the secret is compared in constant time. Malformed
-// requests are refused before the code is touched; then the code is taken out of the store
-// (once across the fleet), and its expiry, redirect URI and PKCE S256 verifier (RFC 7636 §4.6)
-// must all match, or the code is spent and the answer is invalid_grant.
+// POST /oauth/token (RFC 6749 §4.1.3): client_secret_basic or _post, never both, compared in constant
+// time; a malformed request never touches the code; the code is taken once, then expiry, redirect
+// URI and PKCE (RFC 7636 §4.6) must match, or it is spent and the answer is invalid_grant.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';

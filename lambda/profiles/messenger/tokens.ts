@@ -1,10 +1,6 @@
-// Messenger profile: the tokens a redeemed code buys. The id_token is what Genesys verifies
-// (RS256 through the signer, against our JWKS): iss, sub, aud = our client id, iat, exp (5
-// minutes), auth_time, the nonce bound to the code, and the guest's name; never an email or
-// phone (docs/security.md). The access token only opens /userinfo: a JWT
-// (typ at+jwt, RFC 9068) MACed with HS256 under a key derived from the OIDC client secret, so
-// every container can check it without a store or a second KMS call, and only we and the
-// client hold the key.
+// What a redeemed code buys: an RS256 id_token Genesys verifies against our JWKS (never an email or
+// phone), and an access token for /userinfo only, HS256 under a key derived from the client secret
+// so every container can check it without a store or a second KMS call.
 
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';

@@ -1,7 +1,5 @@
-// Known customers: what a verified site token becomes, in both profiles. Only what the site's
-// sign-in vouched for: `sub` (pairwise by default: a keyed hash of issuer and subject, stable
-// for one customer, opaque to Genesys, never equal to a guest's random 22-character id),
-// `email` only when the token says it is verified, `phone_number` likewise, and the names.
+// What a verified site token becomes: `sub` (pairwise by default, stable and opaque to Genesys),
+// email and phone only when the token says they are verified, and the names.
 
 import { createHmac } from 'node:crypto';
 import type { JWTPayload } from 'jose';

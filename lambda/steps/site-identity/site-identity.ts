@@ -1,9 +1,5 @@
-// Step ⑤, known customers (both profiles; after the guard, so bots and floods never cost a
-// signature check or a key fetch, and before anything is minted or issued). A request with
-// an `identityToken` is a customer once the token verifies against a trusted issuer, and is
-// refused if it does not: never downgraded to an anonymous guest. What is forwarded then
-// carries the verified name and email, never the typed ones. Without a token the visitor is
-// an anonymous guest, exactly as before, unless SITE_IDENTITY_REQUIRED refuses it.
+// Step ⑤, after the guard so bots never cost a key fetch: a visitor with an identityToken is a
+// customer once it verifies, and refused if it does not, never downgraded to a guest.
 
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../../platform/clock';

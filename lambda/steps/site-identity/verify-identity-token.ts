@@ -1,9 +1,6 @@
-// Known customers: is this the site's own sign-in? The token's `iss` picks the trusted issuer
-// (exact match, before any key is fetched); jose then checks the signature with a key from
-// that issuer's key set only (never one the token names through jwk, jku, x5u or x5c), the
-// algorithm against the issuer's list, `aud` (and `azp` when `aud` holds several), `exp`, `nbf`
-// and `iat` with 60 s of skew, and the age of the sign-in. Any failure is the one 401 with
-// its reason for the log; a key set that cannot be read is a 503.
+// Is this the site's own sign-in? `iss` picks the trusted issuer before any key is fetched; jose
+// checks it with that issuer's keys only, its algorithms, aud/azp, times with 60 s skew and the
+// sign-in's age. Any failure is the one 401, its reason only in the log.
 
 import {
   decodeJwt,
