@@ -67,12 +67,16 @@ const WARM_UP_BODY = {
 export function parseRequest({
   extraFields,
 }: ParseRequestOptions = {}): PipelineMiddleware & WarmUp {
-  let extended: z.ZodMiniType<Record<string, unknown>> | undefined;
-  const schema = () => {
-    if (!extraFields) return visitorSchema;
-    extended ??= z.extend(visitorSchema, extraFields());
+  // Built on first use, once per container: the extended schema and the keys the profile added.
+  let extended: { schema: z.ZodMiniType<Record<string, unknown>>; keys: string[] } | undefined;
+  const profileFields = (fields: () => ExtraFields) => {
+    if (!extended) {
+      const shape = fields();
+      extended = { schema: z.extend(visitorSchema, shape), keys: Object.keys(shape) };
+    }
     return extended;
   };
+  const schema = () => (extraFields ? profileFields(extraFields).schema : visitorSchema);
   const parseRequestBefore = async (request: PipelineRequest): Promise<void> => {
     const { event } = request;
     if (event.httpMethod !== 'POST') throw new MethodNotAllowedError(event.httpMethod ?? '');
@@ -87,7 +91,7 @@ export function parseRequest({
     request.context.visitor = visitorFrom(data as z.infer<typeof visitorSchema>);
     if (extraFields)
       request.context.extraFields = Object.fromEntries(
-        Object.keys(extraFields()).map((key) => [key, data[key]]),
+        profileFields(extraFields).keys.map((key) => [key, data[key]]),
       );
   };
   return { before: parseRequestBefore, warmUp: () => schema().safeParse(WARM_UP_BODY) };
