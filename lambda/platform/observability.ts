@@ -64,6 +64,9 @@ const SENSITIVE_KEYS = new Set([
   'refreshtoken',
   'identitytoken',
   'phone_number',
+  // The Config holds the runtime's session token (for the secrets extension): never log it.
+  'sessiontoken',
+  'aws_session_token',
 ]);
 const JWT_SHAPE = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 const CREDENTIAL_SHAPE = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;

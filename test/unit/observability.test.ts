@@ -10,6 +10,7 @@ describe('log redaction', () => {
       nested: { clientSecret: 's3cr3t', Authorization: 'Basic xyz', email: 'ada@example.com' },
       customAttributes: { plan: 'gold' },
       visitorName: 'Ada Lovelace',
+      runtime: { secretsExtension: { port: 2773, sessionToken: 'IQoJb3JpZ2lu' } },
       keep: 'visible',
     });
     expect(JSON.parse(line)).toEqual({
@@ -17,6 +18,7 @@ describe('log redaction', () => {
       nested: { clientSecret: '[REDACTED]', Authorization: '[REDACTED]', email: '[REDACTED]' },
       customAttributes: '[REDACTED]',
       visitorName: '[REDACTED]',
+      runtime: { secretsExtension: { port: 2773, sessionToken: '[REDACTED]' } },
       keep: 'visible',
     });
   });
