@@ -8,8 +8,11 @@ async function main(): Promise<void> {
     latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 0),
     faultRate: Number(process.env.BENCH_FAULT_RATE ?? 0),
   });
-  emulator.secretValues.set(BENCH_OIDC_SECRET_ID, JSON.stringify(DEV_OIDC_CREDENTIALS));
-  emulator.awsFaultRate = Number(process.env.BENCH_AWS_FAULT_RATE ?? 0);
+  emulator.secretsManager.secretValues.set(
+    BENCH_OIDC_SECRET_ID,
+    JSON.stringify(DEV_OIDC_CREDENTIALS),
+  );
+  emulator.aws.faultRate = Number(process.env.BENCH_AWS_FAULT_RATE ?? 0);
   // The first reads of a secret fail (Secrets Manager down as containers start).
   emulator.inject(
     'secrets',
@@ -20,9 +23,9 @@ async function main(): Promise<void> {
     if (question === 'reset') emulator.resetCounters();
     process.send?.({
       calls: { ...emulator.calls },
-      awsCalls: { ...emulator.awsCalls },
-      awsFaults: { ...emulator.awsFaultsInjected },
-      awsRetries: { ...emulator.awsRetries },
+      awsCalls: { ...emulator.aws.calls },
+      awsFaults: { ...emulator.aws.faultsInjected },
+      awsRetries: { ...emulator.aws.retries },
     });
   });
   process.on('disconnect', () => void emulator.close().then(() => process.exit(0)));

@@ -6,11 +6,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import * as path from 'node:path';
-import {
-  type AwsOperation,
-  type EmulatorEndpoint,
-  EXTENSION_SESSION_TOKEN,
-} from '../dev/genesys-emulator';
+import type { AwsOperation, EmulatorEndpoint } from '../dev/genesys-emulator';
+import { EXTENSION_SESSION_TOKEN } from '../dev/secrets-manager';
 
 export type Calls = Record<EmulatorEndpoint, number>;
 export type AwsCalls = Record<AwsOperation, number>;

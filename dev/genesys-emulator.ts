@@ -1,22 +1,9 @@
-// A loopback stand-in for Genesys Cloud, used by `npm start`, the integration tests and the
-// benchmarks. It serves the three upstream endpoints of the design guide's upstream with real RS256 signing
-// (plus Secrets Manager's GetSecretValue, so the real AWS SDK client can be pointed here, and
-// the Parameters and Secrets Lambda Extension's `GET /secretsmanager/get`, as Lambda reads it;
-// and, for the messenger profile's benchmarks, KMS Sign/GetPublicKey and DynamoDB
-// PutItem/DeleteItem with their conditions, so the real SDK clients run as in Lambda),
-// rotates keys on request, issues tokens with configurable lifetimes, counts every call,
-// records what the Guest API received, and injects faults per endpoint.
+// Genesys Cloud, locally, for `npm start`, the tests and the benches: OAuth, the Guest API and its
+// key set with real RS256 signing and queued faults, and Messenger's code exchange; the AWS
+// services the service reads (dev/secrets-manager.ts, kms.ts, dynamodb.ts) answer on the same port.
 
-import {
-  constants,
-  createPublicKey,
-  KeyObject,
-  privateEncrypt,
-  randomBytes,
-  randomUUID,
-} from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   createLocalJWKSet,
   exportJWK,
@@ -27,28 +14,32 @@ import {
   SignJWT,
 } from 'jose';
 import type { Clock } from '../lambda/platform/clock';
-import { EXTENSION_TOKEN_HEADER } from '../lambda/platform/secrets';
 import {
   DEFAULT_GUEST_API_PATH,
   DEFAULT_KEYS_PATH,
   OAUTH_TOKEN_PATH,
 } from '../lambda/profiles/guest-api/endpoints';
+import { type AwsOperation, AwsStandIns } from './aws-stand-ins';
+import { EXTENSION_SESSION_TOKEN, SecretsManagerStandIn } from './secrets-manager';
+import {
+  delay,
+  type HttpFault,
+  listen,
+  playFault,
+  readBody,
+  remember,
+  type StandInServer,
+  sendJson,
+} from './stand-in-server';
+
+export { DYNAMODB_FAULTS } from './dynamodb';
+export { awsError, KMS_FAULTS } from './kms';
+export type { AwsOperation };
 
 export type EmulatorEndpoint = 'secrets' | 'oauth' | 'mint' | 'keys';
 
 export type Fault =
-  /** Answer with this status (and Retry-After / extra headers / JSON body if given). */
-  | {
-      kind: 'status';
-      status: number;
-      retryAfter?: string;
-      headers?: Record<string, string>;
-      body?: unknown;
-    }
-  /** Wait this long before answering normally. */
-  | { kind: 'latency'; ms: number }
-  /** Close the connection without answering. */
-  | { kind: 'drop' }
+  | HttpFault
   /** mint: sign with a key that is not in the published key set. */
   | { kind: 'badSignature' }
   /** mint: merge these claims into the token (undefined removes a claim). */
@@ -124,22 +115,10 @@ export type ReceivedGuest = {
 export class GenesysEmulator {
   readonly calls: Record<EmulatorEndpoint, number> = { secrets: 0, oauth: 0, mint: 0, keys: 0 };
   readonly messengerCalls: Record<MessengerEndpoint, number> = { exchange: 0, refresh: 0 };
-  /** KMS and DynamoDB calls, by operation (messenger profile). */
-  readonly awsCalls: Record<AwsOperation, number> = {
-    Sign: 0,
-    GetPublicKey: 0,
-    PutItem: 0,
-    DeleteItem: 0,
-  };
-  /** SecretString by SecretId, ahead of the default (the first OAuth client). */
-  readonly secretValues = new Map<string, string>();
-  private readonly items = new Map<string, Record<string, unknown>>();
-  private readonly awsFaults: Record<AwsOperation, Fault[]> = {
-    Sign: [],
-    GetPublicKey: [],
-    PutItem: [],
-    DeleteItem: [],
-  };
+  /** KMS and DynamoDB, on this emulator's port and signing key (messenger profile). */
+  readonly aws: AwsStandIns;
+  /** Secrets Manager and its Lambda extension, on this emulator's port. */
+  readonly secretsManager: SecretsManagerStandIn;
   /** Messenger JWT lifetime (Genesys's is 15 minutes). */
   messengerJwtTtlSeconds = 900;
   /** The most recent Guest API bodies (the last 1,000). */
@@ -168,10 +147,9 @@ export class GenesysEmulator {
   private readonly issued: string[] = [];
   private readonly clients: Map<string, string>;
   private readonly clock: Clock;
-  private readonly extensionSessionToken: string;
   private published: SigningKey[] = [];
   private current!: SigningKey;
-  private server!: Server;
+  private server!: StandInServer;
   private url = '';
 
   private constructor(options: EmulatorOptions) {
@@ -187,23 +165,22 @@ export class GenesysEmulator {
     this.rateLimitPerMinute = options.rateLimitPerMinute;
     this.faultRate = options.faultRate ?? 0;
     this.clock = options.clock ?? Date.now;
-    this.extensionSessionToken = options.extensionSessionToken ?? EXTENSION_SESSION_TOKEN;
+    this.aws = new AwsStandIns({ signingKey: () => this.current, latencyMs: () => this.latencyMs });
+    this.secretsManager = new SecretsManagerStandIn({
+      clock: this.clock,
+      sessionToken: options.extensionSessionToken ?? EXTENSION_SESSION_TOKEN,
+      defaultSecret: () => {
+        const [clientId, clientSecret] = [...this.clients][0] ?? [];
+        return JSON.stringify({ clientId, clientSecret });
+      },
+    });
   }
 
   static async start(options: EmulatorOptions = {}): Promise<GenesysEmulator> {
     const emulator = new GenesysEmulator(options);
     await emulator.rotateKey({ keepOld: false });
-    emulator.server = createServer((req, res) => {
-      emulator.route(req, res).catch(() => {
-        if (!res.headersSent) res.writeHead(500).end();
-      });
-    });
-    emulator.server.keepAliveTimeout = 60_000;
-    await new Promise<void>((resolve) =>
-      emulator.server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
-    );
-    const { address, port } = emulator.server.address() as AddressInfo;
-    emulator.url = `http://${address}:${port}`;
+    emulator.server = await listen((req, res) => emulator.route(req, res), options);
+    emulator.url = emulator.server.url;
     return emulator;
   }
 
@@ -217,35 +194,10 @@ export class GenesysEmulator {
     for (let i = 0; i < times; i++) this.faults[endpoint].push(fault);
   }
 
-  /**
-   * Queue a fault for the next `times` calls of a KMS or DynamoDB operation: an AWS error
-   * (`{kind:'status', status, body:{__type}}`, as the service answers it), latency, or a drop.
-   */
-  injectAws(operation: AwsOperation, fault: Fault, times = 1): void {
-    for (let i = 0; i < times; i++) this.awsFaults[operation].push(fault);
-  }
-
-  /** Share of KMS and DynamoDB calls (0–1) answered with a throttle or internal error at random. */
-  awsFaultRate = 0;
-  /** Faults the KMS and DynamoDB stand-ins answered with, by operation (queued and random). */
-  readonly awsFaultsInjected: Record<AwsOperation, number> = {
-    Sign: 0,
-    GetPublicKey: 0,
-    PutItem: 0,
-    DeleteItem: 0,
-  };
-  /** Calls the SDK marked as a retry (its `amz-sdk-request: attempt=N` header, N > 1). */
-  readonly awsRetries: Record<AwsOperation, number> = {
-    Sign: 0,
-    GetPublicKey: 0,
-    PutItem: 0,
-    DeleteItem: 0,
-  };
-
   clearFaults(): void {
     for (const list of Object.values(this.faults)) list.length = 0;
     for (const list of Object.values(this.messengerFaults)) list.length = 0;
-    for (const list of Object.values(this.awsFaults)) list.length = 0;
+    this.aws.clearFaults();
   }
 
   /** Queue a fault for the next `times` calls to one of Genesys's Messenger endpoints. */
@@ -262,11 +214,7 @@ export class GenesysEmulator {
     for (const endpoint of Object.keys(this.calls) as EmulatorEndpoint[]) this.calls[endpoint] = 0;
     this.messengerCalls.exchange = 0;
     this.messengerCalls.refresh = 0;
-    for (const operation of Object.keys(this.awsCalls) as AwsOperation[]) {
-      this.awsCalls[operation] = 0;
-      this.awsFaultsInjected[operation] = 0;
-      this.awsRetries[operation] = 0;
-    }
+    this.aws.resetCounters();
     this.received.length = 0;
   }
 
@@ -279,12 +227,6 @@ export class GenesysEmulator {
     this.published = keepOld ? [...this.published, this.current] : [this.current];
     return kid;
   }
-
-  /**
-   * What GetSecretValue answers as SecretString: by default the first client's credentials as
-   * `{"clientId","clientSecret"}`, following setClientSecret. Set it to serve something else.
-   */
-  secretString: string | undefined;
 
   /** The public half of the current signing key, as published in the key set. */
   get publicJwk(): JWK {
@@ -347,64 +289,37 @@ export class GenesysEmulator {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.closeAllConnections();
-      this.server.close(() => resolve());
-    });
+    return this.server.close();
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const [path, query] = (req.url ?? '/').split('?');
-    const viaExtension = req.method === 'GET' && path === EXTENSION_SECRET_PATH;
-    const endpoint: EmulatorEndpoint | undefined =
-      viaExtension ||
-      (req.method === 'POST' && path === '/' && req.headers['x-amz-target'] === GET_SECRET_VALUE)
-        ? 'secrets'
-        : req.method === 'POST' && path === OAUTH_TOKEN_PATH
-          ? 'oauth'
-          : req.method === 'POST' && path === DEFAULT_GUEST_API_PATH
-            ? 'mint'
-            : req.method === 'GET' && path === DEFAULT_KEYS_PATH
-              ? 'keys'
-              : undefined;
-    const target = String(req.headers['x-amz-target'] ?? '');
-    const aws = AWS_TARGETS[target];
-    if (req.method === 'POST' && path === '/' && aws) return this.awsOperation(aws, req, res);
+    const [path = '/', query] = (req.url ?? '/').split('?');
+    const aws = this.aws.operationOf(req, path);
+    if (aws) return this.aws.answer(aws, req, res);
     const messenger = (Object.keys(MESSENGER_PATHS) as MessengerEndpoint[]).find(
       (name) => MESSENGER_PATHS[name] === path,
     );
     if (messenger) return this.messengerRoute(messenger, req, res);
+    const secrets = this.secretsManager.handles(req, path);
+    const endpoint: EmulatorEndpoint | undefined = secrets
+      ? 'secrets'
+      : req.method === 'POST' && path === OAUTH_TOKEN_PATH
+        ? 'oauth'
+        : req.method === 'POST' && path === DEFAULT_GUEST_API_PATH
+          ? 'mint'
+          : req.method === 'GET' && path === DEFAULT_KEYS_PATH
+            ? 'keys'
+            : undefined;
     const body = await readBody(req);
     if (!endpoint) return sendJson(res, 404, { message: 'not found' });
     this.calls[endpoint]++;
     if (this.latencyMs > 0) await delay(this.latencyMs);
     if (endpoint !== 'secrets' && this.overRateLimit(endpoint, res)) return;
 
-    let fault = this.faults[endpoint].shift() ?? this.randomFault(endpoint);
-    if (fault?.kind === 'latency') {
-      await delay(fault.ms);
-      fault = undefined;
-    }
-    if (fault?.kind === 'drop') {
-      req.socket.destroy();
-      return;
-    }
-    if (fault?.kind === 'status') {
-      const headers = {
-        ...fault.headers,
-        ...(fault.retryAfter && { 'retry-after': fault.retryAfter }),
-      };
-      return sendJson(res, fault.status, fault.body ?? { message: 'injected fault' }, headers);
-    }
+    const fault = this.faults[endpoint].shift() ?? this.randomFault(endpoint);
+    if (await playFault(fault, req, res)) return;
 
-    if (viaExtension) {
-      if (req.headers[EXTENSION_TOKEN_HEADER] !== this.extensionSessionToken) {
-        return sendJson(res, 401, { message: 'missing or wrong session token' });
-      }
-      const secretId = new URLSearchParams(query).get('secretId') ?? '';
-      return this.getSecretValue(JSON.stringify({ SecretId: secretId }), res);
-    }
-    if (endpoint === 'secrets') return this.getSecretValue(body, res);
+    if (secrets) return this.secretsManager.answer(req, query, body, res);
     if (endpoint === 'oauth') return this.issueAccessToken(req, body, res);
     if (endpoint === 'keys') {
       const keys = this.published.map((key) => key.publicJwk);
@@ -434,15 +349,8 @@ export class GenesysEmulator {
     const body = await readBody(req);
     if (req.method !== 'POST') return sendJson(res, 405, { message: 'use POST' }, cors);
     this.messengerCalls[endpoint]++;
-    let fault = this.messengerFaults[endpoint].shift();
-    if (fault?.kind === 'latency') {
-      await delay(fault.ms);
-      fault = undefined;
-    }
-    if (fault?.kind === 'drop') return void req.socket.destroy();
-    if (fault?.kind === 'status') {
-      return sendJson(res, fault.status, fault.body ?? { message: 'injected fault' }, cors);
-    }
+    const fault = this.messengerFaults[endpoint].shift();
+    if (await playFault(fault, req, res, cors)) return;
     let json: Record<string, unknown>;
     try {
       json = JSON.parse(body) as Record<string, unknown>;
@@ -612,117 +520,6 @@ export class GenesysEmulator {
     return true;
   }
 
-  /** KMS (RS256 with the emulator's own key) and DynamoDB (a Map honouring pk conditions). */
-  private async awsOperation(
-    operation: AwsOperation,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): Promise<void> {
-    const input = JSON.parse((await readBody(req)) || '{}') as AwsInput;
-    this.awsCalls[operation]++;
-    if (this.latencyMs > 0) await delay(this.latencyMs);
-    const json = (status: number, body: unknown, protocol: string) =>
-      sendJson(res, status, body, { 'content-type': protocol, 'x-amzn-requestid': randomUUID() });
-    const KMS = 'application/x-amz-json-1.1';
-    const DDB = 'application/x-amz-json-1.0';
-    const protocol = operation === 'Sign' || operation === 'GetPublicKey' ? KMS : DDB;
-    const attempt = /attempt=(\d+)/.exec(String(req.headers['amz-sdk-request'] ?? ''));
-    if (attempt && Number(attempt[1]) > 1) this.awsRetries[operation]++;
-    let fault = this.awsFaults[operation].shift() ?? this.randomAwsFault(operation);
-    if (fault) this.awsFaultsInjected[operation]++;
-    if (fault?.kind === 'latency') {
-      await delay(fault.ms);
-      fault = undefined;
-    }
-    if (fault?.kind === 'drop') return void req.socket.destroy();
-    if (fault?.kind === 'status') return json(fault.status, fault.body ?? {}, protocol);
-    if (operation === 'GetPublicKey') {
-      const der = createPublicKey({ key: this.current.publicJwk as never, format: 'jwk' }).export({
-        type: 'spki',
-        format: 'der',
-      });
-      return json(
-        200,
-        {
-          KeyId: input.KeyId,
-          KeySpec: 'RSA_2048',
-          KeyUsage: 'SIGN_VERIFY',
-          SigningAlgorithms: ['RSASSA_PKCS1_V1_5_SHA_256'],
-          PublicKey: der.toString('base64'),
-        },
-        KMS,
-      );
-    }
-    if (operation === 'Sign') {
-      const digest = Buffer.from(String(input.Message), 'base64');
-      const prefix = Buffer.from('3031300d060960864801650304020105000420', 'hex');
-      const key = KeyObject.from(this.current.privateKey);
-      const signature = privateEncrypt(
-        { key, padding: constants.RSA_PKCS1_PADDING },
-        Buffer.concat([prefix, digest]),
-      );
-      return json(
-        200,
-        {
-          KeyId: input.KeyId,
-          Signature: signature.toString('base64'),
-          SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256',
-        },
-        KMS,
-      );
-    }
-    const pk = String(operation === 'PutItem' ? input.Item?.pk?.S : input.Key?.pk?.S);
-    const failed = () =>
-      json(
-        400,
-        {
-          __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException',
-          message: 'The conditional request failed',
-        },
-        DDB,
-      );
-    if (operation === 'PutItem') {
-      if (input.ConditionExpression === 'attribute_not_exists(pk)' && this.items.has(pk))
-        return failed();
-      this.items.set(pk, input.Item ?? {});
-      return json(200, {}, DDB);
-    }
-    const old = this.items.get(pk);
-    if (input.ConditionExpression === 'attribute_exists(pk)' && !old) return failed();
-    this.items.delete(pk);
-    return json(200, input.ReturnValues === 'ALL_OLD' && old ? { Attributes: old } : {}, DDB);
-  }
-
-  private randomAwsFault(operation: AwsOperation): Fault | undefined {
-    if (this.awsFaultRate === 0 || Math.random() >= this.awsFaultRate) return undefined;
-    const kms = operation === 'Sign' || operation === 'GetPublicKey';
-    const pick = <T>(options: readonly T[]): T =>
-      options[Math.floor(Math.random() * options.length)] as T;
-    return pick(kms ? KMS_FAULTS : DYNAMODB_FAULTS);
-  }
-
-  private getSecretValue(body: string, res: ServerResponse): void {
-    const { SecretId } = JSON.parse(body || '{}') as { SecretId?: string };
-    const [clientId, clientSecret] = [...this.clients][0] ?? [];
-    const secretString =
-      (SecretId && this.secretValues.get(SecretId)) ??
-      this.secretString ??
-      JSON.stringify({ clientId, clientSecret });
-    sendJson(
-      res,
-      200,
-      {
-        ARN: SecretId,
-        Name: SecretId,
-        SecretString: secretString,
-        VersionId: randomUUID(),
-        VersionStages: ['AWSCURRENT'],
-        CreatedDate: Math.floor(this.clock() / 1000),
-      },
-      { 'content-type': 'application/x-amz-json-1.1' },
-    );
-  }
-
   private issueAccessToken(req: IncomingMessage, body: string, res: ServerResponse): void {
     const [scheme, encoded] = (req.headers.authorization ?? '').split(' ');
     const [clientId, clientSecret] = Buffer.from(encoded ?? '', 'base64')
@@ -778,55 +575,6 @@ export class GenesysEmulator {
   }
 }
 
-const GET_SECRET_VALUE = 'secretsmanager.GetSecretValue';
-
-export type AwsOperation = 'Sign' | 'GetPublicKey' | 'PutItem' | 'DeleteItem';
-
-/** An AWS error as the service's JSON protocol answers it. */
-export function awsError(status: number, type: string): Fault {
-  return { kind: 'status', status, body: { __type: type, message: 'injected by the emulator' } };
-}
-
-/** What KMS and DynamoDB answer when they are throttling or failing inside. */
-export const KMS_FAULTS: readonly Fault[] = [
-  awsError(400, 'ThrottlingException'),
-  awsError(500, 'KMSInternalException'),
-  { kind: 'latency', ms: 300 },
-];
-export const DYNAMODB_FAULTS: readonly Fault[] = [
-  awsError(400, 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException'),
-  awsError(400, 'com.amazonaws.dynamodb.v20120810#ThrottlingException'),
-  awsError(500, 'com.amazonaws.dynamodb.v20120810#InternalServerError'),
-  { kind: 'latency', ms: 300 },
-];
-
-/** The fields of the KMS and DynamoDB requests the emulator reads. */
-interface AwsInput {
-  KeyId?: string;
-  Message?: string;
-  Item?: { pk?: { S?: string } } & Record<string, unknown>;
-  Key?: { pk?: { S?: string } };
-  ConditionExpression?: string;
-  ReturnValues?: string;
-}
-const AWS_TARGETS: Record<string, AwsOperation> = {
-  'TrentService.Sign': 'Sign',
-  'TrentService.GetPublicKey': 'GetPublicKey',
-  'DynamoDB_20120810.PutItem': 'PutItem',
-  'DynamoDB_20120810.DeleteItem': 'DeleteItem',
-};
-const EXTENSION_SECRET_PATH = '/secretsmanager/get';
-/** What the emulator's extension endpoint accepts unless told otherwise. */
-export const EXTENSION_SESSION_TOKEN = 'local-session-token';
-
-/** Records stay bounded so a long load run does not grow the process. */
-const RECORD_LIMIT = 1000;
-
-function remember<T>(records: T[], item: T): void {
-  records.push(item);
-  if (records.length > RECORD_LIMIT) records.shift();
-}
-
 function critical(header: Record<string, unknown>): string[] {
   return Array.isArray(header.crit) ? header.crit.filter((name) => typeof name === 'string') : [];
 }
@@ -835,29 +583,4 @@ function critical(header: Record<string, unknown>): string[] {
 async function strangerKey(kid: string): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   return { kid, privateKey, publicJwk: await exportJWK(publicKey) };
-}
-
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
-}
-
-export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -6,11 +6,10 @@
 // document and the key set: a status, latency, a huge answer, one that is not JSON, a redirect.
 
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import type { Clock } from '../lambda/platform/clock';
-import { delay, readBody, sendJson } from './genesys-emulator';
+import { delay, listen, readBody, type StandInServer, sendJson } from './stand-in-server';
 
 /** The audience of the demo customers' id_tokens: the site's own client id at its IdP. */
 export const SITE_CLIENT_ID = 'demo-site';
@@ -93,7 +92,7 @@ export class SiteIdp {
   private readonly clock: Clock;
   private published: SiteKey[] = [];
   private current!: SiteKey;
-  private server!: Server;
+  private server!: StandInServer;
   private url = '';
 
   private constructor(options: SiteIdpOptions) {
@@ -104,16 +103,8 @@ export class SiteIdp {
   static async start(options: SiteIdpOptions = {}): Promise<SiteIdp> {
     const idp = new SiteIdp(options);
     await idp.rotateKey();
-    idp.server = createServer((req, res) => {
-      idp.route(req, res).catch(() => {
-        if (!res.headersSent) res.writeHead(500).end();
-      });
-    });
-    await new Promise<void>((resolve) =>
-      idp.server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
-    );
-    const { address, port } = idp.server.address() as AddressInfo;
-    idp.url = `http://${address}:${port}`;
+    idp.server = await listen((req, res) => idp.route(req, res), options);
+    idp.url = idp.server.url;
     return idp;
   }
 
@@ -178,10 +169,7 @@ export class SiteIdp {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.closeAllConnections();
-      this.server.close(() => resolve());
-    });
+    return this.server.close();
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {

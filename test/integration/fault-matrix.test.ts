@@ -200,13 +200,13 @@ describe('Secrets Manager faults', () => {
     ['an empty clientId', JSON.stringify({ clientId: '', clientSecret: 'x' })],
   ])('answers 503 for a secret that is %s, naming nothing secret', async (_name, value) => {
     await start({ secrets: 'sdk' });
-    h.emulator.secretString = value;
+    h.emulator.secretsManager.secretString = value;
     const answer = await h.invoke();
     expectRefused(answer, 503, 'UPSTREAM_UNAVAILABLE');
     expect(JSON.stringify(answer)).not.toContain(DEV_CREDENTIALS.clientSecret);
     expect(h.emulator.calls.oauth).toBe(0);
 
-    h.emulator.secretString = undefined;
+    h.emulator.secretsManager.secretString = undefined;
     expectToken(await h.invoke());
   });
 

@@ -26,7 +26,7 @@ const sent: string[] = [];
 beforeAll(async () => {
   logs = captureLogs();
   emulator = await GenesysEmulator.start();
-  emulator.secretValues.set(OIDC_SECRET_ID, JSON.stringify(DEV_OIDC_CREDENTIALS));
+  emulator.secretsManager.secretValues.set(OIDC_SECRET_ID, JSON.stringify(DEV_OIDC_CREDENTIALS));
   Object.assign(process.env, emulatedAwsEnv(emulator.baseUrl));
   stack = await startLocal(
     {
@@ -120,19 +120,19 @@ describe('messenger profile, AWS faults through the real SDK clients', () => {
   });
 
   it('retries a throttled PutItem and issues the code', async () => {
-    emulator.injectAws('PutItem', awsError(400, DDB('ProvisionedThroughputExceededException')));
+    emulator.aws.inject('PutItem', awsError(400, DDB('ProvisionedThroughputExceededException')));
     const code = await requestCode();
     expect(code.status).toBe(200);
-    expect(emulator.awsCalls.PutItem).toBe(2);
+    expect(emulator.aws.calls.PutItem).toBe(2);
   });
 
   it('answers 503 with Retry-After once every attempt of PutItem is throttled, naming the call', async () => {
-    emulator.injectAws('PutItem', awsError(400, DDB('ThrottlingException')), 3);
+    emulator.aws.inject('PutItem', awsError(400, DDB('ThrottlingException')), 3);
     const code = await requestCode();
     expect(code.status).toBe(503);
     expect(code.body).toMatchObject({ error: { code: 'UPSTREAM_UNAVAILABLE' } });
     expect(code.headers['retry-after']).toBe('1');
-    expect(emulator.awsCalls.PutItem).toBe(AWS_CALL_POLICY.maxAttempts);
+    expect(emulator.aws.calls.PutItem).toBe(AWS_CALL_POLICY.maxAttempts);
     expect(loggedDetails()).toContainEqual(
       expect.stringMatching(
         /^dynamodb PutItem: ThrottlingException \(400, request id [0-9a-f-]{36}\)$/,
@@ -142,7 +142,7 @@ describe('messenger profile, AWS faults through the real SDK clients', () => {
 
   it('answers temporarily_unavailable when DeleteItem keeps failing, and the code is still good', async () => {
     const { body, verifier } = await requestCode();
-    emulator.injectAws('DeleteItem', awsError(500, DDB('InternalServerError')), 3);
+    emulator.aws.inject('DeleteItem', awsError(500, DDB('InternalServerError')), 3);
     const failed = await redeem(body.authCode as string, verifier);
     expect(failed.status).toBe(503);
     expect(failed.body).toMatchObject({ error: 'temporarily_unavailable' });
@@ -156,16 +156,16 @@ describe('messenger profile, AWS faults through the real SDK clients', () => {
 
   it('retries a KMSInternalException and a slow Sign, and redeems', async () => {
     const { body, verifier } = await requestCode();
-    emulator.injectAws('Sign', awsError(500, 'KMSInternalException'));
-    emulator.injectAws('Sign', { kind: 'latency', ms: AWS_CALL_POLICY.requestTimeoutMs + 500 });
+    emulator.aws.inject('Sign', awsError(500, 'KMSInternalException'));
+    emulator.aws.inject('Sign', { kind: 'latency', ms: AWS_CALL_POLICY.requestTimeoutMs + 500 });
     const redeemed = await redeem(body.authCode as string, verifier);
     expect(redeemed.status).toBe(200);
-    expect(emulator.awsCalls.Sign).toBe(3);
+    expect(emulator.aws.calls.Sign).toBe(3);
   });
 
   it('says in the log that a code was spent when every Sign attempt is throttled', async () => {
     const { body, verifier } = await requestCode();
-    emulator.injectAws('Sign', awsError(400, 'ThrottlingException'), 3);
+    emulator.aws.inject('Sign', awsError(400, 'ThrottlingException'), 3);
     const failed = await redeem(body.authCode as string, verifier);
     expect(failed.status).toBe(503);
     expect(failed.body).toMatchObject({ error: 'temporarily_unavailable' });

@@ -22,7 +22,7 @@ const saved = { ...process.env };
 beforeAll(async () => {
   logs = captureLogs();
   emulator = await GenesysEmulator.start();
-  emulator.secretValues.set(OIDC_SECRET_ID, JSON.stringify(DEV_OIDC_CREDENTIALS));
+  emulator.secretsManager.secretValues.set(OIDC_SECRET_ID, JSON.stringify(DEV_OIDC_CREDENTIALS));
   // The SDK clients read their region, credentials and endpoints from the environment.
   Object.assign(process.env, emulatedAwsEnv(emulator.baseUrl));
 });
@@ -129,7 +129,7 @@ describe.each(backends)('with %s', (_backend, env) => {
   it('made the calls the backend implies', () => {
     const viaSdk = 'OIDC_CODE_TABLE' in env;
     // Two sign-ins: a write and a delete per code, a signature per redemption, the key once.
-    expect(emulator.awsCalls).toEqual(
+    expect(emulator.aws.calls).toEqual(
       viaSdk
         ? { PutItem: 2, DeleteItem: 2, Sign: 2, GetPublicKey: 1 }
         : { PutItem: 0, DeleteItem: 0, Sign: 0, GetPublicKey: 0 },

@@ -80,7 +80,9 @@ describe('the remote key set', () => {
   it('fails a load as the upstream being unavailable, and does not keep the failure', async () => {
     const { sent, keys } = setup([{ status: 500 }, { status: 200 }]);
     await expect(keys.get()).rejects.toBeInstanceOf(UpstreamUnavailableError);
-    await expect(keys.get()).rejects.toMatchObject({ detail: expect.stringMatching(/is not JSON/) });
+    await expect(keys.get()).rejects.toMatchObject({
+      detail: expect.stringMatching(/is not JSON/),
+    });
     await expect(keys.get()).resolves.toBeInstanceOf(Function);
     expect(sent).toHaveLength(3);
   });
