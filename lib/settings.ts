@@ -11,6 +11,7 @@ export const HANDLER_CONTEXT_KEYS = {
   genesysProfile: 'GENESYS_PROFILE',
   oidcIssuer: 'OIDC_ISSUER',
   oidcRedirectUris: 'OIDC_REDIRECT_URIS',
+  oidcAccessTokenLifetimeSeconds: 'OIDC_ACCESS_TOKEN_LIFETIME_SECONDS',
   allowedOrigins: 'ALLOWED_ORIGINS',
   genesysEnvironment: 'GENESYS_ENVIRONMENT',
   genesysLoginBaseUrl: 'GENESYS_LOGIN_BASE_URL',
@@ -237,11 +238,11 @@ export function readSettings(context: (key: string) => unknown): StackSettings {
         .join(',');
     if (messenger?.redirectUris.some((uri) => !uri.startsWith('https:')))
       problems.push('oidcRedirectUris: must be https URIs in a deployed stack');
-    if (
-      profile !== 'messenger' &&
-      (handlerEnvironment.OIDC_REDIRECT_URIS || handlerEnvironment.OIDC_ISSUER)
-    )
-      problems.push('oidcRedirectUris, oidcIssuer: only apply with genesysProfile=messenger');
+    const messengerOnly = Object.entries(HANDLER_CONTEXT_KEYS)
+      .filter(([key, variable]) => key.startsWith('oidc') && handlerEnvironment[variable])
+      .map(([key]) => key);
+    if (profile !== 'messenger' && messengerOnly.length > 0)
+      problems.push(`${messengerOnly.join(', ')}: only apply with genesysProfile=messenger`);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems.map(renameVariable));

@@ -31,6 +31,16 @@ export const positiveInt = () =>
     ),
   );
 
+/** A whole number of seconds (or any unit) within [min, max]. */
+export const intBetween = (min: number, max: number) =>
+  z.pipe(
+    z.string().check(z.regex(/^\d{1,10}$/, 'must be a whole number')),
+    z.pipe(
+      z.transform((value: string) => Number(value)),
+      z.number().check(z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`)),
+    ),
+  );
+
 export const flag = () =>
   z.pipe(
     z.enum(['true', 'false'], 'must be true or false'),

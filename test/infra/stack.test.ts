@@ -752,6 +752,14 @@ describe('the messenger profile', () => {
       /oidcRedirectUris/,
     ],
     [{ oidcRedirectUris: 'https://www.example.com/' }, /only apply with genesysProfile=messenger/],
+    [
+      { oidcAccessTokenLifetimeSeconds: 900 },
+      /oidcAccessTokenLifetimeSeconds: only apply with genesysProfile=messenger/,
+    ],
+    [
+      { genesysProfile: 'messenger', oidcAccessTokenLifetimeSeconds: 7200 },
+      /oidcAccessTokenLifetimeSeconds: must be at most 3600/,
+    ],
     [{ genesysProfile: 'chat' }, /genesysProfile/],
   ])('refuses %j, naming the key', (context, message) => {
     expect(() => readSettings((key) => ({ ...CDK_JSON.context, ...context })[key])).toThrow(

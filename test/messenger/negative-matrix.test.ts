@@ -53,9 +53,14 @@ describe('the happy path', () => {
     expect(answer.headers['cache-control']).toBe('no-store');
     expect(answer.body).toMatchObject({
       token_type: 'Bearer',
-      expires_in: 300,
+      // The access token lives 900 s by default (Genesys's JWT lives the smaller of 15 minutes
+      // and this); the id_token stays short.
+      expires_in: 900,
       scope: 'openid profile',
     });
+    const [, access] = (answer.body.access_token as string).split('.');
+    const accessClaims = JSON.parse(Buffer.from(access as string, 'base64url').toString());
+    expect(accessClaims.exp - accessClaims.iat).toBe(900);
 
     const keys = createLocalJWKSet({ keys: await h.provider.signer.publicKeys() });
     const { payload, protectedHeader } = await jwtVerify(answer.body.id_token, keys, {
@@ -331,7 +336,13 @@ describe('/userinfo and the public documents', () => {
       expectOAuthError(refused, 401, 'invalid_token');
       expect(refused.headers['www-authenticate']).toMatch(/^Bearer /);
     }
-    h.clock.advance(300_000);
+    h.clock.advance(899_000);
+    const stillValid = await h.call({
+      path: '/userinfo',
+      headers: { Authorization: `Bearer ${tokens.body.access_token}` },
+    });
+    expect(stillValid.status).toBe(200);
+    h.clock.advance(1_000);
     const expired = await h.call({
       path: '/userinfo',
       headers: { Authorization: `Bearer ${tokens.body.access_token}` },

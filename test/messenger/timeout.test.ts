@@ -23,11 +23,14 @@ async function handler() {
     OIDC_ISSUER: ISSUER,
     OIDC_REDIRECT_URIS: REDIRECT_URI,
   });
+  if (config.profile !== 'messenger') throw new Error('expected the messenger profile');
+  const messengerSettings = config.messenger;
   return createMessengerHandler({
     config,
     provider: {
       issuer: ISSUER,
-      redirectUris: config.profile === 'messenger' ? config.messenger.redirectUris : [],
+      redirectUris: messengerSettings.redirectUris,
+      accessTokenLifetimeSeconds: messengerSettings.accessTokenLifetimeSeconds,
       client: createStaticCredentials(CLIENT),
       signer: await createLocalSigner(),
       codes: hung,

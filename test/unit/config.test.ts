@@ -124,6 +124,18 @@ describe('loadConfig', () => {
     [{ ...messenger, OIDC_SIGNING_KEY_ID: 'my key' }, /OIDC_SIGNING_KEY_ID: must be a KMS key id/],
     [{ ...messenger, OIDC_CODE_TABLE: 'a b' }, /OIDC_CODE_TABLE: must be a DynamoDB table name/],
     [
+      { ...messenger, OIDC_ACCESS_TOKEN_LIFETIME_SECONDS: '299' },
+      /OIDC_ACCESS_TOKEN_LIFETIME_SECONDS: must be at least 300/,
+    ],
+    [
+      { ...messenger, OIDC_ACCESS_TOKEN_LIFETIME_SECONDS: '3601' },
+      /OIDC_ACCESS_TOKEN_LIFETIME_SECONDS: must be at most 3600/,
+    ],
+    [
+      { ...messenger, OIDC_ACCESS_TOKEN_LIFETIME_SECONDS: '15m' },
+      /OIDC_ACCESS_TOKEN_LIFETIME_SECONDS: must be a whole number/,
+    ],
+    [
       { ...base, SITE_IDENTITY_REQUIRED: 'true' },
       /SITE_IDENTITY_REQUIRED: needs SITE_IDENTITY_ISSUERS/,
     ],
@@ -156,7 +168,12 @@ describe('loadConfig', () => {
       signingKeyId: 'alias/guest-token-signing',
       previousSigningKeyId: undefined,
       codeTable: 'guest-codes',
+      accessTokenLifetimeSeconds: 900,
     });
+    expect(
+      messengerOf(loadConfig({ ...messenger, OIDC_ACCESS_TOKEN_LIFETIME_SECONDS: '3600' }))
+        .accessTokenLifetimeSeconds,
+    ).toBe(3600);
   });
 
   it('reads each profile’s variables only for that profile', () => {

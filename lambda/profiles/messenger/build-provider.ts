@@ -58,5 +58,6 @@ export async function buildProvider(
         })
       : createMemoryCodeStore(clock),
     clock,
+    accessTokenLifetimeSeconds: settings.accessTokenLifetimeSeconds,
   };
 }

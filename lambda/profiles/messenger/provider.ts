@@ -26,4 +26,6 @@ export interface Provider {
   signer: Signer;
   codes: CodeStore;
   clock: Clock;
+  /** Seconds an access token lives (OIDC_ACCESS_TOKEN_LIFETIME_SECONDS). */
+  accessTokenLifetimeSeconds: number;
 }

@@ -3,7 +3,14 @@
 // server's own origin, a development client, an in-memory key and store.
 
 import * as z from 'zod/mini';
-import { listOf, nonEmpty } from '../../platform/settings';
+import { intBetween, listOf, nonEmpty } from '../../platform/settings';
+
+/**
+ * Genesys's Messenger JWT lives the smaller of 15 minutes and our access token's lifetime, so
+ * a shorter one makes Messenger re-authenticate more often than with other providers.
+ */
+export const ACCESS_TOKEN_LIFETIME = { default: 900, min: 300, max: 3600 } as const;
+
 import { isAllowedUpstreamUrl } from '../../platform/upstream/upstream-url';
 
 /** https, or http on a loopback host; no credentials, query or fragment. */
@@ -46,6 +53,10 @@ export const messengerSettings = () =>
       OIDC_CODE_TABLE: z.optional(
         z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')),
       ),
+      OIDC_ACCESS_TOKEN_LIFETIME_SECONDS: z._default(
+        intBetween(ACCESS_TOKEN_LIFETIME.min, ACCESS_TOKEN_LIFETIME.max),
+        ACCESS_TOKEN_LIFETIME.default,
+      ),
     }),
     z.transform((env) => ({
       /** Public issuer URL, no trailing slash; unset locally (the server's own origin). */
@@ -60,6 +71,8 @@ export const messengerSettings = () =>
       previousSigningKeyId: env.OIDC_PREVIOUS_SIGNING_KEY_ID,
       /** DynamoDB table of codes; unset: an in-memory store. */
       codeTable: env.OIDC_CODE_TABLE,
+      /** How long an access token (and so Genesys's Messenger JWT) lives. */
+      accessTokenLifetimeSeconds: env.OIDC_ACCESS_TOKEN_LIFETIME_SECONDS,
     })),
   );
 

@@ -79,6 +79,7 @@ export function createTokenEndpoint(provider: Provider) {
         issuer: provider.issuer,
         client,
         signer: provider.signer,
+        accessTokenLifetimeSeconds: provider.accessTokenLifetimeSeconds,
         now,
       });
     } catch (error) {

@@ -9,8 +9,8 @@ import type { IdentityClaims } from '../../steps/site-identity/customer-claims';
 import type { CodeRecord } from './code-store';
 import { type Signer, signJwt } from './signer';
 
+/** Short: Genesys reads it once, at the exchange; the access token is what lasts. */
 export const ID_TOKEN_LIFETIME_SECONDS = 300;
-export const ACCESS_TOKEN_LIFETIME_SECONDS = 300;
 export const SCOPE = 'openid profile';
 /** What the id_token, the access token and /userinfo may say of the visitor. */
 export const IDENTITY_CLAIM_NAMES = [
@@ -39,11 +39,12 @@ export interface TokenContext {
   signer: Signer;
   /** Epoch milliseconds. */
   now: number;
+  accessTokenLifetimeSeconds: number;
 }
 
 export async function issueTokens(
   record: CodeRecord,
-  { issuer, client, signer, now }: TokenContext,
+  { issuer, client, signer, now, accessTokenLifetimeSeconds }: TokenContext,
 ): Promise<IssuedTokens> {
   const iat = Math.floor(now / 1000);
   const idToken = await signJwt(signer, {
@@ -64,13 +65,13 @@ export async function issueTokens(
     .setIssuer(issuer)
     .setAudience(userinfoAudience(issuer))
     .setIssuedAt(iat)
-    .setExpirationTime(iat + ACCESS_TOKEN_LIFETIME_SECONDS)
+    .setExpirationTime(iat + accessTokenLifetimeSeconds)
     .setJti(randomBytes(16).toString('base64url'))
     .sign(accessTokenKey(client));
   return {
     access_token: accessToken,
     token_type: 'Bearer',
-    expires_in: ACCESS_TOKEN_LIFETIME_SECONDS,
+    expires_in: accessTokenLifetimeSeconds,
     id_token: idToken,
     scope: SCOPE,
   };
@@ -79,7 +80,7 @@ export async function issueTokens(
 /** The visitor's claims from an access token we issued; throws on anything else. */
 export async function verifyAccessToken(
   token: string,
-  { issuer, client, now }: Omit<TokenContext, 'signer'>,
+  { issuer, client, now }: Omit<TokenContext, 'signer' | 'accessTokenLifetimeSeconds'>,
 ): Promise<IdentityClaims> {
   const { payload } = await jwtVerify(token, accessTokenKey(client), {
     algorithms: ['HS256'],
