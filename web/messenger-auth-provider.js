@@ -8,9 +8,9 @@
 // POSTs the nonce and the verifier's S256 challenge to /guest-token (the same origin, bot, rate
 // and PII checks as every guest), and resolves Messenger's command with `{authCode,
 // redirectUri, nonce, codeVerifier}`; Messenger sends them to Genesys, which redeems the code
-// at our token endpoint. The verifier lives only in this call's closure: nothing is stored
-// (what Messenger itself keeps in the page's local storage after the exchange is Genesys's
-// session, not ours). Failures are retried as the token manager retries them.
+// at our token endpoint. The verifier lives only in this call's closure, and the guest's sealed
+// session (which keeps a guest one identity for the life of the page) only in this module's
+// memory: nothing is stored in the page. Failures are retried as the token manager retries them.
 
 import {
   browserTimers,
@@ -67,11 +67,19 @@ import {
  */
 
 /**
+ * What one page keeps between its code requests, in memory only.
+ * @typedef {object} PageSession
+ * @property {string} [guestSession] The provider's sealed guest identity, sent back with each
+ *   request so a guest who re-authenticates stays the same guest.
+ */
+
+/**
  * Asks the provider for a code bound to a fresh nonce and PKCE pair.
  * @param {MessengerAuthOptions} options
+ * @param {PageSession} [session] Updated with the guest session the answer carries.
  * @returns {Promise<AuthCode>}
  */
-export async function requestAuthCode(options) {
+export async function requestAuthCode(options, session = {}) {
   const webCrypto = options.crypto ?? globalThis.crypto;
   const nonce = base64url(webCrypto.getRandomValues(new Uint8Array(16)));
   const codeVerifier = base64url(webCrypto.getRandomValues(new Uint8Array(32)));
@@ -87,6 +95,8 @@ export async function requestAuthCode(options) {
         codeChallenge,
         codeChallengeMethod: 'S256',
         ...(options.redirectUri && { redirectUri: options.redirectUri }),
+        ...(!('identityToken' in identity) &&
+          session.guestSession && { guestSession: session.guestSession }),
       },
       read: (body) => {
         if (typeof body?.authCode !== 'string' || typeof body?.redirectUri !== 'string') {
@@ -100,6 +110,7 @@ export async function requestAuthCode(options) {
             false,
           );
         }
+        if (typeof body.guestSession === 'string') session.guestSession = body.guestSession;
         return { authCode: body.authCode, redirectUri: body.redirectUri };
       },
       maxAttempts: options.maxAttempts,
@@ -129,9 +140,11 @@ export function registerMessengerAuthProvider(options) {
   if (typeof genesys !== 'function') {
     throw new TypeError('Messenger is not on this page: load its snippet before this module');
   }
+  /** @type {PageSession} */
+  const session = {};
   genesys('registerPlugin', 'AuthProvider', (/** @type {AuthProviderPlugin} */ AuthProvider) => {
     AuthProvider.registerCommand('getAuthCode', (event) => {
-      requestAuthCode(options).then(
+      requestAuthCode(options, session).then(
         (code) => {
           options.onEvent?.('code', { redirectUri: code.redirectUri });
           event.resolve(code);
@@ -154,6 +167,8 @@ export function registerMessengerAuthProvider(options) {
   return {
     async identityChanged() {
       options.onEvent?.('identity', {});
+      // Whoever comes next on this page, a customer or a new guest, is not the previous guest.
+      delete session.guestSession;
       await command('Auth.logout');
       await command('Auth.getTokens');
     },

@@ -64,6 +64,7 @@ const SENSITIVE_KEYS = new Set([
   'refreshtoken',
   'identitytoken',
   'phone_number',
+  'guestsession',
   // The Config holds the runtime's session token (for the secrets extension): never log it.
   'sessiontoken',
   'aws_session_token',

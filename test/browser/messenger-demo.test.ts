@@ -78,16 +78,42 @@ interface DemoEvent {
     expect(await pageStorage(page)).toEqual(NOTHING_STORED);
   });
 
-  it('starts another conversation with a new code and a new guest', async () => {
+  it('keeps one guest for the life of the page: three more codes, the same sub; another page, another guest', async () => {
     await open();
     const first = await page.locator('#sub').textContent();
-    await page.click('#sign-in-again');
-    await page.waitForFunction(
-      (previous) => document.getElementById('sub')?.textContent !== previous,
-      first,
-      WAIT,
-    );
-    expect(await page.locator('#sub').textContent()).not.toBe(first);
+    expect(first).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    const sessions = () =>
+      page.evaluate(
+        () =>
+          (window as unknown as { demo: { events: DemoEvent[] } }).demo.events.filter(
+            (e) => e.type === 'session',
+          ).length,
+      );
+    for (let i = 0; i < 3; i++) {
+      const before = await sessions();
+      await page.click('#sign-in-again');
+      await page.waitForFunction(
+        (count) =>
+          (window as unknown as { demo: { events: DemoEvent[] } }).demo.events.filter(
+            (e) => e.type === 'session',
+          ).length > count,
+        before,
+        WAIT,
+      );
+      expect(await page.locator('#sub').textContent()).toBe(first);
+    }
+    expect(await pageStorage(page)).toEqual(NOTHING_STORED);
+
+    const other = await (await browser.newContext({ userAgent: DESKTOP_USER_AGENT })).newPage();
+    const previous = page;
+    page = other;
+    try {
+      await open();
+      expect(await page.locator('#sub').textContent()).not.toBe(first);
+    } finally {
+      await other.context().close();
+      page = previous;
+    }
   });
 
   it('signs a demo customer in at the site: Messenger signs out and in again, and Genesys knows the verified customer', async () => {

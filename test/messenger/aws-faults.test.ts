@@ -72,12 +72,12 @@ async function requestCode() {
   return { status: answer.statusCode, headers: answer.headers, body, verifier };
 }
 
-async function redeem(code: string, verifier: string) {
+async function redeem(code: string, verifier: string, secret = DEV_OIDC_CREDENTIALS.clientSecret) {
   const answer = await request(`${stack.url}/oauth/token`, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${DEV_OIDC_CREDENTIALS.clientId}:${DEV_OIDC_CREDENTIALS.clientSecret}`).toString('base64')}`,
+      authorization: `Basic ${Buffer.from(`${DEV_OIDC_CREDENTIALS.clientId}:${secret}`).toString('base64')}`,
     },
     body: new URLSearchParams({
       grant_type: 'authorization_code',
@@ -104,19 +104,32 @@ describe('messenger profile, AWS faults through the real SDK clients', () => {
     expect(AWS_CALL_WORST_CASE_MS).toBeLessThan(RETRY_POLICY.budgetMs);
   });
 
-  // First, while no container has read the OIDC client yet.
-  it('answers temporarily_unavailable while Secrets Manager fails, and redeems once it is back', async () => {
-    const { body, verifier } = await requestCode();
+  // First, while no container has read the OIDC client yet: a guest's code request needs it (its
+  // guest session is sealed under a key derived from it).
+  it('answers a guest’s code request 503 while Secrets Manager fails, and issues once it is back', async () => {
     emulator.inject('secrets', { kind: 'status', status: 500 }, 3);
-    const failed = await redeem(body.authCode as string, verifier);
+    const failed = await requestCode();
     expect(failed.status).toBe(503);
-    expect(failed.body).toMatchObject({ error: 'temporarily_unavailable' });
-    expect(failed.headers['retry-after']).toBe('5');
+    expect(failed.body).toMatchObject({ error: { code: 'UPSTREAM_UNAVAILABLE' } });
+    expect(failed.headers['retry-after']).toBeDefined();
     expect(loggedDetails()).toContainEqual(
       expect.stringMatching(/^secretsmanager GetSecretValue: \w+ \(500/),
     );
     const fresh = await requestCode();
+    expect(fresh.status).toBe(200);
     expect((await redeem(fresh.body.authCode as string, fresh.verifier)).status).toBe(200);
+  });
+
+  it('answers temporarily_unavailable at the token endpoint when re-reading the client fails, and redeems once it is back', async () => {
+    const { body, verifier } = await requestCode();
+    // A wrong secret makes the token endpoint re-read ours (it may have been rotated).
+    emulator.inject('secrets', { kind: 'status', status: 500 }, 3);
+    const failed = await redeem(body.authCode as string, verifier, 'not-the-secret');
+    expect(failed.status).toBe(503);
+    expect(failed.body).toMatchObject({ error: 'temporarily_unavailable' });
+    expect(failed.headers['retry-after']).toBe('5');
+    // The code was never touched: it still redeems.
+    expect((await redeem(body.authCode as string, verifier)).status).toBe(200);
   });
 
   it('retries a throttled PutItem and issues the code', async () => {

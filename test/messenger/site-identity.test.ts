@@ -60,7 +60,13 @@ async function stack(issuers: Record<string, unknown>[]): Promise<LocalStack> {
 async function signInThroughMessenger(
   local: LocalStack,
   identityToken?: string,
-): Promise<{ claims: client.IDToken; userinfo: client.UserInfoResponse; accessToken: string }> {
+  extra: Record<string, unknown> = {},
+): Promise<{
+  claims: client.IDToken;
+  userinfo: client.UserInfoResponse;
+  accessToken: string;
+  guestSession: string | undefined;
+}> {
   const verifier = randomBytes(32).toString('base64url');
   const nonce = randomBytes(16).toString('base64url');
   const answer = await request(`${local.url}/guest-token`, {
@@ -73,9 +79,15 @@ async function signInThroughMessenger(
       codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
       codeChallengeMethod: 'S256',
       ...(identityToken && { identityToken }),
+      ...extra,
     }),
   });
-  const body = (await answer.body.json()) as { authCode: string; redirectUri: string };
+  const body = (await answer.body.json()) as {
+    authCode: string;
+    redirectUri: string;
+    guestSession?: string;
+  };
+  if (body.guestSession) sent.push(body.guestSession);
   if (answer.statusCode !== 200) throw new Error(`the code request answered ${answer.statusCode}`);
   sent.push(verifier, body.authCode);
 
@@ -100,7 +112,7 @@ async function signInThroughMessenger(
   // guest's random one is logged by design).
   if (identityToken) sent.push(claims.sub);
   const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
-  return { claims, userinfo, accessToken: tokens.access_token };
+  return { claims, userinfo, accessToken: tokens.access_token, guestSession: body.guestSession };
 }
 
 async function siteToken(idp: OidcSiteIdp, account: SiteAccountId): Promise<string> {
@@ -185,6 +197,18 @@ describe('known customers, messenger profile (openid-client redeems as Genesys)'
     expect(second.claims.sub).toBe(first.claims.sub);
     expect(elsewhere.claims.sub).not.toBe(first.claims.sub);
     expect(elsewhere.claims.sub).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('gives a customer no guest session, and ignores one a signed-in page still sends', async () => {
+    const guest = await signInThroughMessenger(local);
+    expect(guest.guestSession).toEqual(expect.any(String));
+    const token = await siteToken(brand, 'site-user-ada-0001');
+    const customer = await signInThroughMessenger(local, token, {
+      guestSession: guest.guestSession,
+    });
+    expect(customer.guestSession).toBeUndefined();
+    expect(customer.claims.sub).not.toBe(guest.claims.sub);
+    expect(customer.claims.sub).toBe((await signInThroughMessenger(local, token)).claims.sub);
   });
 
   it('keeps anonymous guests as before: a fresh random sub and the typed name, no email', async () => {

@@ -30,6 +30,10 @@ function codeEndpoint() {
         redirectUri: REDIRECT_URI,
         nonce: body.nonce,
         expiresIn: 60,
+        // The provider seals a guest's identity; a customer's request gets none.
+        ...(!body.identityToken && {
+          guestSession: body.guestSession ?? `sealed-${endpoint.calls.length}`,
+        }),
       }),
       { status: 200, headers: { 'content-type': 'application/json' } },
     );
@@ -217,5 +221,38 @@ describe('the Messenger AuthProvider plugin: known customers', () => {
     });
     await registration.identityChanged();
     expect(called).toEqual(['command Auth.logout', 'command Auth.getTokens']);
+  });
+
+  it('keeps a guest’s session in memory and sends it back, never for a customer or after identityChanged()', async () => {
+    const messenger = standInMessenger();
+    const endpoint = codeEndpoint();
+    let signedIn = false;
+    const genesys = (command: string, name: string, ...rest: unknown[]) => {
+      if (command === 'registerPlugin') return messenger.genesys(command, name, rest[0] as never);
+      (rest[1] as () => void)();
+    };
+    const registration = registerMessengerAuthProvider({
+      endpoint: ENDPOINT,
+      genesys: genesys as never,
+      fetch: endpoint.fetch,
+      crypto: webcrypto as Crypto,
+      identityToken: async () => (signedIn ? 'site.id.token' : undefined),
+    });
+    await messenger.command('getAuthCode');
+    await messenger.command('getAuthCode');
+    await messenger.command('getAuthCode');
+    signedIn = true;
+    await registration.identityChanged();
+    await messenger.command('getAuthCode');
+    signedIn = false;
+    await registration.identityChanged();
+    await messenger.command('getAuthCode');
+    expect(endpoint.calls.map((call) => call.body.guestSession)).toEqual([
+      undefined,
+      'sealed-1',
+      'sealed-1',
+      undefined,
+      undefined,
+    ]);
   });
 });

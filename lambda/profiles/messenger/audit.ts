@@ -9,6 +9,7 @@ import type { Audit, AuditedRequest } from '../../steps/audit';
 export const AUDIT_CODE_ISSUED = 'code.issued';
 export const AUDIT_CODE_REDEEMED = 'code.redeemed';
 export const AUDIT_OAUTH_REFUSED = 'oauth.refused';
+export const AUDIT_GUEST_SESSION_REFUSED = 'guest-session.refused';
 
 /** A redeemed code's visitor: a guest's random `sub` is logged, a customer's never is. */
 export type RedeemedVisitor = { sub: string } | { customerOf: string };
@@ -31,6 +32,15 @@ export function createMessengerAudit({ record }: Audit) {
       });
       metrics.addMetric(METRIC.codesIssued, MetricUnit.Count, 1);
       record.countByVisitor(METRIC.codesIssued, kind.visitor);
+    },
+    /**
+     * A page sent back a guest session that did not open (tampered, foreign, expired): it gets
+     * a new guest identity, and this WARN line says why, never the value.
+     */
+    guestSessionRefused(request: AuditedRequest, reason: string) {
+      logger.warn(AUDIT_GUEST_SESSION_REFUSED, {
+        audit: { event: 'guest-session-refused', reason, ...record.common(request) },
+      });
     },
     /** Genesys redeemed a code at the token endpoint. */
     codeRedeemed(

@@ -14,6 +14,8 @@ export const codeRequestFields = () => ({
     .check(z.regex(CODE_CHALLENGE, 'must be the base64url SHA-256 of the verifier')),
   codeChallengeMethod: z.literal('S256', 'must be S256'),
   redirectUri: z.optional(z.string().check(z.maxLength(2048))),
+  /** The sealed guest identity an earlier answer gave this page; any string is taken. */
+  guestSession: z.optional(z.string().check(z.maxLength(2048))),
 });
 
 export interface CodeRequest {
@@ -22,12 +24,19 @@ export interface CodeRequest {
   codeChallenge: string;
   /** One of the configured redirect URIs; the first when absent. */
   redirectUri?: string;
+  /** What an earlier answer sealed for this page's guest (guest-session.ts). */
+  guestSession?: string;
 }
 
 /** The code request step ② parsed with codeRequestFields. */
 export function codeRequestOf({ extraFields }: PipelineContext): CodeRequest {
-  const { nonce, codeChallenge, redirectUri } = extraFields ?? {};
+  const { nonce, codeChallenge, redirectUri, guestSession } = extraFields ?? {};
   if (typeof nonce !== 'string' || typeof codeChallenge !== 'string')
     throw new Error('the handler ran before the code request was parsed');
-  return { nonce, codeChallenge, ...(typeof redirectUri === 'string' && { redirectUri }) };
+  return {
+    nonce,
+    codeChallenge,
+    ...(typeof redirectUri === 'string' && { redirectUri }),
+    ...(typeof guestSession === 'string' && { guestSession }),
+  };
 }

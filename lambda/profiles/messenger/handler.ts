@@ -10,6 +10,7 @@ import { DEFAULT_UPSTREAM_RETRY_AFTER_SECONDS } from '../../platform/errors';
 import type { Logger, Metrics } from '../../platform/observability';
 import { runWarmUps } from '../../platform/warm-up';
 import { createTokenBucket } from '../../steps/abuse-guard';
+import type { AuditedRequest } from '../../steps/audit';
 import {
   createObservability,
   outerChain,
@@ -31,7 +32,8 @@ import { createMessengerAudit } from './audit';
 import { authorize } from './authorize';
 import { codeRequestFields, codeRequestOf } from './code-request';
 import { discovery, jwks } from './discovery';
-import { codeResult, issueCode } from './issue-code';
+import { openGuestSession, sealGuestSession } from './guest-session';
+import { codeResult, issueCode, newGuestSub } from './issue-code';
 import { OAuthError, oauthErrorResult, oauthErrors, toOAuthError } from './oauth-errors';
 import { OIDC_PATHS, type Provider } from './provider';
 import { createTokenEndpoint } from './token-endpoint';
@@ -98,14 +100,33 @@ export function createHandler(deps: MessengerHandlerDeps) {
     .handler(async (event, context) => {
       const { visitor, customer } = context;
       if (!visitor) throw new Error('the handler ran before the request was parsed');
+      const request = codeRequestOf(context);
       const issued = await issueCode(
         provider,
-        codeRequestOf(context),
-        customer ? { customer } : { guestName: visitor.name },
+        request,
+        customer
+          ? { customer }
+          : {
+              guestName: visitor.name,
+              ...(await guestSession(request.guestSession, { event, context })),
+            },
       );
       audit.codeIssued({ event, context }, { sub: issued.sub, endpoint: OIDC_PATHS.codeRequest });
       return codeResult(issued);
     });
+
+  /** The page's guest identity, resumed from what it sent back, or a new one sealed for it. */
+  const guestSession = async (presented: string | undefined, request: AuditedRequest) => {
+    const client = await provider.client.get();
+    const now = provider.clock();
+    if (presented !== undefined) {
+      const opened = await openGuestSession(client, presented, now);
+      if ('sub' in opened) return { guestSub: opened.sub, guestSession: presented };
+      audit.guestSessionRefused(request, opened.refused);
+    }
+    const guestSub = newGuestSub();
+    return { guestSub, guestSession: await sealGuestSession(client, guestSub, now) };
+  };
 
   const authorization = oauthRoute('authorize', ['GET'], async (event, context) => {
     const outcome = await authorize(event, {

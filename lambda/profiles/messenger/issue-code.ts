@@ -18,15 +18,23 @@ export interface IssuedCode {
   expiresIn: number;
   /** For the audit only; not in the answer. */
   sub: string;
+  /** A guest's sealed identity, for the page to send back (guest-session.ts). */
+  guestSession?: string;
 }
 
-/** A new guest identity: 128 random bits as `sub`, and the validated name. */
-export function guestClaims(name: string): IdentityClaims {
-  return { sub: randomBytes(16).toString('base64url'), name, given_name: name };
+/** A guest's claims: its `sub` (128 random bits, kept for the page) and the validated name. */
+export function guestClaims(name: string, sub = newGuestSub()): IdentityClaims {
+  return { sub, name, given_name: name };
 }
 
-/** Who the code is for: a guest by the name it typed, or a verified customer. */
-export type CodeSubject = { guestName: string } | { customer: VerifiedCustomer };
+export function newGuestSub(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** Who the code is for: a guest by the name it typed (and its page's `sub`), or a customer. */
+export type CodeSubject =
+  | { guestName: string; guestSub?: string; guestSession?: string }
+  | { customer: VerifiedCustomer };
 
 export async function issueCode(
   provider: Pick<Provider, 'redirectUris' | 'codes' | 'clock'>,
@@ -47,7 +55,7 @@ export async function issueCode(
     authTime: Math.floor(now / 1000),
     ...('customer' in subject
       ? { claims: subject.customer.claims, customerOf: subject.customer.issuer }
-      : { claims: guestClaims(subject.guestName) }),
+      : { claims: guestClaims(subject.guestName, subject.guestSub) }),
   };
   await provider.codes.put(hashCode(code), record);
   return {
@@ -56,13 +64,20 @@ export async function issueCode(
     nonce: request.nonce,
     expiresIn: CODE_LIFETIME_SECONDS,
     sub: record.claims.sub,
+    ...(!('customer' in subject) && subject.guestSession && { guestSession: subject.guestSession }),
   };
 }
 
-export function codeResult({ authCode, redirectUri, nonce, expiresIn }: IssuedCode) {
+export function codeResult({ authCode, redirectUri, nonce, expiresIn, guestSession }: IssuedCode) {
   return {
     statusCode: 200,
     headers: { ...NO_STORE_HEADERS },
-    body: JSON.stringify({ authCode, redirectUri, nonce, expiresIn }),
+    body: JSON.stringify({
+      authCode,
+      redirectUri,
+      nonce,
+      expiresIn,
+      ...(guestSession && { guestSession }),
+    }),
   };
 }

@@ -1,0 +1,67 @@
+// A guest keeps one identity for the life of the page: the first code answer carries its `sub`
+// sealed (JWE, dir + A256GCM) under a key derived from the OIDC client secret in Secrets Manager;
+// the page sends it back with later code requests. Anything that does not open is a new guest.
+
+import { hkdfSync } from 'node:crypto';
+import { EncryptJWT, errors, jwtDecrypt } from 'jose';
+import type { ClientCredentials } from '../../platform/credentials';
+
+/** How long one page's guest identity lasts at most. */
+export const GUEST_SESSION_LIFETIME_SECONDS = 24 * 60 * 60;
+const PURPOSE = 'guest session';
+
+export interface GuestSession {
+  sub: string;
+  /** The sealed value for the page; unchanged when it was resumed. */
+  value: string;
+}
+
+/** Why a presented value did not resume a session (for the WARN line; never the value). */
+export type GuestSessionRefusal = 'expired' | 'unreadable';
+
+export async function sealGuestSession(
+  client: ClientCredentials,
+  sub: string,
+  now: number,
+): Promise<string> {
+  const iat = Math.floor(now / 1000);
+  return new EncryptJWT({ sub })
+    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', typ: 'guest-session' })
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + GUEST_SESSION_LIFETIME_SECONDS)
+    .encrypt(sessionKey(client));
+}
+
+/** The guest's `sub`, or why the value cannot stand: tampered, foreign, expired or malformed. */
+export async function openGuestSession(
+  client: ClientCredentials,
+  value: string,
+  now: number,
+): Promise<{ sub: string } | { refused: GuestSessionRefusal }> {
+  try {
+    const { payload } = await jwtDecrypt(value, sessionKey(client), {
+      keyManagementAlgorithms: ['dir'],
+      contentEncryptionAlgorithms: ['A256GCM'],
+      typ: 'guest-session',
+      requiredClaims: ['exp', 'sub'],
+      currentDate: new Date(now),
+    });
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0)
+      return { refused: 'unreadable' };
+    return { sub: payload.sub };
+  } catch (error) {
+    return { refused: error instanceof errors.JWTExpired ? 'expired' : 'unreadable' };
+  }
+}
+
+const keys = new WeakMap<ClientCredentials, Uint8Array>();
+
+/** HKDF-SHA256 of the client secret: rotating the secret starts every guest afresh. */
+function sessionKey(client: ClientCredentials): Uint8Array {
+  let key = keys.get(client);
+  if (!key) {
+    key = new Uint8Array(hkdfSync('sha256', client.clientSecret, client.clientId, PURPOSE, 32));
+    keys.set(client, key);
+  }
+  return key;
+}
