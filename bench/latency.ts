@@ -228,12 +228,12 @@ async function messengerRows(emulator: Child, client: Agent): Promise<void> {
     issue: {
       samples: [],
       cpuMs: 0,
-      calls: { Sign: 0, GetPublicKey: 0, PutItem: 0, DeleteItem: 0 },
+      calls: { Sign: 0, GetPublicKey: 0, PutItem: 0, GetItem: 0, DeleteItem: 0, UpdateItem: 0 },
     },
     redeem: {
       samples: [],
       cpuMs: 0,
-      calls: { Sign: 0, GetPublicKey: 0, PutItem: 0, DeleteItem: 0 },
+      calls: { Sign: 0, GetPublicKey: 0, PutItem: 0, GetItem: 0, DeleteItem: 0, UpdateItem: 0 },
     },
   };
   for (let round = 0; round < ROUNDS; round++) {

@@ -22,7 +22,9 @@ const perOperation = (): Record<AwsOperation, number> => ({
   Sign: 0,
   GetPublicKey: 0,
   PutItem: 0,
+  GetItem: 0,
   DeleteItem: 0,
+  UpdateItem: 0,
 });
 
 export class AwsStandIns {
@@ -38,7 +40,9 @@ export class AwsStandIns {
     Sign: [],
     GetPublicKey: [],
     PutItem: [],
+    GetItem: [],
     DeleteItem: [],
+    UpdateItem: [],
   };
   private readonly table = new DynamoDbStandIn();
 

@@ -1,5 +1,5 @@
 // The messenger profile's resources, each granted to the function for exactly what it needs: the
-// KMS signing key (Sign, GetPublicKey), the code table (PutItem, DeleteItem), the OIDC client secret.
+// KMS signing key (Sign, GetPublicKey), the code table (PutItem, GetItem, UpdateItem, DeleteItem), the OIDC client secret.
 
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -84,7 +84,12 @@ export class MessengerProvider extends Construct {
     }
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        actions: [
+          'dynamodb:PutItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:UpdateItem',
+        ],
         resources: [this.codes.tableArn],
       }),
     );

@@ -12,6 +12,7 @@ export const HANDLER_CONTEXT_KEYS = {
   oidcIssuer: 'OIDC_ISSUER',
   oidcRedirectUris: 'OIDC_REDIRECT_URIS',
   oidcAccessTokenLifetimeSeconds: 'OIDC_ACCESS_TOKEN_LIFETIME_SECONDS',
+  oidcRefreshTokenLifetimeSeconds: 'OIDC_REFRESH_TOKEN_LIFETIME_SECONDS',
   allowedOrigins: 'ALLOWED_ORIGINS',
   genesysEnvironment: 'GENESYS_ENVIRONMENT',
   genesysLoginBaseUrl: 'GENESYS_LOGIN_BASE_URL',

@@ -31,6 +31,9 @@ export const METRIC = {
   codesIssued: 'CodesIssued',
   codesRedeemed: 'CodesRedeemed',
   oauthErrors: 'OAuthErrors',
+  tokensRefreshed: 'TokensRefreshed',
+  refreshTokenReuse: 'RefreshTokenReuse',
+  sessionRevocations: 'SessionRevocations',
 } as const;
 
 const REDACTED = '[REDACTED]';

@@ -571,13 +571,14 @@ describe('the messenger profile', () => {
         'GET /userinfo',
         'OPTIONS /guest-token',
         'POST /guest-token',
+        'POST /oauth/revoke',
         'POST /oauth/token',
         'POST /userinfo',
       ].sort(),
     );
   });
 
-  it('may only Sign and GetPublicKey with its RSA 2048 key, and only put and delete items in its table', () => {
+  it('may only Sign and GetPublicKey with its RSA 2048 key, and only put, get, update and delete items in its table', () => {
     const { template } = synth(MESSENGER);
     const [keyId] = Object.keys(
       template.findResources('AWS::KMS::Key', {
@@ -599,7 +600,12 @@ describe('the messenger profile', () => {
     ]);
     expect(touching('dynamodb:').map(grant)).toEqual([
       {
-        actions: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
+        actions: [
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ],
         resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
       },
     ]);
@@ -704,7 +710,11 @@ describe('the messenger profile', () => {
       '"SearchString":"/authorize"',
     ]);
     expect(servers?.Statement.RateBasedStatement?.Limit).toBe(50000);
-    expect(paths(servers)).toEqual(['"SearchString":"/oauth/token"', '"SearchString":"/userinfo"']);
+    expect(paths(servers)).toEqual([
+      '"SearchString":"/oauth/token"',
+      '"SearchString":"/oauth/revoke"',
+      '"SearchString":"/userinfo"',
+    ]);
   });
 
   it('keeps the guest-api web ACL’s rate rule unscoped', () => {

@@ -190,7 +190,21 @@ describe('redeeming a code', () => {
     expectOAuthError(await h.redeem(rest), 400, 'invalid_request');
   });
 
-  it.each(['client_credentials', 'refresh_token', 'password'])(
+  it('refuses grant_type=refresh_token without a refresh token, and a token not of ours', async () => {
+    const { form } = await issued();
+    expectOAuthError(
+      await h.redeem({ ...form, grant_type: 'refresh_token' }),
+      400,
+      'invalid_request',
+    );
+    expectOAuthError(
+      await h.redeem({ grant_type: 'refresh_token', refresh_token: 'not-one-of-ours' }),
+      400,
+      'invalid_grant',
+    );
+  });
+
+  it.each(['client_credentials', 'password', 'urn:ietf:params:oauth:grant-type:jwt-bearer'])(
     'refuses grant_type=%s',
     async (grantType) => {
       const { form } = await issued();

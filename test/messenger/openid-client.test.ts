@@ -128,11 +128,12 @@ describe.each(backends)('with %s', (_backend, env) => {
 
   it('made the calls the backend implies', () => {
     const viaSdk = 'OIDC_CODE_TABLE' in env;
-    // Two sign-ins: a write and a delete per code, a signature per redemption, the key once.
+    // Two sign-ins: per code a write, a delete and a signature, and a write for the refresh
+    // token the redemption starts; the key once.
     expect(emulator.aws.calls).toEqual(
       viaSdk
-        ? { PutItem: 2, DeleteItem: 2, Sign: 2, GetPublicKey: 1 }
-        : { PutItem: 0, DeleteItem: 0, Sign: 0, GetPublicKey: 0 },
+        ? { PutItem: 4, DeleteItem: 2, Sign: 2, GetPublicKey: 1, GetItem: 0, UpdateItem: 0 }
+        : { PutItem: 0, DeleteItem: 0, Sign: 0, GetPublicKey: 0, GetItem: 0, UpdateItem: 0 },
     );
   });
 });

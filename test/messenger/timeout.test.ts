@@ -9,6 +9,7 @@ import { loadConfig } from '../../lambda/config';
 import { createStaticCredentials } from '../../lambda/platform/credentials';
 import type { CodeStore } from '../../lambda/profiles/messenger/code-store';
 import { createHandler as createMessengerHandler } from '../../lambda/profiles/messenger/handler';
+import { createMemorySessionStore } from '../../lambda/profiles/messenger/session-store';
 import { createLocalSigner } from '../../lambda/profiles/messenger/signer';
 import { toAnswer } from '../fixtures/harness';
 import { captureLogs } from '../fixtures/log-capture';
@@ -31,6 +32,8 @@ async function handler() {
       issuer: ISSUER,
       redirectUris: messengerSettings.redirectUris,
       accessTokenLifetimeSeconds: messengerSettings.accessTokenLifetimeSeconds,
+      refreshTokenLifetimeSeconds: messengerSettings.refreshTokenLifetimeSeconds,
+      sessions: createMemorySessionStore(Date.now),
       client: createStaticCredentials(CLIENT),
       signer: await createLocalSigner(),
       codes: hung,

@@ -132,6 +132,14 @@ describe('loadConfig', () => {
       /OIDC_ACCESS_TOKEN_LIFETIME_SECONDS: must be at most 3600/,
     ],
     [
+      { ...messenger, OIDC_REFRESH_TOKEN_LIFETIME_SECONDS: '899' },
+      /OIDC_REFRESH_TOKEN_LIFETIME_SECONDS: must be at least 900/,
+    ],
+    [
+      { ...messenger, OIDC_REFRESH_TOKEN_LIFETIME_SECONDS: '7776001' },
+      /OIDC_REFRESH_TOKEN_LIFETIME_SECONDS: must be at most 7776000/,
+    ],
+    [
       { ...messenger, OIDC_ACCESS_TOKEN_LIFETIME_SECONDS: '15m' },
       /OIDC_ACCESS_TOKEN_LIFETIME_SECONDS: must be a whole number/,
     ],
@@ -169,6 +177,7 @@ describe('loadConfig', () => {
       previousSigningKeyId: undefined,
       codeTable: 'guest-codes',
       accessTokenLifetimeSeconds: 900,
+      refreshTokenLifetimeSeconds: 86_400,
     });
     expect(
       messengerOf(loadConfig({ ...messenger, OIDC_ACCESS_TOKEN_LIFETIME_SECONDS: '3600' }))

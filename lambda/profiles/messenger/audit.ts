@@ -10,9 +10,19 @@ export const AUDIT_CODE_ISSUED = 'code.issued';
 export const AUDIT_CODE_REDEEMED = 'code.redeemed';
 export const AUDIT_OAUTH_REFUSED = 'oauth.refused';
 export const AUDIT_GUEST_SESSION_REFUSED = 'guest-session.refused';
+export const AUDIT_TOKENS_REFRESHED = 'tokens.refreshed';
+export const AUDIT_REFRESH_REUSE = 'refresh-token.reused';
+export const AUDIT_TOKENS_REVOKED = 'tokens.revoked';
 
 /** A redeemed code's visitor: a guest's random `sub` is logged, a customer's never is. */
 export type RedeemedVisitor = { sub: string } | { customerOf: string };
+
+/** A guest's random `sub`, or a customer's issuer: never a customer's subject. */
+function visitorFields(visitor: RedeemedVisitor) {
+  return 'customerOf' in visitor
+    ? { visitor: 'customer', issuer: visitor.customerOf }
+    : { sub: visitor.sub, visitor: 'guest' };
+}
 
 export function createMessengerAudit({ record }: Audit) {
   const { logger, metrics } = record;
@@ -47,14 +57,58 @@ export function createMessengerAudit({ record }: Audit) {
       request: AuditedRequest,
       { visitor, method }: { visitor: RedeemedVisitor; method: string },
     ) {
-      const kind =
-        'customerOf' in visitor
-          ? { visitor: 'customer', issuer: visitor.customerOf }
-          : { sub: visitor.sub, visitor: 'guest' };
       logger.info(AUDIT_CODE_REDEEMED, {
-        audit: { event: 'code-redeemed', ...kind, clientAuth: method, ...record.common(request) },
+        audit: {
+          event: 'code-redeemed',
+          ...visitorFields(visitor),
+          clientAuth: method,
+          ...record.common(request),
+        },
       });
       metrics.addMetric(METRIC.codesRedeemed, MetricUnit.Count, 1);
+    },
+    /** Genesys refreshed a session: a new access token, id_token and refresh token. */
+    tokensRefreshed(
+      request: AuditedRequest,
+      { visitor, method }: { visitor: RedeemedVisitor; method: string },
+    ) {
+      logger.info(AUDIT_TOKENS_REFRESHED, {
+        audit: {
+          event: 'tokens-refreshed',
+          ...visitorFields(visitor),
+          clientAuth: method,
+          ...record.common(request),
+        },
+      });
+      metrics.addMetric(METRIC.tokensRefreshed, MetricUnit.Count, 1);
+    },
+    /**
+     * A rotated refresh token came back past the grace: stolen, or a client gone wrong. Its
+     * family is revoked; WARN, never the token.
+     */
+    refreshTokenReused(request: AuditedRequest, visitor: RedeemedVisitor) {
+      logger.warn(AUDIT_REFRESH_REUSE, {
+        audit: {
+          event: 'refresh-token-reused',
+          ...visitorFields(visitor),
+          ...record.common(request),
+        },
+      });
+      metrics.addMetric(METRIC.refreshTokenReuse, MetricUnit.Count, 1);
+    },
+    /** RFC 7009: a revocation request, and whether it revoked a family. */
+    tokensRevoked(
+      request: AuditedRequest,
+      { revoked, method }: { revoked: boolean; method: string },
+    ) {
+      logger.info(AUDIT_TOKENS_REVOKED, {
+        audit: { event: 'tokens-revoked', revoked, clientAuth: method, ...record.common(request) },
+      });
+      if (revoked) {
+        const single = metrics.singleMetric();
+        single.addDimension('via', 'revocation');
+        single.addMetric(METRIC.sessionRevocations, MetricUnit.Count, 1);
+      }
     },
     /** An OAuth endpoint answered with an RFC 6749 / 6750 error. */
     oauthRefused(

@@ -12,8 +12,10 @@ import type { SecretReader } from '../../platform/secrets';
 import { awsClientConfig } from './aws-clients';
 import { createMemoryCodeStore } from './code-store';
 import { createDynamoDbCodeStore } from './dynamodb-code-store';
+import { createDynamoDbSessionStore } from './dynamodb-session-store';
 import { createKmsSigner } from './kms-signer';
 import type { Provider } from './provider';
+import { createMemorySessionStore } from './session-store';
 import type { MessengerSettings } from './settings';
 import { createLocalSigner } from './signer';
 
@@ -31,6 +33,14 @@ export async function buildProvider(
   const { issuer, redirectUris, clientSecretId, signingKeyId, previousSigningKeyId, codeTable } =
     settings;
   if (!issuer) throw new ConfigError('OIDC_ISSUER: is required');
+  let dynamoDbClient: import('@aws-sdk/client-dynamodb').DynamoDBClient | undefined;
+  /** One client for the code table's codes and sessions. */
+  const dynamoDb = () => {
+    dynamoDbClient ??= new (
+      require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb')
+    ).DynamoDBClient(awsClientConfig());
+    return dynamoDbClient;
+  };
   if (!clientSecretId && !developmentClient)
     throw new ConfigError('OIDC_CLIENT_SECRET_ID: is required');
   return {
@@ -50,14 +60,13 @@ export async function buildProvider(
         })
       : await createLocalSigner(),
     codes: codeTable
-      ? createDynamoDbCodeStore({
-          client: new (
-            require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb')
-          ).DynamoDBClient(awsClientConfig()),
-          tableName: codeTable,
-        })
+      ? createDynamoDbCodeStore({ client: dynamoDb(), tableName: codeTable })
       : createMemoryCodeStore(clock),
     clock,
+    sessions: codeTable
+      ? createDynamoDbSessionStore({ client: dynamoDb(), tableName: codeTable, clock })
+      : createMemorySessionStore(clock),
     accessTokenLifetimeSeconds: settings.accessTokenLifetimeSeconds,
+    refreshTokenLifetimeSeconds: settings.refreshTokenLifetimeSeconds,
   };
 }

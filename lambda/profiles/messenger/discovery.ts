@@ -4,7 +4,7 @@
 
 import type { PipelineResult } from '../../steps/context';
 import { OIDC_PATHS, type Provider } from './provider';
-import { IDENTITY_CLAIM_NAMES, SCOPE } from './tokens';
+import { IDENTITY_CLAIM_NAMES, SCOPES_SUPPORTED } from './tokens';
 
 const CACHEABLE = {
   'Content-Type': 'application/json; charset=utf-8',
@@ -17,16 +17,18 @@ export function discoveryDocument(issuer: string) {
     issuer,
     authorization_endpoint: `${issuer}${OIDC_PATHS.authorize}`,
     token_endpoint: `${issuer}${OIDC_PATHS.token}`,
+    revocation_endpoint: `${issuer}${OIDC_PATHS.revoke}`,
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     userinfo_endpoint: `${issuer}${OIDC_PATHS.userinfo}`,
     jwks_uri: `${issuer}${OIDC_PATHS.jwks}`,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code'],
+    grant_types_supported: ['authorization_code', 'refresh_token'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     code_challenge_methods_supported: ['S256'],
-    scopes_supported: SCOPE.split(' '),
+    scopes_supported: SCOPES_SUPPORTED,
     claims_supported: [...IDENTITY_CLAIM_NAMES, 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce'],
     authorization_response_iss_parameter_supported: true,
   };

@@ -36,7 +36,7 @@ import { openGuestSession, sealGuestSession } from './guest-session';
 import { codeResult, issueCode, newGuestSub } from './issue-code';
 import { OAuthError, oauthErrorResult, oauthErrors, toOAuthError } from './oauth-errors';
 import { OIDC_PATHS, type Provider } from './provider';
-import { createTokenEndpoint } from './token-endpoint';
+import { createTokenEndpoints, RefreshTokenReuseError } from './token-endpoint';
 import { userinfo } from './userinfo';
 
 export interface MessengerHandlerDeps {
@@ -59,7 +59,7 @@ export function createHandler(deps: MessengerHandlerDeps) {
   const audit = createMessengerAudit(observability.audit);
   // One budget per client IP across both visitor-facing paths.
   const bucket = createTokenBucket(config.visitor.rateLimitPerMinute, clock);
-  const redeem = createTokenEndpoint(provider);
+  const tokenEndpoints = createTokenEndpoints(provider);
   const discoveryAnswer = discovery(provider);
 
   const identity = siteIdentity(config.identity, {
@@ -76,13 +76,16 @@ export function createHandler(deps: MessengerHandlerDeps) {
       .use(
         oauthErrors({
           logger,
-          onRefusal: (request, error, cause) =>
+          onRefusal: (request, error, cause) => {
+            if (error instanceof RefreshTokenReuseError)
+              audit.refreshTokenReused(request, error.visitor);
             audit.oauthRefused(request, {
               endpoint,
               error: error.error,
               status: error.status,
               cause,
-            }),
+            });
+          },
         }),
       )
       .handler(handler);
@@ -147,12 +150,18 @@ export function createHandler(deps: MessengerHandlerDeps) {
   });
 
   const token = oauthRoute('token', ['POST'], async (event, context) => {
-    const redemption = await redeem(event);
-    audit.codeRedeemed(
-      { event, context },
-      { visitor: redemption.visitor, method: redemption.method },
-    );
+    const redemption = await tokenEndpoints.redeem(event);
+    const { visitor, method } = redemption;
+    if (redemption.grant === 'refresh_token')
+      audit.tokensRefreshed({ event, context }, { visitor, method });
+    else audit.codeRedeemed({ event, context }, { visitor, method });
     return redemption.result;
+  });
+
+  const revocation = oauthRoute('revoke', ['POST'], async (event, context) => {
+    const { result, revoked, method } = await tokenEndpoints.revoke(event);
+    audit.tokensRevoked({ event, context }, { revoked, method });
+    return result;
   });
 
   const router = httpRouterHandler({
@@ -160,6 +169,7 @@ export function createHandler(deps: MessengerHandlerDeps) {
       { method: 'ANY', path: OIDC_PATHS.codeRequest, handler: codeRequest },
       { method: 'ANY', path: OIDC_PATHS.authorize, handler: authorization },
       { method: 'ANY', path: OIDC_PATHS.token, handler: token },
+      { method: 'ANY', path: OIDC_PATHS.revoke, handler: revocation },
       {
         method: 'ANY',
         path: OIDC_PATHS.userinfo,

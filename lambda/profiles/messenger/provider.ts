@@ -5,12 +5,14 @@
 import type { Clock } from '../../platform/clock';
 import type { CredentialsProvider } from '../../platform/credentials';
 import type { CodeStore } from './code-store';
+import type { SessionStore } from './session-store';
 import type { Signer } from './signer';
 
 export const OIDC_PATHS = {
   codeRequest: '/guest-token',
   authorize: '/authorize',
   token: '/oauth/token',
+  revoke: '/oauth/revoke',
   userinfo: '/userinfo',
   discovery: '/.well-known/openid-configuration',
   jwks: '/.well-known/jwks.json',
@@ -25,7 +27,11 @@ export interface Provider {
   client: CredentialsProvider;
   signer: Signer;
   codes: CodeStore;
+  /** Refresh-token families and their revocations. */
+  sessions: SessionStore;
   clock: Clock;
   /** Seconds an access token lives (OIDC_ACCESS_TOKEN_LIFETIME_SECONDS). */
   accessTokenLifetimeSeconds: number;
+  /** Seconds a refresh-token family lives at most (OIDC_REFRESH_TOKEN_LIFETIME_SECONDS). */
+  refreshTokenLifetimeSeconds: number;
 }

@@ -10,6 +10,8 @@ import { intBetween, listOf, nonEmpty } from '../../platform/settings';
  * a shorter one makes Messenger re-authenticate more often than with other providers.
  */
 export const ACCESS_TOKEN_LIFETIME = { default: 900, min: 300, max: 3600 } as const;
+/** A refresh-token family's longest life, from the original sign-in: Genesys's own range. */
+export const REFRESH_TOKEN_LIFETIME = { default: 86_400, min: 900, max: 7_776_000 } as const;
 
 import { isAllowedUpstreamUrl } from '../../platform/upstream/upstream-url';
 
@@ -57,6 +59,10 @@ export const messengerSettings = () =>
         intBetween(ACCESS_TOKEN_LIFETIME.min, ACCESS_TOKEN_LIFETIME.max),
         ACCESS_TOKEN_LIFETIME.default,
       ),
+      OIDC_REFRESH_TOKEN_LIFETIME_SECONDS: z._default(
+        intBetween(REFRESH_TOKEN_LIFETIME.min, REFRESH_TOKEN_LIFETIME.max),
+        REFRESH_TOKEN_LIFETIME.default,
+      ),
     }),
     z.transform((env) => ({
       /** Public issuer URL, no trailing slash; unset locally (the server's own origin). */
@@ -73,6 +79,8 @@ export const messengerSettings = () =>
       codeTable: env.OIDC_CODE_TABLE,
       /** How long an access token (and so Genesys's Messenger JWT) lives. */
       accessTokenLifetimeSeconds: env.OIDC_ACCESS_TOKEN_LIFETIME_SECONDS,
+      /** How long a refresh-token family lives at most, from the original sign-in. */
+      refreshTokenLifetimeSeconds: env.OIDC_REFRESH_TOKEN_LIFETIME_SECONDS,
     })),
   );
 

@@ -6,12 +6,13 @@ import { hkdfSync, randomBytes } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import type { ClientCredentials } from '../../platform/credentials';
 import type { IdentityClaims } from '../../steps/site-identity/customer-claims';
-import type { CodeRecord } from './code-store';
 import { type Signer, signJwt } from './signer';
 
 /** Short: Genesys reads it once, at the exchange; the access token is what lasts. */
 export const ID_TOKEN_LIFETIME_SECONDS = 300;
+/** What an access token is for; `offline_access` is what a refresh token carries on. */
 export const SCOPE = 'openid profile';
+export const SCOPES_SUPPORTED: readonly string[] = ['openid', 'profile', 'offline_access'];
 /** What the id_token, the access token and /userinfo may say of the visitor. */
 export const IDENTITY_CLAIM_NAMES = [
   'sub',
@@ -42,8 +43,17 @@ export interface TokenContext {
   accessTokenLifetimeSeconds: number;
 }
 
+/** Whom the tokens are for: a code's claims and sign-in (and its nonce), or a refresh's. */
+export interface TokenSubject {
+  claims: IdentityClaims;
+  /** Epoch seconds: the original sign-in. */
+  authTime: number;
+  /** The code's nonce; a refreshed id_token has none. */
+  nonce?: string;
+}
+
 export async function issueTokens(
-  record: CodeRecord,
+  record: TokenSubject,
   { issuer, client, signer, now, accessTokenLifetimeSeconds }: TokenContext,
 ): Promise<IssuedTokens> {
   const iat = Math.floor(now / 1000);
@@ -54,7 +64,7 @@ export async function issueTokens(
     iat,
     exp: iat + ID_TOKEN_LIFETIME_SECONDS,
     auth_time: record.authTime,
-    nonce: record.nonce,
+    ...(record.nonce !== undefined && { nonce: record.nonce }),
   });
   const accessToken = await new SignJWT({
     ...record.claims,
