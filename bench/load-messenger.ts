@@ -7,7 +7,8 @@
 // every 200 carries an id_token that verifies against the JWKS with the code's nonce; visitor
 // answers are 200, 429 or 503 with Retry-After; token answers are 200 or an RFC 6749 error
 // (invalid_grant, or 503 temporarily_unavailable with Retry-After); no unhandled rejection;
-// RSS after a GC does not grow. Bounded in count and time; exits non-zero when a check fails.
+// RSS after a GC does not grow. Half the sessions are then refreshed once (some at both servers
+// at once): a refresh keeps the sub, and racing refreshes never get two different successors. Bounded in count and time; exits non-zero when a check fails.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
@@ -80,6 +81,56 @@ export async function runMessengerLoad(): Promise<void> {
     const redeemedPerCode = new Map<string, number>();
     const idTokens: { token: string; nonce: string }[] = [];
     let duplicatesSent = 0;
+    const refreshAnswers = new Map<string, number>();
+    let refreshRaces = 0;
+    let splitSuccessors = 0;
+    let subChanged = 0;
+    const refreshAt = (server: Child, refreshToken: string) =>
+      post(
+        `${server.url}${OIDC_PATHS.token}`,
+        { 'content-type': 'application/x-www-form-urlencoded', authorization: BASIC },
+        new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: refreshToken,
+        }).toString(),
+      );
+    const judgeRefresh = (answer: Answer, sub: unknown) => {
+      const error = typeof answer.body.error === 'string' ? answer.body.error : undefined;
+      count(refreshAnswers, answer.status === 200 ? '200' : `${answer.status} ${error}`);
+      if (answer.status === 200) {
+        const claims = JSON.parse(
+          Buffer.from(String(answer.body.id_token).split('.')[1] ?? '', 'base64url').toString(),
+        );
+        if (claims.sub !== sub || claims.nonce !== undefined) subChanged++;
+      } else if (answer.status === 503) {
+        if (error !== 'temporarily_unavailable' || !answer.retryAfter)
+          violations.push('refresh 503 without temporarily_unavailable and Retry-After');
+      } else if (!(answer.status === 400 && error === 'invalid_grant')) {
+        violations.push(`refresh answer ${answer.status} ${error}`);
+      }
+    };
+    /** Genesys refreshing a session it holds: once, retried once after a 503. */
+    const refreshSession = async (redeemed: Answer) => {
+      if (redeemed.status !== 200 || Math.random() >= 0.5) return;
+      const refreshToken = String(redeemed.body.refresh_token);
+      const sub = JSON.parse(
+        Buffer.from(String(redeemed.body.id_token).split('.')[1] ?? '', 'base64url').toString(),
+      ).sub;
+      if (Math.random() < DUPLICATE_SHARE * 2) {
+        refreshRaces++;
+        const both = await Promise.all(servers.map((server) => refreshAt(server, refreshToken)));
+        for (const each of both) judgeRefresh(each, sub);
+        const successors = new Set(
+          both.filter((a) => a.status === 200).map((a) => a.body.refresh_token),
+        );
+        if (successors.size > 1) splitSuccessors++;
+        return;
+      }
+      const server = servers[Math.floor(Math.random() * 2)] as Child;
+      const first = await refreshAt(server, refreshToken);
+      judgeRefresh(first, sub);
+      if (first.status === 503) judgeRefresh(await refreshAt(server, refreshToken), sub);
+    };
 
     const token = (server: Child, code: string, verifier: string) =>
       post(
@@ -133,12 +184,18 @@ export async function runMessengerLoad(): Promise<void> {
         duplicatesSent++;
         const both = await Promise.all(servers.map((server) => token(server, code, verifier)));
         for (const each of both) judgeToken(each, code, nonce);
+        const redeemed = both.find((each) => each.status === 200);
+        if (redeemed) await refreshSession(redeemed);
         return;
       }
-      const first = await token(redeeming, code, verifier);
+      let first = await token(redeeming, code, verifier);
       judgeToken(first, code, nonce);
       // Genesys retries a 503 once; the code may still be there (the delete failed) or spent.
-      if (first.status === 503) judgeToken(await token(redeeming, code, verifier), code, nonce);
+      if (first.status === 503) {
+        first = await token(redeeming, code, verifier);
+        judgeToken(first, code, nonce);
+      }
+      await refreshSession(first);
     };
 
     const started = Date.now();
@@ -186,6 +243,11 @@ export async function runMessengerLoad(): Promise<void> {
       ],
       [`codes redeemed more than once: ${twice}`, twice === 0],
       [
+        `refreshes racing at both servers that got two different successors: ${splitSuccessors} of ${refreshRaces}`,
+        splitSuccessors === 0,
+      ],
+      [`refreshed id_tokens with another sub, or a nonce: ${subChanged}`, subChanged === 0],
+      [
         `id_tokens that failed verification (JWKS, iss, aud, nonce, claims): ${unverified} of ${idTokens.length}`,
         unverified === 0,
       ],
@@ -209,6 +271,8 @@ export async function runMessengerLoad(): Promise<void> {
     for (const [status, n] of [...visitorAnswers].sort()) console.log(`| ${status} | ${n} |`);
     console.log(`\n| token endpoint answer | count |\n|---|---|`);
     for (const [status, n] of [...tokenAnswers].sort()) console.log(`| ${status} | ${n} |`);
+    console.log(`\n| refresh answer | count |\n|---|---|`);
+    for (const [status, n] of [...refreshAnswers].sort()) console.log(`| ${status} | ${n} |`);
     console.log(
       `\nCodes issued ${issued}, redeemed ${redeemedPerCode.size}; ` +
         `AWS faults injected ${JSON.stringify(stats.awsFaults)} (${sum(stats.awsFaults)}); ` +
