@@ -21,6 +21,7 @@ export const ROUTES: Record<Profile, Record<string, readonly string[]>> = {
     [OIDC_PATHS.authorize]: ['GET'],
     [OIDC_PATHS.token]: ['POST'],
     [OIDC_PATHS.revoke]: ['POST'],
+    [OIDC_PATHS.backchannelLogout]: ['POST'],
     [OIDC_PATHS.userinfo]: ['GET', 'POST'],
     [OIDC_PATHS.discovery]: ['GET'],
     [OIDC_PATHS.jwks]: ['GET'],

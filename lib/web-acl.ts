@@ -12,7 +12,12 @@ export const SERVER_RATE_RULE_NAME = 'RateLimitServerPaths';
 
 /** Messenger: paths a visitor's browser calls, and paths Genesys calls for every visitor. */
 const VISITOR_PATHS = [OIDC_PATHS.codeRequest, OIDC_PATHS.authorize];
-const SERVER_PATHS = [OIDC_PATHS.token, OIDC_PATHS.revoke, OIDC_PATHS.userinfo];
+const SERVER_PATHS = [
+  OIDC_PATHS.token,
+  OIDC_PATHS.revoke,
+  OIDC_PATHS.userinfo,
+  OIDC_PATHS.backchannelLogout,
+];
 
 /** Matches requests whose path ends with one of these (WAF sees the stage in front). */
 function pathEndsWithAny(paths: readonly string[]): wafv2.CfnWebACL.StatementProperty {

@@ -34,6 +34,7 @@ export const METRIC = {
   tokensRefreshed: 'TokensRefreshed',
   refreshTokenReuse: 'RefreshTokenReuse',
   sessionRevocations: 'SessionRevocations',
+  backchannelLogouts: 'BackchannelLogouts',
 } as const;
 
 const REDACTED = '[REDACTED]';

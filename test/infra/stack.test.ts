@@ -571,6 +571,7 @@ describe('the messenger profile', () => {
         'GET /userinfo',
         'OPTIONS /guest-token',
         'POST /guest-token',
+        'POST /backchannel-logout',
         'POST /oauth/revoke',
         'POST /oauth/token',
         'POST /userinfo',
@@ -714,6 +715,7 @@ describe('the messenger profile', () => {
       '"SearchString":"/oauth/token"',
       '"SearchString":"/oauth/revoke"',
       '"SearchString":"/userinfo"',
+      '"SearchString":"/backchannel-logout"',
     ]);
   });
 

@@ -13,6 +13,8 @@ export const AUDIT_GUEST_SESSION_REFUSED = 'guest-session.refused';
 export const AUDIT_TOKENS_REFRESHED = 'tokens.refreshed';
 export const AUDIT_REFRESH_REUSE = 'refresh-token.reused';
 export const AUDIT_TOKENS_REVOKED = 'tokens.revoked';
+export const AUDIT_BACKCHANNEL_LOGOUT = 'backchannel-logout';
+export const AUDIT_LOGOUT_REFUSED = 'backchannel-logout.refused';
 
 /** A redeemed code's visitor: a guest's random `sub` is logged, a customer's never is. */
 export type RedeemedVisitor = { sub: string } | { customerOf: string };
@@ -109,6 +111,35 @@ export function createMessengerAudit({ record }: Audit) {
         single.addDimension('via', 'revocation');
         single.addMetric(METRIC.sessionRevocations, MetricUnit.Count, 1);
       }
+    },
+    /** A site's sign-out ended this customer's sessions (nothing of the token or subject logged). */
+    backchannelLogout(
+      request: AuditedRequest,
+      { issuer, revoked }: { issuer: string; revoked: boolean },
+    ) {
+      logger.info(AUDIT_BACKCHANNEL_LOGOUT, {
+        audit: { event: 'backchannel-logout', issuer, revoked, ...record.common(request) },
+      });
+      metrics.addMetric(METRIC.backchannelLogouts, MetricUnit.Count, 1);
+      if (revoked) {
+        const single = metrics.singleMetric();
+        single.addDimension('via', 'backchannel-logout');
+        single.addMetric(METRIC.sessionRevocations, MetricUnit.Count, 1);
+      }
+    },
+    /** A logout token was refused: a broken IdP setup, or a forgery. WARN with the reason. */
+    logoutRefused(
+      request: AuditedRequest,
+      { reason, issuer }: { reason: string; issuer?: string },
+    ) {
+      logger.warn(AUDIT_LOGOUT_REFUSED, {
+        audit: {
+          event: 'logout-refused',
+          reason,
+          issuer: issuer ?? null,
+          ...record.common(request),
+        },
+      });
     },
     /** An OAuth endpoint answered with an RFC 6749 / 6750 error. */
     oauthRefused(

@@ -97,6 +97,8 @@ export function createDynamoDbSessionStore({
     async revokeSubject(subjectHash, at, until) {
       await put({ pk: { S: `sub#${subjectHash}` }, at: { N: String(at) }, ttl: ttl(until) });
     },
+    rememberOnce: (key, until) =>
+      put({ pk: { S: `once#${key}` }, ttl: ttl(until) }, 'attribute_not_exists(pk)'),
     async isRevoked(familyId, subjectHash, startedAt) {
       const [family, subject] = await Promise.all([
         get(`fam#${familyId}`),

@@ -30,6 +30,7 @@ import type { SharedSettings } from '../../steps/settings';
 import { siteIdentity } from '../../steps/site-identity/site-identity';
 import { createMessengerAudit } from './audit';
 import { authorize } from './authorize';
+import { createBackchannelLogout, LogoutRefusedError } from './backchannel-logout';
 import { codeRequestFields, codeRequestOf } from './code-request';
 import { discovery, jwks } from './discovery';
 import { openGuestSession, sealGuestSession } from './guest-session';
@@ -79,6 +80,8 @@ export function createHandler(deps: MessengerHandlerDeps) {
           onRefusal: (request, error, cause) => {
             if (error instanceof RefreshTokenReuseError)
               audit.refreshTokenReused(request, error.visitor);
+            if (error instanceof LogoutRefusedError)
+              audit.logoutRefused(request, { reason: error.reason, issuer: error.issuer });
             audit.oauthRefused(request, {
               endpoint,
               error: error.error,
@@ -158,6 +161,17 @@ export function createHandler(deps: MessengerHandlerDeps) {
     return redemption.result;
   });
 
+  const logout = createBackchannelLogout({
+    verify: identity.verifyLogoutToken,
+    sessions: provider.sessions,
+    refreshTokens: tokenEndpoints.refreshTokens,
+  });
+  const backchannelLogout = oauthRoute('backchannel-logout', ['POST'], async (event, context) => {
+    const { result, issuer, revoked } = await logout(event);
+    audit.backchannelLogout({ event, context }, { issuer, revoked });
+    return result;
+  });
+
   const revocation = oauthRoute('revoke', ['POST'], async (event, context) => {
     const { result, revoked, method } = await tokenEndpoints.revoke(event);
     audit.tokensRevoked({ event, context }, { revoked, method });
@@ -170,6 +184,7 @@ export function createHandler(deps: MessengerHandlerDeps) {
       { method: 'ANY', path: OIDC_PATHS.authorize, handler: authorization },
       { method: 'ANY', path: OIDC_PATHS.token, handler: token },
       { method: 'ANY', path: OIDC_PATHS.revoke, handler: revocation },
+      { method: 'ANY', path: OIDC_PATHS.backchannelLogout, handler: backchannelLogout },
       {
         method: 'ANY',
         path: OIDC_PATHS.userinfo,

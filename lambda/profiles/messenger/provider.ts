@@ -13,6 +13,7 @@ export const OIDC_PATHS = {
   authorize: '/authorize',
   token: '/oauth/token',
   revoke: '/oauth/revoke',
+  backchannelLogout: '/backchannel-logout',
   userinfo: '/userinfo',
   discovery: '/.well-known/openid-configuration',
   jwks: '/.well-known/jwks.json',

@@ -39,6 +39,8 @@ export interface SessionStore {
   revokeSubject(subjectHash: string, at: number, until: number): Promise<void>;
   /** Whether the family was revoked, or its subject's families begun up to `startedAt`. */
   isRevoked(familyId: string, subjectHash: string, startedAt: number): Promise<boolean>;
+  /** Records a one-time value (a logout token's jti) until `until`; false when seen before. */
+  rememberOnce(key: string, until: number): Promise<boolean>;
 }
 
 /** The key a refresh token, or a subject, is stored under. */
@@ -50,6 +52,7 @@ export function createMemorySessionStore(clock: Clock): SessionStore {
   const tokens = new Map<string, RefreshRecord>();
   const families = new Map<string, number>();
   const subjects = new Map<string, { at: number; until: number }>();
+  const seen = new Map<string, number>();
   const live = <T extends { familyExpiresAt?: number; until?: number }>(value: T | undefined) =>
     value && (value.familyExpiresAt ?? value.until ?? 0) > clock() ? value : undefined;
   return {
@@ -79,6 +82,11 @@ export function createMemorySessionStore(clock: Clock): SessionStore {
       if ((families.get(familyId) ?? 0) > clock()) return true;
       const subject = live(subjects.get(subjectHash));
       return subject !== undefined && subject.at >= startedAt;
+    },
+    async rememberOnce(key, until) {
+      if ((seen.get(key) ?? 0) > clock()) return false;
+      seen.set(key, until);
+      return true;
     },
   };
 }

@@ -154,7 +154,7 @@ export function createTokenEndpoints(provider: Provider) {
     };
   }
 
-  return { redeem, revoke };
+  return { redeem, revoke, refreshTokens };
 }
 
 /** A guest's random `sub` is logged; a customer's never is. */

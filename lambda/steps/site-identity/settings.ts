@@ -45,6 +45,7 @@ const issuerEntry = () =>
       maxAgeSeconds: z.optional(z.int().check(z.gte(60), z.lte(86_400))),
       subject: z.optional(z.enum(['pairwise', 'site'])),
       emailVerifiedClaim: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_:./-]{1,128}$/))),
+      backchannelLogout: z.optional(z.boolean()),
     }),
     z.transform((entry) => ({
       /** Compared with the token's `iss` exactly. */
@@ -60,6 +61,8 @@ const issuerEntry = () =>
       subject: entry.subject ?? 'pairwise',
       /** The claim that must be true for `email` to be used. */
       emailVerifiedClaim: entry.emailVerifiedClaim ?? 'email_verified',
+      /** Its sign-out ends the customer's sessions here (OpenID Connect Back-Channel Logout). */
+      backchannelLogout: entry.backchannelLogout ?? false,
     })),
   );
 

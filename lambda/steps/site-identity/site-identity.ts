@@ -20,6 +20,7 @@ import type { PipelineMiddleware, PipelineRequest } from '../context';
 import { createIssuerKeys } from './issuer-keys';
 import type { IdentitySettings } from './settings';
 import { createIdentityTokenVerifier, type IdentityTokenVerifier } from './verify-identity-token';
+import { createLogoutTokenVerifier, type LogoutTokenVerifier } from './verify-logout-token';
 
 export interface SiteIdentityDeps {
   /** For the issuers' key sets; a keep-alive pool of its own when not given. */
@@ -33,7 +34,11 @@ export interface SiteIdentityDeps {
 }
 
 /** The chain step, and its warm-up: every issuer's key set and the subject key. */
-export type SiteIdentity = PipelineMiddleware & WarmUp;
+export type SiteIdentity = PipelineMiddleware &
+  WarmUp & {
+    /** Issuers with back-channel logout on: checks their logout tokens with the same keys. */
+    verifyLogoutToken: LogoutTokenVerifier | undefined;
+  };
 
 export function siteIdentity(config: IdentitySettings, deps: SiteIdentityDeps): SiteIdentity {
   const verifier = config.issuers.length > 0 ? createVerifier(config, deps) : undefined;
@@ -62,6 +67,7 @@ export function siteIdentity(config: IdentitySettings, deps: SiteIdentityDeps): 
 
   return {
     before: identityBefore,
+    verifyLogoutToken: verifier?.verifyLogoutToken,
     async warmUp() {
       if (!verifier) return;
       await Promise.allSettled([verifier.warmUp(), deps.subjectKey?.()]);
@@ -79,7 +85,10 @@ function createVerifier(
     random,
     events,
   }: SiteIdentityDeps,
-): IdentityTokenVerifier & { warmUp(): Promise<unknown> } {
+): IdentityTokenVerifier & {
+  warmUp(): Promise<unknown>;
+  verifyLogoutToken: LogoutTokenVerifier | undefined;
+} {
   // One upstream client per issuer, so one site's broken key endpoint opens its own breaker.
   const issuers = config.issuers.map((issuer) => ({
     config: issuer,
@@ -90,16 +99,19 @@ function createVerifier(
       onRefresh: events?.identityKeysRefreshed,
     }),
   }));
-  const verifier = createIdentityTokenVerifier({
-    issuers,
-    clock,
-    subjectKey:
-      subjectKey ??
-      (async () => {
-        throw new UpstreamUnavailableError('secrets', 'no pairwise-subject key is configured');
-      }),
-  });
-  return { ...verifier, warmUp: () => Promise.allSettled(issuers.map((i) => i.keys.get())) };
+  const key =
+    subjectKey ??
+    (async () => {
+      throw new UpstreamUnavailableError('secrets', 'no pairwise-subject key is configured');
+    });
+  const verifier = createIdentityTokenVerifier({ issuers, clock, subjectKey: key });
+  return {
+    ...verifier,
+    verifyLogoutToken: issuers.some((i) => i.config.backchannelLogout)
+      ? createLogoutTokenVerifier({ issuers, clock, subjectKey: key })
+      : undefined,
+    warmUp: () => Promise.allSettled(issuers.map((i) => i.keys.get())),
+  };
 }
 
 /** The minimum length of the pairwise-subject key (the stack generates 64 characters). */

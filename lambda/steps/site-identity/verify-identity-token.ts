@@ -18,7 +18,7 @@ import type { IdentityIssuer } from './settings';
 
 export const CLOCK_SKEW_SECONDS = 60;
 /** Header parameters that would let a token name its own key (RFC 7515 §4.1.2–4.1.6). */
-const KEY_BEARING_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
+export const KEY_BEARING_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 const MAX_SUBJECT = 255;
 
 export interface VerifiedCustomer {
@@ -107,7 +107,10 @@ export function createIdentityTokenVerifier({
   };
 }
 
-function readUnverified(token: string): { header: ProtectedHeaderParameters; payload: JWTPayload } {
+export function readUnverified(token: string): {
+  header: ProtectedHeaderParameters;
+  payload: JWTPayload;
+} {
   try {
     return { header: decodeProtectedHeader(token), payload: decodeJwt(token) };
   } catch (error) {
@@ -116,7 +119,7 @@ function readUnverified(token: string): { header: ProtectedHeaderParameters; pay
 }
 
 /** A stable, value-free reason for the log (jose's codes, named). */
-function reasonOf(error: unknown): string {
+export function reasonOf(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'expired';
   if (error instanceof errors.JWKSNoMatchingKey) return 'unknown key';
   if (error instanceof errors.JWTClaimValidationFailed) {
