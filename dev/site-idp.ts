@@ -168,6 +168,29 @@ export class SiteIdp {
     return token;
   }
 
+  /**
+   * The site's sign-out of a demo customer, as OpenID Connect Back-Channel Logout 1.0 sends it
+   * (its IdP would POST it to our /backchannel-logout as `logout_token`).
+   */
+  async logoutToken(customer: keyof typeof DEMO_CUSTOMERS): Promise<string> {
+    const person = DEMO_CUSTOMERS[customer];
+    if (!person) throw new Error(`no demo customer ${String(customer)}`);
+    const now = Math.floor(this.clock() / 1000);
+    const token = await new SignJWT({
+      aud: SITE_CLIENT_ID,
+      sub: person.sub,
+      events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+    })
+      .setProtectedHeader({ alg: 'RS256', typ: 'logout+jwt', kid: this.current.kid })
+      .setIssuer(this.url)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 120)
+      .setJti(randomUUID())
+      .sign(this.current.privateKey);
+    this.issued.push(token);
+    return token;
+  }
+
   close(): Promise<void> {
     return this.server.close();
   }

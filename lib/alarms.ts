@@ -5,7 +5,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -14,6 +14,7 @@ import { METRIC } from '../lambda/platform/observability';
 import {
   acrossUpstreams,
   BREAKER_UPSTREAMS,
+  CODE_TABLE_OPERATIONS,
   handlerMetric,
   MESSENGER_UPSTREAMS,
   UPSTREAMS,
@@ -130,10 +131,26 @@ export class GuestTokenAlarms extends Construct {
         'CodeTableThrottled',
         'DynamoDB throttled 10 or more requests on the code table in 5 minutes',
         props.codeTable.metricThrottledRequestsForOperations({
-          operations: [dynamodb.Operation.PUT_ITEM, dynamodb.Operation.DELETE_ITEM],
+          operations: CODE_TABLE_OPERATIONS,
           period: PERIOD,
         }),
         10,
+        1,
+        1,
+      );
+    }
+
+    // Messenger: a rotated refresh token came back past the grace. Each one revoked a family;
+    // one is a Genesys retry gone wrong, several are a stolen token being tried.
+    if (messenger) {
+      alarm(
+        'RefreshTokenReuse',
+        'A rotated refresh token was presented again past the 30 s grace (its session family was revoked)',
+        handlerMetric(METRIC.refreshTokenReuse, {
+          period: PERIOD,
+          statistic: cloudwatch.Stats.SUM,
+        }),
+        1,
         1,
         1,
       );

@@ -3,7 +3,7 @@
 
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { Profile } from '../lambda/config';
@@ -11,6 +11,7 @@ import { METRIC } from '../lambda/platform/observability';
 import {
   BREAKER_UPSTREAMS,
   byDimension,
+  CODE_TABLE_OPERATIONS,
   handlerMetric,
   MESSENGER_UPSTREAMS,
   UPSTREAMS,
@@ -122,8 +123,19 @@ export class GuestTokenDashboard extends Construct {
           count(METRIC.preflights, 'preflights'),
         ]),
         graph('Refusals by code (visitor paths)', [byDimension(METRIC.refusals, 'code', PERIOD)]),
-        graph('OAuth errors by error (/authorize, /oauth/token, /userinfo)', [
+        graph('OAuth errors by error (/authorize, /oauth/token, /userinfo, /oauth/revoke)', [
           byDimension(METRIC.oauthErrors, 'error', PERIOD),
+        ]),
+      );
+      // Sessions that outlive one code: refreshes, ends and the replays that revoked a family.
+      this.dashboard.addWidgets(
+        graph('Sessions: refreshes, revocations, back-channel logouts', [
+          count(METRIC.tokensRefreshed, 'refreshes'),
+          count(METRIC.backchannelLogouts, 'back-channel logouts'),
+          byDimension(METRIC.sessionRevocations, 'via', PERIOD),
+        ]),
+        graph('Refresh-token reuse detected (each revoked a family)', [
+          count(METRIC.refreshTokenReuse, 'reuse detected'),
         ]),
       );
       this.dashboard.addWidgets(
@@ -139,7 +151,7 @@ export class GuestTokenDashboard extends Construct {
           ...(codeTable
             ? [
                 codeTable.metricThrottledRequestsForOperations({
-                  operations: [dynamodb.Operation.PUT_ITEM, dynamodb.Operation.DELETE_ITEM],
+                  operations: CODE_TABLE_OPERATIONS,
                   period: PERIOD,
                   label: 'DynamoDB throttled requests',
                 }),

@@ -4,6 +4,7 @@
 
 import type { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Upstream } from '../lambda/platform/errors';
 import { type METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/platform/observability';
 
@@ -14,6 +15,13 @@ export const UPSTREAMS: readonly Upstream[] = ['secrets', 'oauth', 'mint', 'keys
 export const BREAKER_UPSTREAMS: readonly Upstream[] = ['oauth', 'mint', 'keys'];
 /** The messenger profile calls no Genesys endpoint: its upstreams are AWS services. */
 export const MESSENGER_UPSTREAMS: readonly Upstream[] = ['secrets', 'kms', 'codes'];
+/** What the messenger profile does to its code table (codes, refresh tokens, revocations). */
+export const CODE_TABLE_OPERATIONS = [
+  dynamodb.Operation.PUT_ITEM,
+  dynamodb.Operation.GET_ITEM,
+  dynamodb.Operation.UPDATE_ITEM,
+  dynamodb.Operation.DELETE_ITEM,
+];
 
 export function handlerMetric(
   metricName: MetricName,

@@ -1,7 +1,8 @@
 // @ts-check
 // The demo page's messenger mode: our Messenger AuthProvider plugin registered with a stand-in
 // of Genesys Cloud Messenger, which takes a code from /guest-token, has Genesys (the emulator,
-// ?genesys=…) redeem it at our token endpoint, and shows the guest Genesys now knows.
+// ?genesys=…) redeem it at our token endpoint, and shows the guest Genesys now knows. With
+// ?sessionUpgrade=1 a sign-in at the site upgrades the conversation in place (step-up).
 
 import { mountSiteSignIn } from './demo-site-sign-in.js';
 import { registerMessengerAuthProvider } from './messenger-auth-provider.js';
@@ -38,8 +39,10 @@ function log(type, detail) {
 
 /** @type {import('./demo-site-sign-in.js').SiteSignIn | undefined} */
 let site;
+const sessionUpgrade = params.get('sessionUpgrade') === '1';
 const registration = registerMessengerAuthProvider({
   endpoint: new URL('/guest-token', location.href).href,
+  sessionUpgrade,
   visitor: () => ({ name: 'Demo Visitor' }),
   identityToken: async () => site?.identityToken(),
   onEvent: (type, detail) => {
@@ -56,6 +59,7 @@ function showSession() {
   $('state').textContent = 'authenticated conversation ready';
   $('state').className = 'ok';
   $('sub').textContent = session.sub;
+  $('conversation').textContent = session.conversationId;
   $('name').textContent = session.name;
   $('expires').textContent = new Date(session.expiresAt).toLocaleTimeString();
 }
@@ -74,8 +78,13 @@ async function signIn() {
 
 $('sign-in-again').addEventListener('click', () => void signIn());
 site = await mountSiteSignIn($('site'), () => {
-  $('state').textContent = 'the site identity changed: signing Messenger out and in again…';
-  registration.identityChanged().then(showSession, showError);
+  $('state').textContent = sessionUpgrade
+    ? 'the site identity changed: upgrading the conversation…'
+    : 'the site identity changed: signing Messenger out and in again…';
+  registration
+    .identityChanged()
+    .then(() => messenger.settled())
+    .then(showSession, showError);
 });
 $('genesys').textContent =
   genesysApi || 'not set: add ?genesys=<the emulator URL npm start printed>';

@@ -23,6 +23,7 @@ import {
  * Messenger's command API, as its plugin documentation describes it.
  * @typedef {object} AuthProviderPlugin
  * @property {(name: string, handler: (event: CommandEvent) => void) => void} registerCommand
+ * @property {(name: string, data?: unknown) => void} publish
  * @property {() => void} ready
  */
 
@@ -54,8 +55,13 @@ import {
  *   registration after the site's sign-in or sign-out.
  * @property {string} [redirectUri] One of the provider's registered redirect URIs; the
  *   provider's first one by default.
+ * @property {boolean} [sessionUpgrade] The Messenger deployment allows session upgrade
+ *   (Genesys's `allowSessionUpgrade`): a sign-in at the site then upgrades the guest's
+ *   conversation in place (`signedIn`) instead of ending it and starting a new one.
+ * @property {() => Promise<unknown>} [signIn] The site's own login (a pop-up, a redirect, …),
+ *   run for Messenger's `signIn` command; it settles once the page has a signed-in customer.
  * @property {(type: string, detail: unknown) => void} [onEvent] `code` (detail `{ redirectUri }`),
- *   `retry`, `error`, `reauthenticate`.
+ *   `retry`, `error`, `reauthenticate`, `identity`, `signedIn`, `signInFailed`.
  * @property {number} [maxAttempts]
  * @property {number} [baseDelayMs]
  * @property {number} [maxDelayMs]
@@ -129,9 +135,11 @@ export async function requestAuthCode(options, session = {}) {
 /**
  * Registers the AuthProvider plugin with Messenger: `getAuthCode` (each call a new code),
  * `reAuthenticate` (a guest has nothing to log in again with: it resolves, and Messenger asks
- * for a new code), then `ready()`. The returned `identityChanged()` is for the site's sign-in
- * and sign-out: Messenger signs out (`Auth.logout`), so the conversation does not go on under
- * the previous identity, and authenticates again (`Auth.getTokens`) with a code for the new one.
+ * for a new code), `signIn` (the page's own login, then `signedIn` with the customer's code, or
+ * `signInFailed`), then `ready()`. The returned `identityChanged()` is for the site's sign-in
+ * and sign-out. A sign-out always signs Messenger out (`Auth.logout`, then `Auth.getTokens` for
+ * a new guest). A sign-in upgrades the conversation in place (`signedIn`) with
+ * `sessionUpgrade: true`; without it, Messenger signs out and authenticates the customer anew.
  * @param {MessengerAuthOptions} options
  * @returns {{ identityChanged(): Promise<void> }}
  */
@@ -142,7 +150,22 @@ export function registerMessengerAuthProvider(options) {
   }
   /** @type {PageSession} */
   const session = {};
+  /** @type {AuthProviderPlugin | undefined} */
+  let plugin;
+  /** Step-up: a code for the customer now signed in at the site, published as `signedIn`. */
+  const publishSignedIn = async () => {
+    try {
+      const code = await requestAuthCode(options, session);
+      options.onEvent?.('signedIn', { redirectUri: code.redirectUri });
+      plugin?.publish('signedIn', code);
+    } catch (error) {
+      options.onEvent?.('signInFailed', { error });
+      plugin?.publish('signInFailed', error);
+      throw error;
+    }
+  };
   genesys('registerPlugin', 'AuthProvider', (/** @type {AuthProviderPlugin} */ AuthProvider) => {
+    plugin = AuthProvider;
     AuthProvider.registerCommand('getAuthCode', (event) => {
       requestAuthCode(options, session).then(
         (code) => {
@@ -159,6 +182,12 @@ export function registerMessengerAuthProvider(options) {
       options.onEvent?.('reauthenticate', {});
       event.resolve();
     });
+    AuthProvider.registerCommand('signIn', (event) => {
+      event.resolve();
+      Promise.resolve(options.signIn?.())
+        .then(publishSignedIn)
+        .catch(() => {}); // reported by publishSignedIn as signInFailed
+    });
     AuthProvider.ready();
   });
   /** @param {string} name */
@@ -169,6 +198,8 @@ export function registerMessengerAuthProvider(options) {
       options.onEvent?.('identity', {});
       // Whoever comes next on this page, a customer or a new guest, is not the previous guest.
       delete session.guestSession;
+      const signedIn = (await options.identityToken?.()) !== undefined;
+      if (signedIn && options.sessionUpgrade) return publishSignedIn();
       await command('Auth.logout');
       await command('Auth.getTokens');
     },

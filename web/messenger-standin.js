@@ -4,14 +4,19 @@
 // `ready`, commands called by name), the `Auth.logout` and `Auth.getTokens` commands a page
 // sends Messenger, and what Messenger does with a code: POST it to Genesys's
 // oauthcodegrantjwtexchange (here the emulator's), which redeems it at our token endpoint and
-// answers a Genesys JWT. Unlike the real Messenger, which keeps its session in the page's local
-// storage, the stand-in keeps it in memory, so the tests can tell our storage from Genesys's.
+// answers a Genesys JWT. Step-up as Genesys documents it (allowSessionUpgrade): on the plugin's
+// `signedIn` the same conversation goes on as the signed-in customer, an upgraded session never
+// goes back to anonymous, and only a logout starts a new (anonymous) conversation. Unlike the
+// real Messenger, which keeps its session in the page's local storage, the stand-in keeps it in
+// memory, so the tests can tell our storage from Genesys's.
 
 /**
  * @typedef {object} MessengerSession
  * @property {string} sub The guest id our provider issued, as Genesys now knows it.
  * @property {string} name
  * @property {number} expiresAt Epoch milliseconds (the Genesys JWT's exp).
+ * @property {string} conversationId The conversation the visitor and the agent are in.
+ * @property {boolean} upgraded Stepped up from a guest to a signed-in customer in place.
  */
 
 /**
@@ -27,6 +32,10 @@ export function installStandInMessenger({ genesysApi, deploymentId }) {
   });
   /** @type {MessengerSession | undefined} */
   let session;
+  /** The step-up in progress, if any (`publish` is fire-and-forget in Messenger's API). */
+  /** @type {Promise<unknown>} */
+  let upgrading = Promise.resolve();
+  const newConversation = () => crypto.randomUUID();
 
   /** @type {any} */ (globalThis).Genesys = (
     /** @type {string} */ command,
@@ -50,6 +59,11 @@ export function installStandInMessenger({ genesysApi, deploymentId }) {
     register({
       registerCommand: (/** @type {string} */ name, /** @type {any} */ handler) =>
         commands.set(name, handler),
+      publish: (/** @type {string} */ name, /** @type {any} */ data) => {
+        if (name === 'signedIn') upgrading = stand.upgrade(data);
+        else if (name === 'signInFailed') upgrading = Promise.reject(data);
+        upgrading.catch(() => {});
+      },
       ready: markReady,
     });
   };
@@ -62,40 +76,76 @@ export function installStandInMessenger({ genesysApi, deploymentId }) {
       else handler({ data: {}, resolve, reject });
     });
 
+  /**
+   * Genesys's exchange of a code for its JWT's claims.
+   * @param {import('./messenger-auth-provider.js').AuthCode} code
+   */
+  const exchange = async (code) => {
+    const response = await fetch(
+      `${genesysApi}/api/v2/webdeployments/token/oauthcodegrantjwtexchange`,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          deploymentId,
+          oauth: {
+            code: code.authCode,
+            redirectUri: code.redirectUri,
+            nonce: code.nonce,
+            codeVerifier: code.codeVerifier,
+          },
+        }),
+      },
+    );
+    const body = await response.json();
+    if (!response.ok) throw new Error(`Genesys refused the code: ${body.code ?? response.status}`);
+    return JSON.parse(
+      atob(String(body.jwt).split('.')[1]?.replace(/-/g, '+').replace(/_/g, '/') ?? ''),
+    );
+  };
+
   const stand = {
-    /** Messenger starting an authenticated conversation: a code, then Genesys's exchange. */
+    /**
+     * Messenger (re)authenticating: a code, then Genesys's exchange. The same visitor goes on in
+     * the same conversation; an upgraded session never becomes anonymous again.
+     */
     async authenticate() {
       await ready;
-      const code = /** @type {import('./messenger-auth-provider.js').AuthCode} */ (
-        await call('getAuthCode')
+      const claims = await exchange(
+        /** @type {import('./messenger-auth-provider.js').AuthCode} */ (await call('getAuthCode')),
       );
-      const response = await fetch(
-        `${genesysApi}/api/v2/webdeployments/token/oauthcodegrantjwtexchange`,
-        {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({
-            deploymentId,
-            oauth: {
-              code: code.authCode,
-              redirectUri: code.redirectUri,
-              nonce: code.nonce,
-              codeVerifier: code.codeVerifier,
-            },
-          }),
-        },
-      );
-      const body = await response.json();
-      if (!response.ok)
-        throw new Error(`Genesys refused the code: ${body.code ?? response.status}`);
-      const claims = JSON.parse(
-        atob(String(body.jwt).split('.')[1]?.replace(/-/g, '+').replace(/_/g, '/') ?? ''),
-      );
+      if (session?.upgraded && claims.sub !== session.sub) {
+        throw new Error('an upgraded session cannot go back to anonymous: log out first');
+      }
       /** @type {MessengerSession} */
-      const started = { sub: claims.sub, name: claims.name, expiresAt: claims.exp * 1000 };
+      const started = {
+        sub: claims.sub,
+        name: claims.name,
+        expiresAt: claims.exp * 1000,
+        conversationId:
+          session && session.sub === claims.sub ? session.conversationId : newConversation(),
+        upgraded: session?.upgraded ?? false,
+      };
       session = started;
       return started;
     },
+    /**
+     * Step-up: the plugin published `signedIn` with the customer's code; the conversation goes on.
+     * @param {import('./messenger-auth-provider.js').AuthCode} code
+     */
+    async upgrade(code) {
+      const claims = await exchange(code);
+      session = {
+        sub: claims.sub,
+        name: claims.name,
+        expiresAt: claims.exp * 1000,
+        conversationId: session?.conversationId ?? newConversation(),
+        upgraded: true,
+      };
+      return session;
+    },
+    /** Settles when the last step-up the plugin published has. */
+    settled: () => upgrading,
     /** What Messenger does when its code or refresh token is no longer valid. */
     reAuthenticate: () => call('reAuthenticate'),
     get session() {

@@ -45,9 +45,9 @@ interface DemoEvent {
   });
   afterEach(() => page.context().close());
 
-  const open = async () => {
+  const open = async (extra = '') => {
     const genesys = encodeURIComponent(stack.emulator?.baseUrl ?? '');
-    await page.goto(`${stack.url}/?mode=messenger&genesys=${genesys}`);
+    await page.goto(`${stack.url}/?mode=messenger&genesys=${genesys}${extra}`);
     await page.waitForFunction(
       () =>
         (window as unknown as { demo?: { events: DemoEvent[] } }).demo?.events.some(
@@ -119,6 +119,7 @@ interface DemoEvent {
   it('signs a demo customer in at the site: Messenger signs out and in again, and Genesys knows the verified customer', async () => {
     await open();
     const guestSub = await page.locator('#sub').textContent();
+    const guestConversation = await page.locator('#conversation').textContent();
     expect(await page.locator('#name').textContent()).toBe('Demo Visitor');
 
     await page.selectOption('#site-customers', 'ada');
@@ -131,6 +132,8 @@ interface DemoEvent {
     const customerSub = await page.locator('#sub').textContent();
     expect(customerSub).toMatch(/^[A-Za-z0-9_-]{43}$/); // pairwise, not a guest's random id
     expect(customerSub).not.toBe(guestSub);
+    // Without session upgrade, the customer is in a new conversation.
+    expect(await page.locator('#conversation').textContent()).not.toBe(guestConversation);
 
     // Signing out at the site ends the customer's conversation: a new anonymous guest.
     await page.click('#site-sign-out');
@@ -140,6 +143,34 @@ interface DemoEvent {
       WAIT,
     );
     expect(await page.locator('#sub').textContent()).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(await pageStorage(page)).toEqual(NOTHING_STORED);
+  });
+
+  it('with session upgrade, a guest who signs in at the site goes on in the same conversation as the customer', async () => {
+    await open('&sessionUpgrade=1');
+    const guestSub = await page.locator('#sub').textContent();
+    const conversation = await page.locator('#conversation').textContent();
+    expect(conversation).toMatch(/^[0-9a-f-]{36}$/);
+
+    await page.selectOption('#site-customers', 'ada');
+    await page.click('#site-sign-in');
+    await page.waitForFunction(
+      () => document.getElementById('name')?.textContent === 'Ada Lovelace',
+      undefined,
+      WAIT,
+    );
+    expect(await page.locator('#conversation').textContent()).toBe(conversation);
+    expect(await page.locator('#sub').textContent()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await page.locator('#sub').textContent()).not.toBe(guestSub);
+
+    // Signing out ends it: a new, anonymous conversation.
+    await page.click('#site-sign-out');
+    await page.waitForFunction(
+      () => document.getElementById('name')?.textContent === 'Demo Visitor',
+      undefined,
+      WAIT,
+    );
+    expect(await page.locator('#conversation').textContent()).not.toBe(conversation);
     expect(await pageStorage(page)).toEqual(NOTHING_STORED);
   });
 });

@@ -15,7 +15,7 @@ import { GuestTokenStack } from '../../lib/guest-token-stack';
 import { readSettings } from '../../lib/settings';
 import { startHarness } from '../fixtures/harness';
 import { manualClock } from '../fixtures/manual-clock';
-import { ORIGIN, REDIRECT_URI, startMessengerHarness } from '../fixtures/messenger-harness';
+import { CLIENT, ORIGIN, REDIRECT_URI, startMessengerHarness } from '../fixtures/messenger-harness';
 
 const CDK_JSON = JSON.parse(readFileSync(path.join(__dirname, '../../cdk.json'), 'utf8'));
 
@@ -102,12 +102,26 @@ describe('the fleet dashboard', () => {
 
   it('charts exactly the metric names the messenger handler emits', async () => {
     const charted = chartedNames(
-      dashboardBody({ genesysProfile: 'messenger', oidcRedirectUris: 'https://www.example.com/' }),
+      dashboardBody({
+        genesysProfile: 'messenger',
+        oidcRedirectUris: 'https://www.example.com/',
+        siteIdentityIssuers: [
+          { issuer: 'https://login.brand.example', audience: 'brand-web', backchannelLogout: true },
+        ],
+      }),
     );
 
     process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
     const failing = createMemoryCodeStore(Date.now);
+    // A site whose sign-out reaches us, on the harness's clock.
+    let now = Date.now;
+    const site = await SiteIdp.start({ clock: () => now() });
     const h = await startMessengerHarness({
+      env: {
+        SITE_IDENTITY_ISSUERS: JSON.stringify([
+          site.issuerEntry({ subject: 'site', backchannelLogout: true }),
+        ]),
+      },
       codes: {
         put: failing.put,
         take: async (hash) => {
@@ -135,8 +149,34 @@ describe('the fleet dashboard', () => {
         headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'POST' },
       });
       await h.requestCode({ nonce: 'short' });
+      // Sessions: a refresh, a reuse past the grace, a revocation and a back-channel logout.
+      now = h.clock;
+      const redeemed = await h.redeem((await issuedForm(h)).form);
+      const refreshed = await h.redeem({
+        grant_type: 'refresh_token',
+        refresh_token: redeemed.body.refresh_token,
+      });
+      expect(refreshed.status).toBe(200);
+      h.clock.advance(31_000);
+      await h.redeem({ grant_type: 'refresh_token', refresh_token: redeemed.body.refresh_token });
+      const other = await h.redeem((await issuedForm(h)).form);
+      const basic = `Basic ${Buffer.from(`${CLIENT.clientId}:${CLIENT.clientSecret}`).toString('base64')}`;
+      await h.call({
+        method: 'POST',
+        path: '/oauth/revoke',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: basic },
+        body: new URLSearchParams({ token: other.body.refresh_token }).toString(),
+      });
+      const logout = await h.call({
+        method: 'POST',
+        path: '/backchannel-logout',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ logout_token: await site.logoutToken('ada') }).toString(),
+      });
+      expect(logout.status).toBe(200);
     } finally {
       await h.close();
+      await site.close();
       delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
     }
     const emitted = emittedNames(h.logs.lines);
@@ -175,3 +215,16 @@ describe('the fleet dashboard', () => {
     expect(emitted).toContain(METRIC.identityKeySetRefreshes);
   });
 });
+
+/** A code issued to a guest, and the form that redeems it. */
+async function issuedForm(h: Awaited<ReturnType<typeof startMessengerHarness>>) {
+  const { answer, pkce } = await h.requestCode();
+  return {
+    form: {
+      grant_type: 'authorization_code',
+      code: answer.body.authCode as string,
+      redirect_uri: REDIRECT_URI,
+      code_verifier: pkce.verifier,
+    },
+  };
+}

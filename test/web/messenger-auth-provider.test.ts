@@ -48,10 +48,12 @@ function standInMessenger() {
     (event: { resolve: (v?: unknown) => void; reject: (e?: unknown) => void }) => void
   >();
   let ready = false;
+  const published: { name: string; data: unknown }[] = [];
   const genesys = (command: string, name: string, register: (plugin: unknown) => void) => {
     expect([command, name]).toEqual(['registerPlugin', 'AuthProvider']);
     register({
       registerCommand: (commandName: string, handler: never) => commands.set(commandName, handler),
+      publish: (eventName: string, data: unknown) => published.push({ name: eventName, data }),
       ready: () => {
         ready = true;
       },
@@ -59,16 +61,20 @@ function standInMessenger() {
   };
   const command = (name: string) =>
     new Promise((resolve, reject) => commands.get(name)?.({ resolve, reject }));
-  return { genesys, command, commands, isReady: () => ready };
+  return { genesys, command, commands, published, isReady: () => ready };
 }
 
 const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
 
 describe('the Messenger AuthProvider plugin', () => {
-  it('registers getAuthCode and reAuthenticate, then says it is ready', () => {
+  it('registers getAuthCode, reAuthenticate and signIn, then says it is ready', () => {
     const messenger = standInMessenger();
     registerMessengerAuthProvider({ endpoint: ENDPOINT, genesys: messenger.genesys as never });
-    expect([...messenger.commands.keys()].sort()).toEqual(['getAuthCode', 'reAuthenticate']);
+    expect([...messenger.commands.keys()].sort()).toEqual([
+      'getAuthCode',
+      'reAuthenticate',
+      'signIn',
+    ]);
     expect(messenger.isReady()).toBe(true);
   });
 
@@ -254,5 +260,103 @@ describe('the Messenger AuthProvider plugin: known customers', () => {
       undefined,
       undefined,
     ]);
+  });
+
+  describe('step-up', () => {
+    /** Messenger with its commands (Auth.logout, Auth.getTokens) recorded. */
+    function messengerWithCommands() {
+      const messenger = standInMessenger();
+      const called: string[] = [];
+      const genesys = (command: string, name: string, ...rest: unknown[]) => {
+        if (command === 'registerPlugin') return messenger.genesys(command, name, rest[0] as never);
+        called.push(name);
+        (rest[1] as () => void)();
+      };
+      return { messenger, called, genesys: genesys as never };
+    }
+
+    it.each([
+      [true, ['signedIn'], []],
+      [false, [], ['Auth.logout', 'Auth.getTokens']],
+    ])(
+      'on a sign-in with sessionUpgrade %s: %j published, %j called',
+      async (upgrade, published, called) => {
+        const { messenger, genesys, called: commands } = messengerWithCommands();
+        const endpoint = codeEndpoint();
+        let token: string | undefined;
+        const registration = registerMessengerAuthProvider({
+          endpoint: ENDPOINT,
+          genesys,
+          fetch: endpoint.fetch,
+          crypto: webcrypto as Crypto,
+          sessionUpgrade: upgrade,
+          identityToken: async () => token,
+        });
+        token = 'site.id.token';
+        await registration.identityChanged();
+        expect(messenger.published.map((event) => event.name)).toEqual(published);
+        expect(commands).toEqual(called);
+        if (upgrade) {
+          // The code is the customer's: the identity token went with it, no guest session.
+          expect(endpoint.calls.at(-1)?.body).toMatchObject({ identityToken: 'site.id.token' });
+          const code = messenger.published[0]?.data as AuthCode;
+          expect(code.codeVerifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
+          expect(s256(code.codeVerifier)).toBe(endpoint.calls.at(-1)?.body.codeChallenge);
+        }
+      },
+    );
+
+    it('signs Messenger out on a sign-out, session upgrade or not', async () => {
+      const { messenger, genesys, called } = messengerWithCommands();
+      const registration = registerMessengerAuthProvider({
+        endpoint: ENDPOINT,
+        genesys,
+        sessionUpgrade: true,
+        identityToken: async () => undefined,
+      });
+      await registration.identityChanged();
+      expect(called).toEqual(['Auth.logout', 'Auth.getTokens']);
+      expect(messenger.published).toEqual([]);
+    });
+
+    it('runs the page’s sign-in for Messenger’s signIn command, then publishes signedIn, or signInFailed', async () => {
+      const { messenger, genesys } = messengerWithCommands();
+      const endpoint = codeEndpoint();
+      let token: string | undefined;
+      let settle: (type: string) => void = () => {};
+      const outcome = () =>
+        new Promise<string>((resolve) => {
+          settle = resolve;
+        });
+      const signIn = jest.fn(async () => {
+        token = 'site.id.token';
+      });
+      registerMessengerAuthProvider({
+        endpoint: ENDPOINT,
+        genesys,
+        fetch: endpoint.fetch,
+        crypto: webcrypto as Crypto,
+        identityToken: async () => token,
+        signIn,
+        maxAttempts: 1,
+        onEvent: (type) => {
+          if (type === 'signedIn' || type === 'signInFailed') settle(type);
+        },
+      });
+      let settled = outcome();
+      await messenger.command('signIn');
+      expect(await settled).toBe('signedIn');
+      expect(signIn).toHaveBeenCalledTimes(1);
+      expect(endpoint.calls.at(-1)?.body).toMatchObject({ identityToken: 'site.id.token' });
+
+      endpoint.reply({
+        status: 403,
+        body: { error: { code: 'ORIGIN_NOT_ALLOWED', message: 'no' } },
+      });
+      settled = outcome();
+      await messenger.command('signIn');
+      expect(await settled).toBe('signInFailed');
+      expect(messenger.published.map((event) => event.name)).toEqual(['signedIn', 'signInFailed']);
+    });
   });
 });
