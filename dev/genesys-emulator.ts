@@ -453,6 +453,10 @@ export class GenesysEmulator {
       return fail('the id_token nonce does not match');
     if (typeof claims.sub !== 'string') return fail('the id_token has no sub');
 
+    // One authenticated session per visitor: a new one (another device, a step-up) closes the
+    // earlier ones, whose next refresh is refused.
+    for (const [token, session] of this.refreshTokens)
+      if (session.sub === claims.sub) this.refreshTokens.delete(token);
     const refreshToken = randomBytes(32).toString('base64url');
     this.refreshTokens.set(refreshToken, { sub: claims.sub, name: claims.name });
     remember(this.issued, refreshToken);

@@ -6,7 +6,8 @@
 // oauthcodegrantjwtexchange (here the emulator's), which redeems it at our token endpoint and
 // answers a Genesys JWT. Step-up as Genesys documents it (allowSessionUpgrade): on the plugin's
 // `signedIn` the same conversation goes on as the signed-in customer, an upgraded session never
-// goes back to anonymous, and only a logout starts a new (anonymous) conversation. Unlike the
+// goes back to anonymous, only a logout starts a new (anonymous) conversation, and a customer's
+// session opened elsewhere (another device) closes this one at Genesys. Unlike the
 // real Messenger, which keeps its session in the page's local storage, the stand-in keeps it in
 // memory, so the tests can tell our storage from Genesys's.
 
@@ -32,6 +33,9 @@ export function installStandInMessenger({ genesysApi, deploymentId }) {
   });
   /** @type {MessengerSession | undefined} */
   let session;
+  /** Genesys's refresh token for the session, which Messenger keeps (in memory here). */
+  /** @type {string | undefined} */
+  let genesysRefreshToken;
   /** The step-up in progress, if any (`publish` is fire-and-forget in Messenger's API). */
   /** @type {Promise<unknown>} */
   let upgrading = Promise.resolve();
@@ -46,6 +50,7 @@ export function installStandInMessenger({ genesysApi, deploymentId }) {
   ) => {
     if (command === 'command' && plugin === 'Auth.logout') {
       session = undefined;
+      genesysRefreshToken = undefined;
       return void resolve();
     }
     if (command === 'command' && plugin === 'Auth.getTokens') {
@@ -99,6 +104,7 @@ export function installStandInMessenger({ genesysApi, deploymentId }) {
     );
     const body = await response.json();
     if (!response.ok) throw new Error(`Genesys refused the code: ${body.code ?? response.status}`);
+    genesysRefreshToken = body.refreshToken;
     return JSON.parse(
       atob(String(body.jwt).split('.')[1]?.replace(/-/g, '+').replace(/_/g, '/') ?? ''),
     );
@@ -143,6 +149,17 @@ export function installStandInMessenger({ genesysApi, deploymentId }) {
         upgraded: true,
       };
       return session;
+    },
+    /** Messenger checking its session with Genesys (a page load): false once it was closed. */
+    async sessionStillOpen() {
+      if (!session || !genesysRefreshToken) return false;
+      const response = await fetch(`${genesysApi}/api/v2/webdeployments/token/refresh`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ deploymentId, refreshToken: genesysRefreshToken }),
+      });
+      await response.body?.cancel();
+      return response.ok;
     },
     /** Settles when the last step-up the plugin published has. */
     settled: () => upgrading,

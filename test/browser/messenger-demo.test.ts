@@ -173,4 +173,38 @@ interface DemoEvent {
     expect(await page.locator('#conversation').textContent()).not.toBe(conversation);
     expect(await pageStorage(page)).toEqual(NOTHING_STORED);
   });
+
+  it('closes a customer’s session on another device when the customer signs in again', async () => {
+    const signInAsAda = async () => {
+      await page.selectOption('#site-customers', 'ada');
+      await page.click('#site-sign-in');
+      await page.waitForFunction(
+        () => document.getElementById('name')?.textContent === 'Ada Lovelace',
+        undefined,
+        WAIT,
+      );
+    };
+    const stillOpen = (on: Page) =>
+      on.evaluate(() =>
+        (
+          window as unknown as { demo: { messenger: { sessionStillOpen(): Promise<boolean> } } }
+        ).demo.messenger.sessionStillOpen(),
+      );
+    await open('&sessionUpgrade=1');
+    await signInAsAda();
+    expect(await stillOpen(page)).toBe(true);
+
+    const laptop = page;
+    const phone = await (await browser.newContext({ userAgent: DESKTOP_USER_AGENT })).newPage();
+    page = phone;
+    try {
+      await open('&sessionUpgrade=1');
+      await signInAsAda();
+      expect(await stillOpen(phone)).toBe(true);
+      expect(await stillOpen(laptop)).toBe(false);
+    } finally {
+      await phone.context().close();
+      page = laptop;
+    }
+  });
 });

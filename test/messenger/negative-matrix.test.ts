@@ -448,3 +448,43 @@ describe('a rotated OIDC client secret', () => {
     }
   });
 });
+
+describe('revoking (RFC 7009)', () => {
+  const revoke = (form: Record<string, string>, authorization?: string) =>
+    h.call({
+      method: 'POST',
+      path: '/oauth/revoke',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        ...(authorization && { Authorization: authorization }),
+      },
+      body: new URLSearchParams(form).toString(),
+    });
+  const basic = (secret = CLIENT.clientSecret) =>
+    `Basic ${Buffer.from(`${CLIENT.clientId}:${secret}`).toString('base64')}`;
+
+  it('refuses a request without our client’s credentials, or without a token, in the RFC’s shape', async () => {
+    expectOAuthError(await revoke({ token: 'x' }), 401, 'invalid_client');
+    expectOAuthError(await revoke({ token: 'x' }, basic('wrong')), 401, 'invalid_client');
+    expectOAuthError(await revoke({}, basic()), 400, 'invalid_request');
+    const get = await h.call({ path: '/oauth/revoke' });
+    expect(get.status).toBe(405);
+  });
+
+  it('answers 200 with no body for a token it does not know, and for an access token', async () => {
+    const { form } = await issued();
+    const tokens = await h.redeem(form);
+    for (const token of ['unknown-token', tokens.body.access_token as string]) {
+      const answer = await revoke({ token }, basic());
+      expect(answer.status).toBe(200);
+      expect(answer.raw).toBe('');
+      expect(answer.headers['cache-control']).toBe('no-store');
+    }
+    // The refresh token still works: revoking something else revoked nothing.
+    const refreshed = await h.redeem({
+      grant_type: 'refresh_token',
+      refresh_token: tokens.body.refresh_token,
+    });
+    expect(refreshed.status).toBe(200);
+  });
+});
