@@ -1,4 +1,4 @@
-// Step ③: cheap refusals before any upstream call: 403 for automation user agents, 429 from a
+// Step ③: cheap refusals before any upstream call: 403 for automation user agents (or none), 429 from a
 // per-IP token bucket, the second line behind the WAF's fleet-wide rate rule.
 
 import type { Clock } from '../platform/clock';
@@ -67,11 +67,12 @@ export function createTokenBucket(
   };
 }
 
+/** A listed automation client, or no User-Agent at all: every browser sends one. */
 export function isBotUserAgent(
   userAgent: string | undefined,
   patterns: readonly string[],
 ): boolean {
-  if (!userAgent) return false;
+  if (!userAgent?.trim()) return true;
   const ua = userAgent.toLowerCase();
   return patterns.some((pattern) => ua.includes(pattern));
 }

@@ -368,6 +368,8 @@ describe('/userinfo and the public documents', () => {
     const discovery = await h.call({ path: '/.well-known/openid-configuration' });
     expect(discovery.body.issuer).toBe(ISSUER);
     expect(discovery.body.jwks_uri).toBe(`${ISSUER}/.well-known/jwks.json`);
+    // No site issuer here: every sub is a guest's, the same for any relying party.
+    expect(discovery.body.subject_types_supported).toEqual(['public']);
     expect(discovery.headers['cache-control']).toMatch(/max-age=\d+/);
     expect(discovery.headers['access-control-allow-origin']).toBeUndefined();
     const jwks = await h.call({ path: '/.well-known/jwks.json' });

@@ -199,6 +199,12 @@ describe('known customers, messenger profile (openid-client redeems as Genesys)'
     expect(elsewhere.claims.sub).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
+  it('lists the pairwise subjects it issues to customers in discovery', async () => {
+    const answer = await request(`${local.url}/.well-known/openid-configuration`);
+    const document = (await answer.body.json()) as { subject_types_supported: string[] };
+    expect(document.subject_types_supported).toEqual(['public', 'pairwise']);
+  });
+
   it('gives a customer no guest session, and ignores one a signed-in page still sends', async () => {
     const guest = await signInThroughMessenger(local);
     expect(guest.guestSession).toEqual(expect.any(String));

@@ -63,8 +63,27 @@ describe('bot user agents', () => {
     expect(isBotUserAgent(ua, DEFAULT_BOT_USER_AGENT_PATTERNS)).toBe(false);
   });
 
-  it('lets a request with no User-Agent through to the rate limit', () => {
-    expect(isBotUserAgent(undefined, DEFAULT_BOT_USER_AGENT_PATTERNS)).toBe(false);
+  it.each([
+    ['no', undefined],
+    ['an empty', ''],
+    ['a blank', '   '],
+  ])('refuses a request with %s User-Agent: every browser sends one', (_name, ua) => {
+    expect(isBotUserAgent(ua, DEFAULT_BOT_USER_AGENT_PATTERNS)).toBe(true);
+    expect(isBotUserAgent(ua, [])).toBe(true);
+  });
+});
+
+describe('a request without a User-Agent', () => {
+  it('is refused 403 BOT_DETECTED before anything is minted', async () => {
+    const h = await startHarness();
+    try {
+      const answer = await h.invoke({ headers: { 'User-Agent': '' } });
+      expect(answer.status).toBe(403);
+      expect(answer.body.error.code).toBe('BOT_DETECTED');
+      expect(h.emulator.calls.mint).toBe(0);
+    } finally {
+      await h.close();
+    }
   });
 });
 

@@ -12,7 +12,16 @@ const CACHEABLE = {
   'X-Content-Type-Options': 'nosniff',
 };
 
-export function discoveryDocument(issuer: string) {
+/**
+ * A guest's `sub` is one random id for every relying party (`public`); a known customer's is a
+ * keyed hash of the site's issuer and subject where an issuer is set to `pairwise`.
+ */
+export type SubjectType = 'public' | 'pairwise';
+
+export function discoveryDocument(
+  issuer: string,
+  subjectTypes: readonly SubjectType[] = ['public'],
+) {
   return {
     issuer,
     authorization_endpoint: `${issuer}${OIDC_PATHS.authorize}`,
@@ -24,7 +33,7 @@ export function discoveryDocument(issuer: string) {
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'refresh_token'],
-    subject_types_supported: ['public'],
+    subject_types_supported: subjectTypes,
     id_token_signing_alg_values_supported: ['RS256'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     code_challenge_methods_supported: ['S256'],
@@ -35,8 +44,11 @@ export function discoveryDocument(issuer: string) {
 }
 
 /** The discovery answer, built once per container: it depends on the issuer only. */
-export function discovery(provider: Pick<Provider, 'issuer'>): () => PipelineResult {
-  const body = JSON.stringify(discoveryDocument(provider.issuer));
+export function discovery(
+  provider: Pick<Provider, 'issuer'>,
+  subjectTypes: readonly SubjectType[],
+): () => PipelineResult {
+  const body = JSON.stringify(discoveryDocument(provider.issuer, subjectTypes));
   return () => ({ statusCode: 200, headers: CACHEABLE, body });
 }
 

@@ -61,7 +61,8 @@ export function createHandler(deps: MessengerHandlerDeps) {
   // One budget per client IP across both visitor-facing paths.
   const bucket = createTokenBucket(config.visitor.rateLimitPerMinute, clock);
   const tokenEndpoints = createTokenEndpoints(provider);
-  const discoveryAnswer = discovery(provider);
+  const pairwise = config.identity.issuers.some((issuer) => issuer.subject === 'pairwise');
+  const discoveryAnswer = discovery(provider, pairwise ? ['public', 'pairwise'] : ['public']);
 
   const identity = siteIdentity(config.identity, {
     dispatcher: deps.dispatcher,
