@@ -23,7 +23,8 @@ export interface ProxyRequest {
   url: string;
   /** Header name/value pairs as received, in order, any casing, repeats allowed. */
   headers: ReadonlyArray<readonly [string, string]>;
-  body: string | null;
+  /** The body's bytes, or text (sent as UTF-8); null for none. */
+  body: string | Buffer | null;
   sourceIp: string;
   protocol?: string;
   stage?: string;
@@ -53,8 +54,10 @@ export function buildProxyEvent(req: ProxyRequest): APIGatewayProxyEvent {
       url.searchParams.size > 0 ? multiValue(url.searchParams) : null,
     pathParameters: null,
     stageVariables: null,
-    body: req.body,
-    isBase64Encoded: false,
+    // The stack sets binaryMediaTypes */*, so API Gateway hands Lambda every body as base64 of
+    // its bytes: the handler's strict UTF-8 check sees what the client sent, here as there.
+    body: req.body === null ? null : Buffer.from(req.body).toString('base64'),
+    isBase64Encoded: req.body !== null,
     requestContext: {
       accountId: 'local',
       apiId: 'local',
@@ -103,7 +106,7 @@ function toProxyEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEvent 
     method: req.method ?? 'GET',
     url: req.url ?? '/',
     headers,
-    body: body.length > 0 ? body.toString('utf8') : null,
+    body: body.length > 0 ? body : null,
     sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
     protocol: `HTTP/${req.httpVersion}`,
   });

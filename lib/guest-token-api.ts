@@ -48,6 +48,9 @@ export class GuestTokenApi extends Construct {
     this.api = new apigateway.RestApi(this, 'Api', {
       description: 'Genesys Cloud guest token proxy',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      // Every body reaches the function as base64 of its bytes, never re-decoded by API
+      // Gateway, so the handler's strict UTF-8 check sees what the client sent.
+      binaryMediaTypes: ['*/*'],
       // Execution logging needs the account-level CloudWatch role.
       cloudWatchRole: true,
       deployOptions: {

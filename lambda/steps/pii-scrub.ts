@@ -1,5 +1,6 @@
-// Step ④: PII never leaves inside customAttributes: cards (Luhn), SSNs, IBANs (mod-97), emails and
-// phone numbers are masked, or the attribute dropped where configured; only keys are reported.
+// Step ④: PII never leaves in a free-text value (the name, customAttributes, the source page):
+// cards (Luhn), SSNs, IBANs (mod-97), emails and phone numbers are masked, or an attribute dropped
+// where configured; only the keys of what was scrubbed are reported.
 
 import type { Clock } from '../platform/clock';
 import type { WarmUp } from '../platform/warm-up';
@@ -81,17 +82,24 @@ export function scrubVisitor(
   const drop = new Set(dropAttributes);
   const customAttributes: Record<string, AttributeValue> = {};
   const scrubbedKeys: string[] = [];
+  /** The value with its PII masked, its key reported when there was any. */
+  const masked = (key: string, raw: string): string => {
+    const { value, kinds } = scrubValue(raw);
+    if (kinds.length > 0) scrubbedKeys.push(key);
+    return String(value);
+  };
+  const name = masked('name', visitor.name);
   for (const [key, raw] of Object.entries(visitor.customAttributes)) {
     const { value, kinds } = scrubValue(raw);
     if (kinds.length > 0) scrubbedKeys.push(key);
     if (kinds.length > 0 && drop.has(key)) continue;
     customAttributes[key] = value;
   }
-  if (visitor.pageUrl) customAttributes.sourcePage = withoutQuery(visitor.pageUrl);
+  if (visitor.pageUrl) customAttributes.sourcePage = masked('sourcePage', withoutQuery(visitor.pageUrl));
   customAttributes.sessionTimestamp = new Date(clock()).toISOString();
   return {
     guest: {
-      name: visitor.name,
+      name,
       ...(visitor.email !== undefined && { email: visitor.email }),
       customAttributes,
     },

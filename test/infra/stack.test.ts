@@ -270,6 +270,11 @@ describe('reading the secret and starting warm', () => {
 });
 
 describe('the API', () => {
+  it('hands the function every body as its bytes (base64), so the handler checks UTF-8 itself', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'] });
+  });
+
   it('exposes only POST and OPTIONS on /guest-token, both proxied to the function', () => {
     const { template } = synth();
     const resources = template.findResources('AWS::ApiGateway::Resource');

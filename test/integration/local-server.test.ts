@@ -18,7 +18,7 @@ describe('local server', () => {
     logs.restore();
   });
 
-  const post = (headers: Record<string, string>, body = '{"name":"Ada"}') =>
+  const post = (headers: Record<string, string>, body: string | Buffer = '{"name":"Ada"}') =>
     request(`${stack.url}/guest-token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
@@ -46,6 +46,22 @@ describe('local server', () => {
     const res = await post({ origin }, JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }));
     expect(res.statusCode).toBe(413);
     await res.body.dump();
+  });
+
+  it('refuses a body that is not UTF-8, as the deployed function does (API Gateway hands it the bytes)', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('{"name":"'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}'),
+    ]);
+    const res = await post({ origin, 'user-agent': 'Mozilla/5.0' }, bytes);
+    expect(res.statusCode).toBe(400);
+    expect(((await res.body.json()) as { error: { code: string; message: string } }).error).toEqual(
+      expect.objectContaining({
+        code: 'INVALID_REQUEST',
+        message: 'Request body is not valid UTF-8 JSON',
+      }),
+    );
   });
 
   it('serves the demo page at /', async () => {

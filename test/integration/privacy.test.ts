@@ -56,6 +56,28 @@ describe('privacy', () => {
       expect(received).not.toContain(pii);
   });
 
+  it.each([
+    ['an SSN', 'Ada 123-45-6789', 'Ada [ssn]'],
+    ['a card number', 'Ada 4111 1111 1111 1111', 'Ada [card]'],
+    ['an email', 'Ada ada.lovelace@example.com', 'Ada [email]'],
+  ])('masks %s in the typed name, and says so in scrubbedKeys', async (_kind, name, masked) => {
+    h = await startHarness();
+    const answer = await h.invoke({
+      body: { name, pageUrl: 'https://www.example.com/orders/123-45-6789/help?x=1' },
+    });
+    expect(answer.status).toBe(200);
+    expect(h.emulator.received[0]).toMatchObject({
+      name: masked,
+      customAttributes: { sourcePage: 'https://www.example.com/orders/[ssn]/help' },
+    });
+    const [issued] = h.logs.json().filter((line) => line.message === 'guest-token.issued');
+    expect((issued?.audit as { scrubbedKeys: string[] }).scrubbedKeys).toEqual([
+      'name',
+      'sourcePage',
+    ]);
+    expect(h.logs.lines.join('\n')).not.toContain(name);
+  });
+
   it('logs attribute keys and which keys were scrubbed, never values, in the audit event', async () => {
     h = await startHarness({ env: { PII_DROP_ATTRIBUTES: 'cardOnFile' } });
     await h.invoke({ body: PII_VISITOR, sourceIp: '198.51.100.23' });

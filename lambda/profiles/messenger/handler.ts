@@ -105,8 +105,9 @@ export function createHandler(deps: MessengerHandlerDeps) {
   const codeRequest = route()
     .use(steps)
     .handler(async (event, context) => {
-      const { visitor, customer } = context;
-      if (!visitor) throw new Error('the handler ran before the request was parsed');
+      // What goes to Genesys is the scrubbed guest (step ④), never the typed visitor.
+      const { guest, customer } = context;
+      if (!guest) throw new Error('the handler ran before the scrub step');
       const request = codeRequestOf(context);
       const issued = await issueCode(
         provider,
@@ -114,7 +115,7 @@ export function createHandler(deps: MessengerHandlerDeps) {
         customer
           ? { customer }
           : {
-              guestName: visitor.name,
+              guestName: guest.name,
               ...(await guestSession(request.guestSession, { event, context })),
             },
       );
