@@ -5,11 +5,12 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { GuestTokenStack } from '../lib/guest-token-stack';
-import { readSettings, SettingsError } from '../lib/settings';
+import { checkContext, readSettings, SettingsError } from '../lib/settings';
 
 const app = new App();
 let settings: ReturnType<typeof readSettings>;
 try {
+  checkContext(app.node.getAllContext());
   settings = readSettings((key) => app.node.tryGetContext(key));
 } catch (error) {
   if (!(error instanceof SettingsError)) throw error;

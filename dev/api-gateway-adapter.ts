@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { PayloadTooLargeError } from '../lambda/platform/errors';
 import { errorResult } from '../lambda/steps/error-response';
 
 /** API Gateway itself refuses payloads over 10 MB; the adapter stops reading far earlier. */
@@ -153,7 +154,12 @@ export async function invokeThroughAdapter(
     if (size > MAX_ADAPTER_BODY_BYTES) {
       writeProxyResult(
         res,
-        errorResult(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large', randomUUID()),
+        errorResult(
+          413,
+          'PAYLOAD_TOO_LARGE',
+          new PayloadTooLargeError(MAX_ADAPTER_BODY_BYTES).message,
+          randomUUID(),
+        ),
       );
       req.destroy();
       return;

@@ -1,7 +1,7 @@
 // `npm run screenshot`: the demo page in Debian's Chromium against the local stack (emulator
 // with 60-second guest tokens), after one "token expired" recovery, one refresh and a sign-in
 // at the site as a demo customer, saved to docs/demo.png; and its messenger mode after a guest
-// session and then the same customer's, saved to docs/messenger-demo.png.
+// session and then the same customer's, saved to docs/messenger-demo.png (or to --out DIR).
 
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -9,10 +9,17 @@ import { CHROMIUM_PATH, DESKTOP_USER_AGENT } from './browser';
 import { GenesysEmulator } from './genesys-emulator';
 import { startLocal } from './server';
 
-const OUT = join(__dirname, '..', 'docs', 'demo.png');
-const MESSENGER_OUT = join(__dirname, '..', 'docs', 'messenger-demo.png');
+// The committed pictures in docs/ by default; `npm run screenshot -- --out DIR` writes elsewhere.
+const outAt = process.argv.indexOf('--out');
+const DIR =
+  outAt > 0 && process.argv[outAt + 1] ? process.argv[outAt + 1] : join(__dirname, '..', 'docs');
+const OUT = join(DIR as string, 'demo.png');
+const MESSENGER_OUT = join(DIR as string, 'messenger-demo.png');
 
 async function main(): Promise<void> {
+  process.stdout.write(
+    `Rewrites ${OUT} and ${MESSENGER_OUT}${outAt > 0 ? '' : ' (committed pictures: review the diff before committing, or pass --out DIR)'}\n`,
+  );
   const emulator = await GenesysEmulator.start({ guestTokenTtlSeconds: 60 });
   const local = await startLocal({ PORT: '0', LOG_LEVEL: 'ERROR' }, { emulator });
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });

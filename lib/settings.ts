@@ -191,6 +191,51 @@ export interface StackSettings extends InfraSettings {
   pairwiseSubjects: boolean;
 }
 
+/** The allowedOrigins in cdk.json: a placeholder to be replaced before any deploy. */
+export const PLACEHOLDER_ORIGIN = 'https://www.example.com';
+/** Context that lets a synth keep the placeholder (tests, docs, `npm run synth`); never a deploy. */
+export const ALLOW_PLACEHOLDER_KEY = 'allowPlaceholderOrigins';
+
+/**
+ * Checks the whole context before the settings are read: a key shaped like ours (camelCase) that
+ * is none of ours is a typo that would silently leave a default in place, and a deployment must
+ * name its own origins. Throws SettingsError naming the key and what to do.
+ */
+export function checkContext(all: Record<string, unknown>): void {
+  const known = [...CONTEXT_KEYS, ALLOW_PLACEHOLDER_KEY];
+  const problems = Object.keys(all)
+    .filter((key) => /^[a-z][A-Za-z0-9]*$/.test(key) && !known.includes(key))
+    .map((key) => `${key}: is not a setting; did you mean ${nearest(key, known)}?`);
+  const origins = all.allowedOrigins;
+  const listed = Array.isArray(origins) ? origins.map(String) : String(origins ?? '').split(',');
+  const allowPlaceholder = String(all[ALLOW_PLACEHOLDER_KEY]) === 'true';
+  if (listed.map((origin) => origin.trim()).includes(PLACEHOLDER_ORIGIN) && !allowPlaceholder)
+    problems.push(
+      `allowedOrigins: is still the placeholder ${PLACEHOLDER_ORIGIN} from cdk.json; name your ` +
+        `site's origins: -c allowedOrigins=https://www.your-site.com (npm run synth keeps the placeholder)`,
+    );
+  if (problems.length > 0) throw new SettingsError(`Invalid CDK context: ${problems.join('; ')}`);
+}
+
+/** The known name fewest single-character edits away. */
+function nearest(key: string, known: readonly string[]): string {
+  const distance = (a: string, b: string) => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++)
+        next[j] = Math.min(
+          (row[j] ?? 0) + 1,
+          (next[j - 1] ?? 0) + 1,
+          (row[j - 1] ?? 0) + (a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1),
+        );
+      row = next;
+    }
+    return row[b.length] ?? Number.POSITIVE_INFINITY;
+  };
+  return [...known].sort((a, b) => distance(key, a) - distance(key, b))[0] ?? '';
+}
+
 export class SettingsError extends Error {
   override readonly name = 'SettingsError';
 }

@@ -95,7 +95,8 @@ export function scrubVisitor(
     if (kinds.length > 0 && drop.has(key)) continue;
     customAttributes[key] = value;
   }
-  if (visitor.pageUrl) customAttributes.sourcePage = masked('sourcePage', withoutQuery(visitor.pageUrl));
+  if (visitor.pageUrl)
+    customAttributes.sourcePage = masked('sourcePage', withoutQuery(visitor.pageUrl));
   customAttributes.sessionTimestamp = new Date(clock()).toISOString();
   return {
     guest: {

@@ -11,7 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { SECRETS_EXTENSION } from '../../lib/guest-token-function';
 import { GuestTokenStack } from '../../lib/guest-token-stack';
-import { readSettings, SettingsError } from '../../lib/settings';
+import { checkContext, readSettings, SettingsError } from '../../lib/settings';
 
 const ROOT = path.join(__dirname, '../..');
 const CDK_JSON = JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8'));
@@ -485,6 +485,67 @@ describe('cdk-nag AwsSolutions', () => {
 });
 
 describe('context validation', () => {
+  describe('the whole context, before any setting is read', () => {
+    const real = { ...CDK_JSON.context, allowedOrigins: ['https://www.brand.example'] };
+    it.each([
+      [
+        { alowedOrigins: 'https://a.example' },
+        /alowedOrigins: is not a setting; did you mean allowedOrigins\?/,
+      ],
+      [{ wafRatelimit: 100 }, /wafRatelimit: is not a setting; did you mean wafRateLimit\?/],
+      [
+        { genesysprofile: 'messenger' },
+        /genesysprofile: is not a setting; did you mean genesysProfile\?/,
+      ],
+      [
+        { allowedOrigins: ['https://www.example.com'] },
+        /allowedOrigins: is still the placeholder https:\/\/www\.example\.com from cdk\.json; name your site's origins/,
+      ],
+      [
+        { allowedOrigins: 'https://www.brand.example,https://www.example.com' },
+        /allowedOrigins: is still the placeholder/,
+      ],
+    ])('refuses %j, naming the key', (context, message) => {
+      expect(() => checkContext({ ...real, ...context })).toThrow(message);
+    });
+
+    it('takes every setting of ours, CDK’s own keys, and the placeholder where a synth allows it', () => {
+      expect(() =>
+        checkContext({
+          ...real,
+          'aws:cdk:bundling-stacks': [],
+          '@aws-cdk/core:newStyleStackSynthesis': true,
+          'cli-telemetry': false,
+          stackName: 'Chat',
+        }),
+      ).not.toThrow();
+      expect(() =>
+        checkContext({ ...CDK_JSON.context, allowPlaceholderOrigins: 'true' }),
+      ).not.toThrow();
+    });
+
+    it('stops the CDK app itself (bin/app.ts) on a mistyped key', () => {
+      const run = spawnSync(
+        process.execPath,
+        [
+          path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+          path.join(ROOT, 'bin', 'app.ts'),
+        ],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            CDK_OUTDIR: mkdtempSync(path.join(tmpdir(), 'typo-')),
+            CDK_CONTEXT_JSON: JSON.stringify({ ...real, alowedOrigins: 'https://a.example' }),
+          },
+        },
+      );
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('alowedOrigins: is not a setting; did you mean allowedOrigins?');
+    });
+  });
+
   const read = (context: Record<string, unknown>) => () =>
     readSettings((key) => ({ ...CDK_JSON.context, ...context })[key]);
 

@@ -5,6 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ClientCredentials } from '../../platform/credentials';
+import { PayloadTooLargeError } from '../../platform/errors';
 import { header } from '../../steps/context';
 import { invalidClient, OAuthError } from './oauth-errors';
 import type { Provider } from './provider';
@@ -59,7 +60,7 @@ export function readForm(event: APIGatewayProxyEvent): URLSearchParams {
     ? Buffer.from(event.body ?? '', 'base64')
     : Buffer.from(event.body ?? '', 'utf8');
   if (raw.length > MAX_BODY_BYTES)
-    throw new OAuthError('invalid_request', 'Request body is too large');
+    throw new OAuthError('invalid_request', new PayloadTooLargeError(MAX_BODY_BYTES).message);
   const form = new URLSearchParams(raw.toString('utf8'));
   for (const name of new Set(form.keys())) {
     if (form.getAll(name).length > 1)

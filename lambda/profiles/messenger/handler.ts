@@ -71,7 +71,10 @@ export function createHandler(deps: MessengerHandlerDeps) {
     events: observability.audit,
   });
 
-  const route = () => middy<PipelineEvent, PipelineResult, Error, PipelineContext>();
+  // No timeout of their own: the outer chain's answers in the route's shape; a second one inside would
+  // answer again, into the void, after that.
+  const route = () =>
+    middy<PipelineEvent, PipelineResult, Error, PipelineContext>({ timeoutEarlyInMillis: 0 });
   const oauthRoute = (endpoint: string, allowed: readonly string[], handler: RouteHandler) =>
     route()
       .use(onlyMethods(allowed))
