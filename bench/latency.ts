@@ -222,7 +222,7 @@ async function messengerRows(emulator: Child, client: Agent): Promise<void> {
   await drive(issue, WARMUP / 2);
   await drive(redeem, WARMUP / 2);
   // A quarter of the guest-api rounds' size: a redemption costs two round trips, and the whole bench
-  // stays under two minutes.
+  // stays short.
   const perRound = Math.ceil(PER_ROUND / 4);
   const rows: Record<'issue' | 'redeem', { samples: Sample[]; cpuMs: number; calls: AwsCalls }> = {
     issue: {
