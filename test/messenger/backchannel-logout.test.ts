@@ -3,15 +3,16 @@
 // /backchannel-logout; the customer's next refresh is refused, another customer's is not.
 // Forged, replayed, nonce-carrying and event-less logout tokens get 400 and revoke nothing.
 
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as client from 'openid-client';
 import { request } from 'undici';
-import { DEV_OIDC_CREDENTIALS, GenesysEmulator } from '../../dev/genesys-emulator';
+import { GenesysEmulator } from '../../dev/genesys-emulator';
 import { type LocalStack, startLocal } from '../../dev/server';
 import { BACKCHANNEL_LOGOUT_EVENT } from '../../lambda/steps/site-identity/verify-logout-token';
+import { genesysClient, redeemAsGenesys, requestCodeAt } from '../fixtures/genesys-relying-party';
 import { captureLogs, type LogCapture } from '../fixtures/log-capture';
 import { manualClock } from '../fixtures/manual-clock';
 import { type OidcSiteIdp, startOidcSiteIdp } from '../fixtures/oidc-site-idp';
@@ -84,35 +85,11 @@ const logoutWith = (token: string) => post(new URLSearchParams({ logout_token: t
 /** The customer signs in at the site, the page asks for a code, Genesys redeems it. */
 async function session(account: SiteAccountId) {
   const identityToken = await idp.signIn(account);
-  const verifier = randomBytes(32).toString('base64url');
-  const nonce = randomBytes(16).toString('base64url');
-  const answer = await request(`${stack.url}/guest-token`, {
-    method: 'POST',
-    headers: { origin: stack.url, 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0' },
-    body: JSON.stringify({
-      nonce,
-      codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
-      codeChallengeMethod: 'S256',
-      identityToken,
-    }),
-  });
-  const body = (await answer.body.json()) as { authCode: string; redirectUri: string };
-  const config = await client.discovery(
-    new URL(stack.url),
-    DEV_OIDC_CREDENTIALS.clientId,
-    DEV_OIDC_CREDENTIALS.clientSecret,
-    undefined,
-    { execute: [client.allowInsecureRequests] },
-  );
-  const callback = new URL(body.redirectUri);
-  callback.searchParams.set('code', body.authCode);
-  callback.searchParams.set('iss', stack.url);
-  const tokens = await client.authorizationCodeGrant(config, callback, {
-    pkceCodeVerifier: verifier,
-    expectedNonce: nonce,
-  });
+  const code = await requestCodeAt(stack.url, { identityToken });
+  const config = await genesysClient(stack.url);
+  const tokens = await redeemAsGenesys(config, stack.url, code);
   const sub = tokens.claims()?.sub as string;
-  sent.push(identityToken, body.authCode, tokens.access_token, tokens.refresh_token ?? '', sub);
+  sent.push(identityToken, code.authCode, tokens.access_token, tokens.refresh_token ?? '', sub);
   let refreshToken = tokens.refresh_token as string;
   return {
     /** Genesys checks the session is still valid: a refresh, as it does on every page load. */

@@ -3,12 +3,12 @@
 // again past the 30 s grace revokes the family; RFC 7009 revocation and the family's lifetime
 // end it. Run with the in-memory store and with DynamoDB through the real SDK client.
 
-import { createHash, randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import { request } from 'undici';
 import { DEV_OIDC_CREDENTIALS, GenesysEmulator } from '../../dev/genesys-emulator';
 import { type LocalStack, startLocal } from '../../dev/server';
 import { emulatedAwsEnv } from '../fixtures/emulated-aws';
+import { genesysClient, redeemAsGenesys, requestCodeAt } from '../fixtures/genesys-relying-party';
 import { captureLogs, type LogCapture } from '../fixtures/log-capture';
 import { type ManualClock, manualClock } from '../fixtures/manual-clock';
 
@@ -59,44 +59,15 @@ describe.each([
       },
       { emulator, clock },
     );
-    config = await client.discovery(
-      new URL(stack.url),
-      DEV_OIDC_CREDENTIALS.clientId,
-      DEV_OIDC_CREDENTIALS.clientSecret,
-      undefined,
-      { execute: [client.allowInsecureRequests] },
-    );
+    config = await genesysClient(stack.url);
   });
   afterAll(() => stack.close());
 
   /** The page asks for a code; openid-client, as Genesys, redeems it. */
   async function signIn() {
-    const verifier = randomBytes(32).toString('base64url');
-    const nonce = randomBytes(16).toString('base64url');
-    const answer = await request(`${stack.url}/guest-token`, {
-      method: 'POST',
-      headers: {
-        origin: stack.url,
-        'content-type': 'application/json',
-        'user-agent': 'Mozilla/5.0',
-      },
-      body: JSON.stringify({
-        name: 'Ada',
-        nonce,
-        codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
-        codeChallengeMethod: 'S256',
-      }),
-    });
-    const body = (await answer.body.json()) as { authCode: string; redirectUri: string };
-    const callback = new URL(body.redirectUri);
-    callback.searchParams.set('code', body.authCode);
-    callback.searchParams.set('iss', stack.url);
-    const tokens = await client.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: verifier,
-      expectedNonce: nonce,
-      idTokenExpected: true,
-    });
-    sent.push(verifier, body.authCode, tokens.access_token, tokens.refresh_token ?? '');
+    const code = await requestCodeAt(stack.url, { name: 'Ada' });
+    const tokens = await redeemAsGenesys(config, stack.url, code);
+    sent.push(code.verifier, code.authCode, tokens.access_token, tokens.refresh_token ?? '');
     return tokens;
   }
 

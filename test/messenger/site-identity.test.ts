@@ -5,13 +5,13 @@
 // (stable across sign-ins, different per issuer) or the site's own, email and phone only when
 // verified. Anonymous guests are as before.
 
-import { createHash, randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import { request } from 'undici';
-import { DEV_OIDC_CREDENTIALS, GenesysEmulator } from '../../dev/genesys-emulator';
+import { GenesysEmulator } from '../../dev/genesys-emulator';
 import { DEV_SUBJECT_KEY, type LocalStack, startLocal } from '../../dev/server';
 import { IDENTITY_CLAIM_NAMES } from '../../lambda/profiles/messenger/tokens';
 import { pairwiseSubject } from '../../lambda/steps/site-identity/customer-claims';
+import { genesysClient, redeemAsGenesys, requestCodeAt } from '../fixtures/genesys-relying-party';
 import { captureLogs, type LogCapture } from '../fixtures/log-capture';
 import { manualClock } from '../fixtures/manual-clock';
 import { type OidcSiteIdp, startOidcSiteIdp } from '../fixtures/oidc-site-idp';
@@ -67,52 +67,23 @@ async function signInThroughMessenger(
   accessToken: string;
   guestSession: string | undefined;
 }> {
-  const verifier = randomBytes(32).toString('base64url');
-  const nonce = randomBytes(16).toString('base64url');
-  const answer = await request(`${local.url}/guest-token`, {
-    method: 'POST',
-    headers: { origin: local.url, 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0' },
-    body: JSON.stringify({
-      name: 'Typed Name',
-      email: 'typed.address@example.com',
-      nonce,
-      codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
-      codeChallengeMethod: 'S256',
-      ...(identityToken && { identityToken }),
-      ...extra,
-    }),
+  const code = await requestCodeAt(local.url, {
+    name: 'Typed Name',
+    email: 'typed.address@example.com',
+    ...(identityToken && { identityToken }),
+    ...extra,
   });
-  const body = (await answer.body.json()) as {
-    authCode: string;
-    redirectUri: string;
-    guestSession?: string;
-  };
-  if (body.guestSession) sent.push(body.guestSession);
-  if (answer.statusCode !== 200) throw new Error(`the code request answered ${answer.statusCode}`);
-  sent.push(verifier, body.authCode);
-
-  const config = await client.discovery(
-    new URL(local.url),
-    DEV_OIDC_CREDENTIALS.clientId,
-    DEV_OIDC_CREDENTIALS.clientSecret,
-    undefined,
-    { execute: [client.allowInsecureRequests] },
-  );
-  const callback = new URL(body.redirectUri);
-  callback.searchParams.set('code', body.authCode);
-  callback.searchParams.set('iss', local.url);
-  const tokens = await client.authorizationCodeGrant(config, callback, {
-    pkceCodeVerifier: verifier,
-    expectedNonce: nonce,
-    idTokenExpected: true,
-  });
+  if (code.guestSession) sent.push(code.guestSession);
+  sent.push(code.verifier, code.authCode);
+  const config = await genesysClient(local.url);
+  const tokens = await redeemAsGenesys(config, local.url, code);
   sent.push(tokens.access_token, tokens.id_token ?? '');
   const claims = tokens.claims() as client.IDToken;
   // A customer's subject in Genesys is personal: it must not reach a log line either (a
   // guest's random one is logged by design).
   if (identityToken) sent.push(claims.sub);
   const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
-  return { claims, userinfo, accessToken: tokens.access_token, guestSession: body.guestSession };
+  return { claims, userinfo, accessToken: tokens.access_token, guestSession: code.guestSession };
 }
 
 async function siteToken(idp: OidcSiteIdp, account: SiteAccountId): Promise<string> {
