@@ -4,10 +4,10 @@
 import { loadConfig } from './config';
 import { systemClock } from './platform/clock';
 import { createSecretCredentials } from './platform/credentials';
+import { ConfigError } from './platform/errors';
 import { createSecretReader } from './platform/secrets';
 import { createUpstreamAgent } from './platform/upstream/upstream-http';
 import { warmUpWithin } from './platform/warm-up';
-import { createHandler as createGuestApiHandler } from './profiles/guest-api/handler';
 import { subjectKeyFromSecret } from './steps/site-identity/site-identity';
 
 const config = loadConfig(process.env, { lambda: true });
@@ -20,22 +20,31 @@ const shared = {
   subjectKey: subjectKeySecretId ? subjectKeyFromSecret(readSecret, subjectKeySecretId) : undefined,
 };
 
+// lib/ bundles this file with GENESYS_PROFILE inlined (esbuild define, the same value as the
+// function's environment), so esbuild leaves the other profile's code out of the deployed bundle.
 async function createProfileHandler() {
-  if (config.profile === 'guest-api') {
+  // Each profile is required in its branch, not imported, so a profile never loads the other's modules.
+  if (process.env.GENESYS_PROFILE !== 'messenger' && config.profile === 'guest-api') {
+    const { createHandler } =
+      require('./profiles/guest-api/handler') as typeof import('./profiles/guest-api/handler');
     const secretId = config.guestApi.credentialsSecretId as string; // required in Lambda
-    return createGuestApiHandler({
+    return createHandler({
       ...shared,
       config,
       credentials: createSecretCredentials({ readSecret, secretId, clock: systemClock }),
     });
   }
-  // Required here, not imported, so the guest-api profile never loads the messenger's modules.
-  const { buildProvider } =
-    require('./profiles/messenger/build-provider') as typeof import('./profiles/messenger/build-provider');
-  const { createHandler } =
-    require('./profiles/messenger/handler') as typeof import('./profiles/messenger/handler');
-  const provider = await buildProvider(config.messenger, { readSecret, clock: systemClock });
-  return createHandler({ ...shared, config, provider });
+  if (process.env.GENESYS_PROFILE === 'messenger' && config.profile === 'messenger') {
+    const { buildProvider } =
+      require('./profiles/messenger/build-provider') as typeof import('./profiles/messenger/build-provider');
+    const { createHandler } =
+      require('./profiles/messenger/handler') as typeof import('./profiles/messenger/handler');
+    const provider = await buildProvider(config.messenger, { readSecret, clock: systemClock });
+    return createHandler({ ...shared, config, provider });
+  }
+  throw new ConfigError(
+    'GENESYS_PROFILE: is not the profile this bundle was built for; deploy again',
+  );
 }
 
 export const handler = await createProfileHandler();

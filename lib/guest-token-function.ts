@@ -144,6 +144,8 @@ export class GuestTokenFunction extends Construct {
         banner: BUNDLING.banner,
         mainFields: [...BUNDLING.mainFields],
         externalModules: [...BUNDLING.externalModules],
+        // One profile per bundle: lambda/index.ts branches on this, so the other profile's code is left out.
+        define: { 'process.env.GENESYS_PROFILE': JSON.stringify(settings.profile) },
       },
     });
     const schedule = settings.provisionedConcurrencySchedule;

@@ -612,6 +612,27 @@ describe('the real bundle', () => {
     expect(code.length / lines).toBeGreaterThan(2000); // minified: long lines, no layout
     expect(statSync(bundle).size).toBeLessThan(600_000);
   });
+
+  // Markers: one message from each profile's own code.
+  const GUEST_API_CODE = 'token has no webchat.guestId claim';
+  const MESSENGER_CODE = 'The code is invalid, expired or already used';
+  const bundleOf = (context: Record<string, unknown>) => {
+    const { directory } = synth(context, { bundle: true }).app.synth();
+    const [asset] = readdirSync(directory).filter((name) => name.startsWith('asset.'));
+    return readFileSync(path.join(directory, asset as string, 'index.mjs'), 'utf8');
+  };
+
+  it('holds only the stack’s own profile (GENESYS_PROFILE inlined at bundling)', () => {
+    const guestApi = bundleOf({});
+    expect(guestApi.includes(GUEST_API_CODE)).toBe(true);
+    expect(guestApi.includes(MESSENGER_CODE)).toBe(false);
+    const messenger = bundleOf({
+      genesysProfile: 'messenger',
+      oidcRedirectUris: 'https://www.example.com/',
+    });
+    expect(messenger.includes(MESSENGER_CODE)).toBe(true);
+    expect(messenger.includes(GUEST_API_CODE)).toBe(false);
+  });
 });
 
 describe('the messenger profile', () => {
