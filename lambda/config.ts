@@ -58,8 +58,7 @@ const profileSettings = z.object({
 export function loadConfig(env: Env, { lambda = false }: LoadOptions = {}): Config {
   const problems: string[] = [];
   const parse = <T>(schema: z.ZodMiniType<T>): T => {
-    // Parsed once: zod's compiled fast path (code generated per object schema) would cost more.
-    const parsed = schema.safeParse(env, { jitless: true });
+    const parsed = schema.safeParse(env);
     if (parsed.success) return parsed.data;
     problems.push(...parsed.error.issues.map(describe));
     return undefined as T;
