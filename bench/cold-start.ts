@@ -7,9 +7,10 @@
 //    Extension, as in Lambda, where the stack attaches the layer;
 //  - the SDK path: the bundled AWS SDK client, imported on first use, against the emulator's
 //    Secrets Manager endpoint, as where there is no extension.
-// Beside it, bundled and run the same way, side by side in one run: the built-ins floor and the
-// undici floor (the same calls with node:http, and with undici's Agent loaded as the proxy loads
-// it: bench/references/), the seed-style peer (the design guide's axios + jose code) and a bare
+// Beside it, bundled and run the same way, side by side in one run: the built-ins floor, the
+// undici floor and the libraries floor (the same calls with node:http; with undici's Agent loaded
+// as the proxy loads it; and with Middy, zod, jose and Powertools each doing its least:
+// bench/references/), the seed-style peer (the design guide's axios + jose code) and a bare
 // handler. Warm, each runs a few thousand invokes in one process (process.cpuUsage per invoke).
 // Speed is judged as ratios, never as absolute milliseconds, against the targets printed last.
 
@@ -198,6 +199,11 @@ async function main(): Promise<void> {
     path.join(work, 'undici-floor'),
     [],
   );
+  const librariesFloor = await bundle(
+    path.join(__dirname, 'references/libraries-floor.ts'),
+    path.join(work, 'libraries-floor'),
+    [],
+  );
   const peer = await bundle(
     path.join(__dirname, 'references/seed-peer.ts'),
     path.join(work, 'peer'),
@@ -227,11 +233,14 @@ async function main(): Promise<void> {
   };
   const FLOOR = 'floor (built-ins only)';
   const UNDICI_FLOOR = 'undici floor (the same calls through undici, loaded as the proxy loads it)';
+  const LIBRARIES_FLOOR =
+    'libraries floor (the undici floor with Middy, zod, jose and Powertools each doing its least)';
   const PEER = 'seed-style peer (axios + jose, 3 calls per token)';
   const PROXY = 'this proxy, deployed bundle, extension path';
   const rows = [
     { name: FLOOR, file: floor, env: viaExtension },
     { name: UNDICI_FLOOR, file: undiciFloor, env: viaExtension },
+    { name: LIBRARIES_FLOOR, file: librariesFloor, env: viaExtension },
     { name: PEER, file: peer, env: peerEnv },
     { name: PROXY, file: deployed, env: viaExtension },
     { name: 'this proxy, deployed bundle, SDK path', file: deployed, env: viaSdk },
@@ -252,6 +261,7 @@ async function main(): Promise<void> {
   const warmRuns: Record<string, Run> = {
     [FLOOR]: warmOf(floor, viaExtension),
     [UNDICI_FLOOR]: warmOf(undiciFloor, viaExtension),
+    [LIBRARIES_FLOOR]: warmOf(librariesFloor, viaExtension),
     [PEER]: warmOf(peer, peerEnv),
     [PROXY]: warmOf(deployed, viaExtension),
   };
@@ -295,7 +305,7 @@ async function main(): Promise<void> {
     '| | cold load + first request | × floor | × undici floor | × peer | of which load | warm CPU per invoke | × floor | × undici floor | × peer |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
-  for (const name of [FLOOR, UNDICI_FLOOR, PEER, PROXY]) {
+  for (const name of [FLOOR, UNDICI_FLOOR, LIBRARIES_FLOOR, PEER, PROXY]) {
     const cold = coldOf(name);
     const cpu = warm[name] as number;
     console.log(
@@ -305,6 +315,20 @@ async function main(): Promise<void> {
         `${ratio(cpu, warm[UNDICI_FLOOR] as number)} | ${ratio(cpu, warm[PEER] as number)} |`,
     );
   }
+  // Where the gap to the floors goes: what the chosen libraries cost doing their least, and the rest.
+  const coldGap = coldOf(PROXY) - coldOf(UNDICI_FLOOR);
+  const coldLibraries = coldOf(LIBRARIES_FLOOR) - coldOf(UNDICI_FLOOR);
+  const warmGap = (warm[PROXY] as number) - (warm[FLOOR] as number);
+  const warmLibraries = (warm[LIBRARIES_FLOOR] as number) - (warm[FLOOR] as number);
+  console.log(
+    `\nThe gap, split: cold, the proxy is ${coldGap.toFixed(1)} ms over the undici floor; the ` +
+      `libraries floor is ${coldLibraries.toFixed(1)} ms of that (${ratio(coldOf(LIBRARIES_FLOOR), coldOf(UNDICI_FLOOR))} ` +
+      `the undici floor), the proxy's own code ${(coldGap - coldLibraries).toFixed(1)} ms. Warm, the ` +
+      `proxy is ${warmGap.toFixed(3)} ms of CPU over the built-ins floor; the libraries floor is ` +
+      `${warmLibraries.toFixed(3)} ms of that (${ratio(warm[LIBRARIES_FLOOR] as number, warm[FLOOR] as number)} ` +
+      `the built-ins floor), the proxy's own code ${(warmGap - warmLibraries).toFixed(3)} ms.`,
+  );
+
   // The first invoke after init, the next ones (V8 still in its first tiers: the floor's own
   // are there too), and a warm one.
   const rampOf = (name: string) => median((runs.get(name) ?? []).flatMap((run) => run.ramp));
