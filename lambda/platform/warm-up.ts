@@ -48,7 +48,11 @@ export interface WarmUp {
   warmUp(): unknown;
 }
 
-/** Runs every part's warm-up together and logs once per container what init loaded. */
+/**
+ * Runs every part's warm-up together and logs once per container what init loaded. Parts start
+ * in the order given: those that wait on the network first, so their requests are on their way
+ * while the CPU-only rehearsals run.
+ */
 export async function runWarmUps(
   parts: readonly Partial<WarmUp>[],
   { logger, clock }: { logger: Logger; clock: Clock },

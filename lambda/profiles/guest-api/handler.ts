@@ -104,14 +104,14 @@ export function createHandler(deps: HandlerDeps) {
     });
 
   return Object.assign(chain, {
-    /** Lambda's init: the steps, then the secret, an OAuth token and the key set. */
+    /** Lambda's init: the secret, an OAuth token and the key set, then the steps. */
     warmUp: (options: WarmUpOptions = {}) =>
       runWarmUps(
         [
-          ...sharedWarmUps(observability, options),
-          ...steps,
           { name: 'oauthToken', warmUp: () => tokens.get() },
           { name: 'keySet', warmUp: () => verifier.keySet() },
+          ...sharedWarmUps(observability, options),
+          ...steps,
         ],
         { logger: observability.logger, clock },
       ),

@@ -254,14 +254,14 @@ export function createHandler(deps: MessengerHandlerDeps) {
     });
 
   return Object.assign(chain, {
-    /** Lambda's init: the steps, then the OIDC client and the signing keys. */
+    /** Lambda's init: the OIDC client and the signing keys, then the steps. */
     warmUp: (options: WarmUpOptions = {}) =>
       runWarmUps(
         [
-          ...sharedWarmUps(observability, options),
-          ...steps,
           { name: 'oidcClient', warmUp: () => provider.client.get() },
           { name: 'signingKeys', warmUp: () => provider.signer.publicKeys() },
+          ...sharedWarmUps(observability, options),
+          ...steps,
         ],
         { logger, clock },
       ),
