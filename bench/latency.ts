@@ -12,6 +12,7 @@ import { Agent, request } from 'undici';
 import { DEV_CREDENTIALS, DEV_OIDC_CREDENTIALS } from '../dev/genesys-emulator';
 import {
   type AwsCalls,
+  browserHeaders,
   type Calls,
   type Child,
   messengerEnvironment,
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
     const res = await request(`${proxy.url}/guest-token`, {
       dispatcher: client,
       method: 'POST',
-      headers: { origin: ORIGIN, 'content-type': 'application/json' },
+      headers: browserHeaders(ORIGIN),
       body: JSON.stringify({ name: 'Ada', pageUrl: 'https://www.example.com/help' }),
     });
     const body = (await res.body.json()) as { accessToken?: string };
@@ -183,7 +184,7 @@ async function messengerRows(emulator: Child, client: Agent): Promise<void> {
     const res = await request(`${proxy.url}/guest-token`, {
       dispatcher: client,
       method: 'POST',
-      headers: { origin: ORIGIN, 'content-type': 'application/json' },
+      headers: browserHeaders(ORIGIN),
       body: JSON.stringify({
         name: 'Ada',
         nonce: randomBytes(16).toString('base64url'),

@@ -17,6 +17,7 @@ import { DEV_OIDC_CREDENTIALS } from '../dev/genesys-emulator';
 import { OIDC_PATHS } from '../lambda/profiles/messenger/provider';
 import {
   type AwsCalls,
+  browserHeaders,
   type Child,
   messengerEnvironment,
   startEmulator,
@@ -163,7 +164,7 @@ export async function runMessengerLoad(): Promise<void> {
       const issuing = servers[n % 2] as Child;
       const answer = await post(
         `${issuing.url}${OIDC_PATHS.codeRequest}`,
-        { origin: ORIGIN, 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0 (load)' },
+        browserHeaders(ORIGIN),
         JSON.stringify({
           name: 'Load Visitor',
           nonce,

@@ -8,7 +8,7 @@
 import autocannon from 'autocannon';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { DEFAULT_KEYS_PATH } from '../lambda/profiles/guest-api/endpoints';
-import { type Child, startEmulator, startProxy } from './processes';
+import { browserHeaders, type Child, startEmulator, startProxy } from './processes';
 
 const REQUESTS = Number(process.env.LOAD_REQUESTS ?? 20_000);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 50);
@@ -36,11 +36,7 @@ function fire(
     requests: [
       {
         method: 'POST',
-        headers: {
-          origin: ORIGIN,
-          'content-type': 'application/json',
-          'user-agent': 'Mozilla/5.0 (load test)',
-        },
+        headers: browserHeaders(ORIGIN),
         body: JSON.stringify({ name: 'Load Test', customAttributes: { plan: 'gold' } }),
         onResponse: (status: number, body: string, _context: object, headers = {}) => {
           if (!tally) return;

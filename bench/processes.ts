@@ -82,6 +82,11 @@ export function startEmulator(
   });
 }
 
+/** What a browser's POST from the chat page carries (the abuse guard refuses a missing User-Agent). */
+export function browserHeaders(origin: string): Record<string, string> {
+  return { origin, 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0 (bench)' };
+}
+
 /** Everything the handler needs to run against the emulator exactly as it runs in Lambda. */
 export function lambdaEnvironment(emulatorUrl: string, origin: string): Record<string, string> {
   return {
