@@ -51,24 +51,20 @@ export function createTokenEndpoints(provider: Provider) {
     lifetimeSeconds: provider.refreshTokenLifetimeSeconds,
   });
 
-  const answer = async (
-    client: ClientCredentials,
-    family: FamilyStart & { nonce?: string },
-    refreshToken: string,
-  ) => {
-    const tokens = await issueTokens(family, {
+  /** The id_token and access token, signed; the refresh token is added by the caller. */
+  const signTokens = (client: ClientCredentials, family: FamilyStart & { nonce?: string }) =>
+    issueTokens(family, {
       issuer: provider.issuer,
       client,
       signer: provider.signer,
       accessTokenLifetimeSeconds: provider.accessTokenLifetimeSeconds,
       now: provider.clock(),
     });
-    return {
-      statusCode: 200,
-      headers: { ...NO_STORE_HEADERS },
-      body: JSON.stringify({ ...tokens, refresh_token: refreshToken }),
-    };
-  };
+  const answer = (tokens: Awaited<ReturnType<typeof signTokens>>, refreshToken: string) => ({
+    statusCode: 200,
+    headers: { ...NO_STORE_HEADERS },
+    body: JSON.stringify({ ...tokens, refresh_token: refreshToken }),
+  });
 
   const redeemCode = async (form: URLSearchParams, client: ClientCredentials) => {
     const code = required(form, 'code');
@@ -90,8 +86,13 @@ export function createTokenEndpoints(provider: Provider) {
       throw new OAuthError('invalid_grant', 'code_verifier does not match the code challenge');
     }
     try {
-      const refreshToken = await refreshTokens.start(client, record);
-      return { record, result: await answer(client, record, refreshToken) };
+      // The refresh token's write and the signing need nothing of each other: one round trip,
+      // not two. Neither answer leaves here unless both succeed.
+      const [refreshToken, tokens] = await Promise.all([
+        refreshTokens.start(client, record),
+        signTokens(client, record),
+      ]);
+      return { record, result: answer(tokens, refreshToken) };
     } catch (error) {
       // The code is already out of the table: say so in the log, so a failure here is never a
       // code lost without a trace. Genesys gets 503 temporarily_unavailable and Messenger asks
@@ -119,7 +120,7 @@ export function createTokenEndpoints(provider: Provider) {
     // A refreshed id_token: the family's sub and claims, a new iat and exp, no nonce.
     return {
       record: outcome.refreshed,
-      result: await answer(client, outcome.refreshed, outcome.token),
+      result: answer(await signTokens(client, outcome.refreshed), outcome.token),
     };
   };
 

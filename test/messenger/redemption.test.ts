@@ -1,0 +1,78 @@
+// A code redemption stores the refresh token and signs the id_token and access token at the same
+// time (one round trip to AWS, not two), and answers nothing unless both succeed.
+
+import { UpstreamUnavailableError } from '../../lambda/platform/errors';
+import {
+  createMemorySessionStore,
+  type SessionStore,
+} from '../../lambda/profiles/messenger/session-store';
+import { createLocalSigner, type Signer } from '../../lambda/profiles/messenger/signer';
+import { manualClock } from '../fixtures/manual-clock';
+import { REDIRECT_URI, startMessengerHarness } from '../fixtures/messenger-harness';
+
+let signer: Signer;
+beforeAll(async () => {
+  signer = await createLocalSigner();
+});
+
+/** A session store whose refresh-token write takes one turn of the event loop, and says when. */
+function recordingStore(events: string[], fail = false): SessionStore {
+  const memory = createMemorySessionStore(manualClock());
+  return {
+    ...memory,
+    async putToken(tokenHash, record) {
+      events.push('write started');
+      await new Promise((resolve) => setImmediate(resolve));
+      events.push('write done');
+      if (fail) throw new UpstreamUnavailableError('codes', 'PutItem failed');
+      return memory.putToken(tokenHash, record);
+    },
+  };
+}
+
+function recordingSigner(events: string[]): Signer {
+  return {
+    current: () => signer.current(),
+    publicKeys: () => signer.publicKeys(),
+    sign(input) {
+      events.push('signing started');
+      return signer.sign(input);
+    },
+  };
+}
+
+async function redeemOnce(sessions: SessionStore, events: string[]) {
+  const h = await startMessengerHarness({ sessions, signer: recordingSigner(events) });
+  try {
+    const { answer, pkce } = await h.requestCode();
+    expect(answer.status).toBe(200);
+    return await h.redeem({
+      grant_type: 'authorization_code',
+      code: answer.body.authCode,
+      redirect_uri: REDIRECT_URI,
+      code_verifier: pkce.verifier,
+    });
+  } finally {
+    await h.close();
+  }
+}
+
+describe('messenger profile: redeeming a code', () => {
+  it('signs the tokens while the refresh token is being written', async () => {
+    const events: string[] = [];
+    const tokens = await redeemOnce(recordingStore(events), events);
+    expect(tokens.status).toBe(200);
+    expect(tokens.body.refresh_token).toEqual(expect.any(String));
+    expect(events.indexOf('write started')).toBeGreaterThanOrEqual(0);
+    expect(events.indexOf('signing started')).toBeLessThan(events.indexOf('write done'));
+  });
+
+  it('answers 503 and no token when the write fails, although the signing succeeded', async () => {
+    const events: string[] = [];
+    const answer = await redeemOnce(recordingStore(events, true), events);
+    expect(events).toContain('signing started');
+    expect(answer.status).toBe(503);
+    expect(answer.body.error).toBe('temporarily_unavailable');
+    expect(answer.raw).not.toMatch(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/);
+  });
+});
