@@ -26,8 +26,10 @@ import { GuestTokenStack } from '../lib/guest-token-stack';
 import { readSettings } from '../lib/settings';
 import { lambdaEnvironment, startEmulator } from './processes';
 
-const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 11);
-const WARM_INVOKES = Number(process.env.BENCH_WARM_INVOKES ?? 3000);
+// This machine drifts by tens of per cent within minutes: enough runs that the medians hold still.
+const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 21);
+const WARM_INVOKES = Number(process.env.BENCH_WARM_INVOKES ?? 2000);
+const WARM_ROUNDS = Number(process.env.BENCH_WARM_ROUNDS ?? 3);
 /** Invokes timed one by one after the first (V8 runs them in its first tiers). */
 const RAMP_INVOKES = 10;
 const ORIGIN = 'https://www.example.com';
@@ -256,17 +258,23 @@ async function main(): Promise<void> {
     }
   }
   const { calls } = await emulator.ask('calls');
-  const warmOf = (file: string, env: Record<string, string>) =>
-    runOnce(file, { ...env, WARM_INVOKES: String(WARM_INVOKES) });
-  const warmRuns: Record<string, Run> = {
-    [FLOOR]: warmOf(floor, viaExtension),
-    [UNDICI_FLOOR]: warmOf(undiciFloor, viaExtension),
-    [LIBRARIES_FLOOR]: warmOf(librariesFloor, viaExtension),
-    [PEER]: warmOf(peer, peerEnv),
-    [PROXY]: warmOf(deployed, viaExtension),
-  };
+  // Warm, each process runs WARM_INVOKES invokes; the rows take turns, WARM_ROUNDS times, and
+  // each row's median round counts, so a slow minute on this machine does not land on one row.
+  const warmRows: Array<[string, string, Record<string, string>]> = [
+    [FLOOR, floor, viaExtension],
+    [UNDICI_FLOOR, undiciFloor, viaExtension],
+    [LIBRARIES_FLOOR, librariesFloor, viaExtension],
+    [PEER, peer, peerEnv],
+    [PROXY, deployed, viaExtension],
+  ];
+  const warmRounds = new Map<string, Run[]>(warmRows.map(([name]) => [name, []]));
+  for (let round = 0; round < WARM_ROUNDS; round++)
+    for (const [name, file, env] of warmRows)
+      warmRounds.get(name)?.push(runOnce(file, { ...env, WARM_INVOKES: String(WARM_INVOKES) }));
+  const medianOf = (name: string, value: (run: Run) => number) =>
+    median((warmRounds.get(name) ?? []).map(value));
   const warm: Record<string, number> = Object.fromEntries(
-    Object.entries(warmRuns).map(([name, run]) => [name, run.cpuMs]),
+    warmRows.map(([name]) => [name, medianOf(name, (run) => run.cpuMs)]),
   );
   await emulator.stop();
 
@@ -299,6 +307,7 @@ async function main(): Promise<void> {
   const ratio = (value: number, reference: number) => `${(value / reference).toFixed(2)} ×`;
   console.log(
     `\nSide by side (same run; warm = CPU per invoke over ${WARM_INVOKES} invokes in one process, ` +
+      `median of ${WARM_ROUNDS} rounds taken in turn, ` +
       `LOG_LEVEL=INFO):\n`,
   );
   console.log(
@@ -334,7 +343,7 @@ async function main(): Promise<void> {
   const rampOf = (name: string) => median((runs.get(name) ?? []).flatMap((run) => run.ramp));
   const proxyRuns = runs.get(PROXY) ?? [];
   const firstAfterInit = median(proxyRuns.map((run) => run.firstMs));
-  const warmWall = (name: string) => warmRuns[name]?.warmMs ?? Number.NaN;
+  const warmWall = (name: string) => medianOf(name, (run) => run.warmMs);
   console.log(
     `\nThis proxy, init and the first invoke after it: init (load and the warm-up at load) ` +
       `${median(proxyRuns.map((run) => run.loadMs)).toFixed(1)} ms, then the first invoke ` +

@@ -12,6 +12,7 @@ const SMALLEST = {
   BENCH_REQUESTS_PER_ROUND: '5',
   BENCH_COLD_RUNS: '1',
   BENCH_WARM_INVOKES: '20',
+  BENCH_WARM_ROUNDS: '1',
 };
 
 function runBench(script: string): string {
