@@ -82,7 +82,7 @@ export function startEmulator(
   });
 }
 
-/** What a browser's POST from the chat page carries (the abuse guard refuses a missing User-Agent). */
+/** What the chat page's POST carries (the abuse guard refuses a missing User-Agent). */
 export function browserHeaders(origin: string): Record<string, string> {
   return { origin, 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0 (bench)' };
 }

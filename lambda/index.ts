@@ -23,7 +23,7 @@ const shared = {
 // lib/ bundles this file with GENESYS_PROFILE inlined (esbuild define, the same value as the
 // function's environment), so esbuild leaves the other profile's code out of the deployed bundle.
 async function createProfileHandler() {
-  // Each profile is required in its branch, not imported, so a profile never loads the other's modules.
+  // Each profile is required in its branch, not imported: a profile never loads the other's code.
   if (process.env.GENESYS_PROFILE !== 'messenger' && config.profile === 'guest-api') {
     const { createHandler } =
       require('./profiles/guest-api/handler') as typeof import('./profiles/guest-api/handler');

@@ -144,7 +144,7 @@ export class GuestTokenFunction extends Construct {
         banner: BUNDLING.banner,
         mainFields: [...BUNDLING.mainFields],
         externalModules: [...BUNDLING.externalModules],
-        // One profile per bundle: lambda/index.ts branches on this, so the other profile's code is left out.
+        // One profile per bundle: lambda/index.ts branches on it, leaving the other profile out.
         define: { 'process.env.GENESYS_PROFILE': JSON.stringify(settings.profile) },
       },
     });

@@ -99,7 +99,7 @@ const issuerList = () =>
 export const identitySettings = () =>
   z.pipe(
     z.object({
-      // Built only when the variable is set: most deployments have no issuers, and schemas cost time at init.
+      // Built only when set: most deployments have no issuers, and schemas cost time at init.
       SITE_IDENTITY_ISSUERS: z.optional(z.lazy(issuerList)),
       SITE_IDENTITY_REQUIRED: z._default(flag(), false),
       SITE_SUBJECT_KEY_SECRET_ID: z.optional(nonEmpty()),
