@@ -616,11 +616,13 @@ describe('the real bundle', () => {
   // Markers: one message from each profile's own code.
   const GUEST_API_CODE = 'token has no webchat.guestId claim';
   const MESSENGER_CODE = 'The code is invalid, expired or already used';
-  const bundleOf = (context: Record<string, unknown>) => {
+  const bundlePathOf = (context: Record<string, unknown>) => {
     const { directory } = synth(context, { bundle: true }).app.synth();
     const [asset] = readdirSync(directory).filter((name) => name.startsWith('asset.'));
-    return readFileSync(path.join(directory, asset as string, 'index.mjs'), 'utf8');
+    return path.join(directory, asset as string, 'index.mjs');
   };
+  const bundleOf = (context: Record<string, unknown>) =>
+    readFileSync(bundlePathOf(context), 'utf8');
 
   it('holds only the stack’s own profile (GENESYS_PROFILE inlined at bundling)', () => {
     const guestApi = bundleOf({});
@@ -632,6 +634,32 @@ describe('the real bundle', () => {
     });
     expect(messenger.includes(MESSENGER_CODE)).toBe(true);
     expect(messenger.includes(GUEST_API_CODE)).toBe(false);
+  });
+
+  it('stops at load, saying why, when the environment names the profile it was not built for', () => {
+    const bundle = bundlePathOf({});
+    const run = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', `await import(${JSON.stringify(`file://${bundle}`)});`],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          GENESYS_PROFILE: 'messenger',
+          ALLOWED_ORIGINS: 'https://www.example.com',
+          OIDC_ISSUER: 'https://tokens.example.com/v1',
+          OIDC_REDIRECT_URIS: 'https://www.example.com/',
+          OIDC_CLIENT_SECRET_ID: 'oidc-client',
+          OIDC_SIGNING_KEY_ID: 'alias/signing',
+          OIDC_CODE_TABLE: 'codes',
+        },
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain(
+      'GENESYS_PROFILE: is not the profile this bundle was built for; deploy again',
+    );
   });
 });
 
