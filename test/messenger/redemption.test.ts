@@ -1,5 +1,6 @@
 // A code redemption stores the refresh token and signs the id_token and access token at the same
-// time (one round trip to AWS, not two), and answers nothing unless both succeed.
+// time (one round trip to AWS, not two), and answers nothing unless both succeed; a refresh
+// stores the successor and signs at the same time too.
 
 import { UpstreamUnavailableError } from '../../lambda/platform/errors';
 import {
@@ -7,8 +8,13 @@ import {
   type SessionStore,
 } from '../../lambda/profiles/messenger/session-store';
 import { createLocalSigner, type Signer } from '../../lambda/profiles/messenger/signer';
+import type { Answer } from '../fixtures/harness';
 import { manualClock } from '../fixtures/manual-clock';
-import { REDIRECT_URI, startMessengerHarness } from '../fixtures/messenger-harness';
+import {
+  type MessengerHarness,
+  REDIRECT_URI,
+  startMessengerHarness,
+} from '../fixtures/messenger-harness';
 
 let signer: Signer;
 beforeAll(async () => {
@@ -41,17 +47,23 @@ function recordingSigner(events: string[]): Signer {
   };
 }
 
-async function redeemOnce(sessions: SessionStore, events: string[]) {
+async function redeemOnce(
+  sessions: SessionStore,
+  events: string[],
+  then?: (h: MessengerHarness, tokens: Answer) => Promise<void>,
+) {
   const h = await startMessengerHarness({ sessions, signer: recordingSigner(events) });
   try {
     const { answer, pkce } = await h.requestCode();
     expect(answer.status).toBe(200);
-    return await h.redeem({
+    const tokens = await h.redeem({
       grant_type: 'authorization_code',
       code: answer.body.authCode,
       redirect_uri: REDIRECT_URI,
       code_verifier: pkce.verifier,
     });
+    await then?.(h, tokens);
+    return tokens;
   } finally {
     await h.close();
   }
@@ -65,6 +77,22 @@ describe('messenger profile: redeeming a code', () => {
     expect(tokens.body.refresh_token).toEqual(expect.any(String));
     expect(events.indexOf('write started')).toBeGreaterThanOrEqual(0);
     expect(events.indexOf('signing started')).toBeLessThan(events.indexOf('write done'));
+  });
+
+  it('signs a refresh’s new tokens while its successor is being written', async () => {
+    const events: string[] = [];
+    await redeemOnce(recordingStore(events), events, async (h, tokens) => {
+      h.secrets.push(tokens.body.refresh_token, tokens.body.access_token);
+      events.length = 0;
+      const refreshed = await h.redeem({
+        grant_type: 'refresh_token',
+        refresh_token: tokens.body.refresh_token,
+      });
+      expect(refreshed.status).toBe(200);
+      h.secrets.push(refreshed.body.refresh_token, refreshed.body.access_token);
+      expect(events.indexOf('write started')).toBeGreaterThanOrEqual(0);
+      expect(events.indexOf('signing started')).toBeLessThan(events.indexOf('write done'));
+    });
   });
 
   it('answers 503 and no token when the write fails, although the signing succeeded', async () => {

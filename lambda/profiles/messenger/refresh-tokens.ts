@@ -15,8 +15,8 @@ export const REFRESH_GRACE_MS = 30_000;
 /** What the family continues: the code's claims and sign-in, for every refresh's id_token. */
 export type FamilyStart = Pick<RefreshRecord, 'claims' | 'customerOf' | 'authTime'>;
 
-export type RefreshOutcome =
-  | { refreshed: RefreshRecord; token: string }
+export type RefreshOutcome<T> =
+  | { refreshed: RefreshRecord; token: string; issued: T }
   /** An already-rotated token presented past the grace: its family is revoked now. */
   | { reuse: RefreshRecord };
 
@@ -50,9 +50,13 @@ export function createRefreshTokens({ sessions, clock, lifetimeSeconds }: Refres
     /**
      * Exchanges a refresh token for its successor, or says it was reused past the grace (its
      * family is then revoked). Anything expired, revoked, unknown or another client's throws
-     * invalid_grant.
+     * invalid_grant. `issue` (the signing of the new tokens) runs while the successor is stored.
      */
-    async refresh(client: ClientCredentials, presented: string): Promise<RefreshOutcome> {
+    async refresh<T>(
+      client: ClientCredentials,
+      presented: string,
+      issue: (family: RefreshRecord) => Promise<T>,
+    ): Promise<RefreshOutcome<T>> {
       const tokenHash = hashOf(presented);
       const record = await sessions.getToken(tokenHash);
       const now = clock();
@@ -70,10 +74,12 @@ export function createRefreshTokens({ sessions, clock, lifetimeSeconds }: Refres
         return { reuse: record };
       }
       const token = successor(client, presented);
-      // The one that rotated writes it; a retry within the grace makes sure it is there.
+      // The one that rotated writes it; a retry within the grace makes sure it is there. The
+      // signing needs nothing of the write, so both go at once: if either fails, a retry within
+      // the grace gets the same successor.
       const { rotatedAt: _, ...next } = record;
-      await sessions.putToken(hashOf(token), next);
-      return { refreshed: record, token };
+      const [, issued] = await Promise.all([sessions.putToken(hashOf(token), next), issue(record)]);
+      return { refreshed: record, token, issued };
     },
 
     /** RFC 7009: revokes the family of a refresh token of this client; nothing for any other. */

@@ -115,13 +115,12 @@ export function createTokenEndpoints(provider: Provider) {
     // Not one of ours by its shape: no store is asked.
     if (!REFRESH_TOKEN.test(presented))
       throw new OAuthError('invalid_grant', 'The refresh token is invalid or expired');
-    const outcome = await refreshTokens.refresh(client, presented);
-    if ('reuse' in outcome) throw new RefreshTokenReuseError(visitorOf(outcome.reuse));
     // A refreshed id_token: the family's sub and claims, a new iat and exp, no nonce.
-    return {
-      record: outcome.refreshed,
-      result: answer(await signTokens(client, outcome.refreshed), outcome.token),
-    };
+    const outcome = await refreshTokens.refresh(client, presented, (family) =>
+      signTokens(client, family),
+    );
+    if ('reuse' in outcome) throw new RefreshTokenReuseError(visitorOf(outcome.reuse));
+    return { record: outcome.refreshed, result: answer(outcome.issued, outcome.token) };
   };
 
   async function redeem(event: APIGatewayProxyEvent): Promise<Redemption> {
