@@ -3,7 +3,6 @@ import { sealGuestSession } from '../../lambda/profiles/messenger/guest-session'
 import {
   CLIENT,
   type MessengerHarness,
-  REDIRECT_URI,
   startMessengerHarness,
 } from '../fixtures/messenger-harness';
 
@@ -18,16 +17,9 @@ describe('a guest’s session', () => {
 
   /** Asks for a code (sending `guestSession` if given) and redeems it: the sub and the answer. */
   async function codeFor(guestSession?: string) {
-    const { answer, pkce } = await h.requestCode(guestSession ? { guestSession } : {});
-    expect(answer.status).toBe(200);
-    const tokens = await h.redeem({
-      grant_type: 'authorization_code',
-      code: answer.body.authCode,
-      redirect_uri: REDIRECT_URI,
-      code_verifier: pkce.verifier,
-    });
+    const { code, tokens } = await h.signIn(guestSession ? { guestSession } : {});
     expect(tokens.status).toBe(200);
-    return { sub: decodeJwt(tokens.body.id_token).sub, session: answer.body.guestSession };
+    return { sub: decodeJwt(tokens.body.id_token).sub, session: code.body.guestSession };
   }
 
   const refusals = () => h.logs.json().filter((line) => line.message === 'guest-session.refused');

@@ -4,11 +4,7 @@
 
 import { decodeJwt } from 'jose';
 import { SiteIdp } from '../../dev/site-idp';
-import {
-  type MessengerHarness,
-  REDIRECT_URI,
-  startMessengerHarness,
-} from '../fixtures/messenger-harness';
+import { type MessengerHarness, startMessengerHarness } from '../fixtures/messenger-harness';
 
 let h: MessengerHarness;
 let site: SiteIdp;
@@ -26,14 +22,7 @@ afterAll(async () => {
 });
 
 async function signIn(body: Record<string, unknown>) {
-  const { answer, pkce } = await h.requestCode(body);
-  expect(answer.status).toBe(200);
-  const tokens = await h.redeem({
-    grant_type: 'authorization_code',
-    code: answer.body.authCode,
-    redirect_uri: REDIRECT_URI,
-    code_verifier: pkce.verifier,
-  });
+  const { tokens } = await h.signIn(body);
   const userinfo = await h.call({
     path: '/userinfo',
     headers: { Authorization: `Bearer ${tokens.body.access_token}` },

@@ -10,11 +10,7 @@ import {
 import { createLocalSigner, type Signer } from '../../lambda/profiles/messenger/signer';
 import type { Answer } from '../fixtures/harness';
 import { manualClock } from '../fixtures/manual-clock';
-import {
-  type MessengerHarness,
-  REDIRECT_URI,
-  startMessengerHarness,
-} from '../fixtures/messenger-harness';
+import { type MessengerHarness, startMessengerHarness } from '../fixtures/messenger-harness';
 
 let signer: Signer;
 beforeAll(async () => {
@@ -54,14 +50,7 @@ async function redeemOnce(
 ) {
   const h = await startMessengerHarness({ sessions, signer: recordingSigner(events) });
   try {
-    const { answer, pkce } = await h.requestCode();
-    expect(answer.status).toBe(200);
-    const tokens = await h.redeem({
-      grant_type: 'authorization_code',
-      code: answer.body.authCode,
-      redirect_uri: REDIRECT_URI,
-      code_verifier: pkce.verifier,
-    });
+    const { tokens } = await h.signIn();
     await then?.(h, tokens);
     return tokens;
   } finally {
@@ -82,14 +71,12 @@ describe('messenger profile: redeeming a code', () => {
   it('signs a refresh’s new tokens while its successor is being written', async () => {
     const events: string[] = [];
     await redeemOnce(recordingStore(events), events, async (h, tokens) => {
-      h.secrets.push(tokens.body.refresh_token, tokens.body.access_token);
       events.length = 0;
       const refreshed = await h.redeem({
         grant_type: 'refresh_token',
         refresh_token: tokens.body.refresh_token,
       });
       expect(refreshed.status).toBe(200);
-      h.secrets.push(refreshed.body.refresh_token, refreshed.body.access_token);
       expect(events.indexOf('write started')).toBeGreaterThanOrEqual(0);
       expect(events.indexOf('signing started')).toBeLessThan(events.indexOf('write done'));
     });
