@@ -5,55 +5,40 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'undici';
-import { awsError, DEV_OIDC_CREDENTIALS, GenesysEmulator } from '../../dev/genesys-emulator';
+import { awsError, DEV_OIDC_CREDENTIALS } from '../../dev/genesys-emulator';
 import { type LocalStack, startLocal } from '../../dev/server';
 import { RETRY_POLICY } from '../../lambda/platform/upstream/upstream-http';
 import {
   AWS_CALL_POLICY,
   AWS_CALL_WORST_CASE_MS,
 } from '../../lambda/profiles/messenger/aws-clients';
-import { emulatedAwsEnv } from '../fixtures/emulated-aws';
-import { captureLogs, type LogCapture } from '../fixtures/log-capture';
+import { awsBackedSettings, type EmulatedAws, startEmulatedAws } from '../fixtures/emulated-aws';
 
 const OIDC_SECRET_ID = 'genesys-guest-token-proxy/faults-oidc';
 const DDB = (type: string) => `com.amazonaws.dynamodb.v20120810#${type}`;
-const saved = { ...process.env };
-let emulator: GenesysEmulator;
+let aws: EmulatedAws;
 let stack: LocalStack;
-let logs: LogCapture;
-const sent: string[] = [];
 
 beforeAll(async () => {
-  logs = captureLogs();
-  emulator = await GenesysEmulator.start();
-  emulator.secretsManager.secretValues.set(OIDC_SECRET_ID, JSON.stringify(DEV_OIDC_CREDENTIALS));
-  Object.assign(process.env, emulatedAwsEnv(emulator.baseUrl));
+  aws = await startEmulatedAws(OIDC_SECRET_ID);
   stack = await startLocal(
     {
       GENESYS_PROFILE: 'messenger',
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'INFO',
-      OIDC_CLIENT_SECRET_ID: OIDC_SECRET_ID,
-      OIDC_SIGNING_KEY_ID: 'alias/test-signing',
-      OIDC_CODE_TABLE: 'test-codes',
+      ...awsBackedSettings(OIDC_SECRET_ID),
     },
-    { emulator },
+    { emulator: aws.emulator },
   );
 });
 afterAll(async () => {
   await stack.close();
-  await emulator.close();
-  process.env = saved;
-  logs.restore();
-  const leaked = [...sent, DEV_OIDC_CREDENTIALS.clientSecret].filter((value) =>
-    logs.lines.some((line) => line.includes(value)),
-  );
-  expect(leaked).toEqual([]);
+  await aws.close();
 });
 beforeEach(() => {
-  emulator.clearFaults();
-  emulator.resetCounters();
+  aws.emulator.clearFaults();
+  aws.emulator.resetCounters();
 });
 
 async function requestCode() {
@@ -68,7 +53,7 @@ async function requestCode() {
     }),
   });
   const body = (await answer.body.json()) as Record<string, unknown>;
-  if (typeof body.authCode === 'string') sent.push(body.authCode, verifier);
+  if (typeof body.authCode === 'string') aws.sent.push(body.authCode, verifier);
   return { status: answer.statusCode, headers: answer.headers, body, verifier };
 }
 
@@ -88,12 +73,12 @@ async function redeem(code: string, verifier: string, secret = DEV_OIDC_CREDENTI
   });
   const body = (await answer.body.json()) as Record<string, unknown>;
   for (const key of ['access_token', 'id_token'])
-    if (typeof body[key] === 'string') sent.push(body[key] as string);
+    if (typeof body[key] === 'string') aws.sent.push(body[key] as string);
   return { status: answer.statusCode, headers: answer.headers, body };
 }
 
 const loggedDetails = () =>
-  logs
+  aws.logs
     .json()
     .map((line) => (line.audit as { detail?: string } | undefined)?.detail)
     .filter((detail): detail is string => typeof detail === 'string');
@@ -107,7 +92,7 @@ describe('messenger profile, AWS faults through the real SDK clients', () => {
   // First, while no container has read the OIDC client yet: a guest's code request needs it (its
   // guest session is sealed under a key derived from it).
   it('answers a guest’s code request 503 while Secrets Manager fails, and issues once it is back', async () => {
-    emulator.inject('secrets', { kind: 'status', status: 500 }, 3);
+    aws.emulator.inject('secrets', { kind: 'status', status: 500 }, 3);
     const failed = await requestCode();
     expect(failed.status).toBe(503);
     expect(failed.body).toMatchObject({ error: { code: 'UPSTREAM_UNAVAILABLE' } });
@@ -123,7 +108,7 @@ describe('messenger profile, AWS faults through the real SDK clients', () => {
   it('answers temporarily_unavailable at the token endpoint when re-reading the client fails, and redeems once it is back', async () => {
     const { body, verifier } = await requestCode();
     // A wrong secret makes the token endpoint re-read ours (it may have been rotated).
-    emulator.inject('secrets', { kind: 'status', status: 500 }, 3);
+    aws.emulator.inject('secrets', { kind: 'status', status: 500 }, 3);
     const failed = await redeem(body.authCode as string, verifier, 'not-the-secret');
     expect(failed.status).toBe(503);
     expect(failed.body).toMatchObject({ error: 'temporarily_unavailable' });
@@ -133,19 +118,22 @@ describe('messenger profile, AWS faults through the real SDK clients', () => {
   });
 
   it('retries a throttled PutItem and issues the code', async () => {
-    emulator.aws.inject('PutItem', awsError(400, DDB('ProvisionedThroughputExceededException')));
+    aws.emulator.aws.inject(
+      'PutItem',
+      awsError(400, DDB('ProvisionedThroughputExceededException')),
+    );
     const code = await requestCode();
     expect(code.status).toBe(200);
-    expect(emulator.aws.calls.PutItem).toBe(2);
+    expect(aws.emulator.aws.calls.PutItem).toBe(2);
   });
 
   it('answers 503 with Retry-After once every attempt of PutItem is throttled, naming the call', async () => {
-    emulator.aws.inject('PutItem', awsError(400, DDB('ThrottlingException')), 3);
+    aws.emulator.aws.inject('PutItem', awsError(400, DDB('ThrottlingException')), 3);
     const code = await requestCode();
     expect(code.status).toBe(503);
     expect(code.body).toMatchObject({ error: { code: 'UPSTREAM_UNAVAILABLE' } });
     expect(code.headers['retry-after']).toBe('1');
-    expect(emulator.aws.calls.PutItem).toBe(AWS_CALL_POLICY.maxAttempts);
+    expect(aws.emulator.aws.calls.PutItem).toBe(AWS_CALL_POLICY.maxAttempts);
     expect(loggedDetails()).toContainEqual(
       expect.stringMatching(
         /^dynamodb PutItem: ThrottlingException \(400, request id [0-9a-f-]{36}\)$/,
@@ -155,7 +143,7 @@ describe('messenger profile, AWS faults through the real SDK clients', () => {
 
   it('answers temporarily_unavailable when DeleteItem keeps failing, and the code is still good', async () => {
     const { body, verifier } = await requestCode();
-    emulator.aws.inject('DeleteItem', awsError(500, DDB('InternalServerError')), 3);
+    aws.emulator.aws.inject('DeleteItem', awsError(500, DDB('InternalServerError')), 3);
     const failed = await redeem(body.authCode as string, verifier);
     expect(failed.status).toBe(503);
     expect(failed.body).toMatchObject({ error: 'temporarily_unavailable' });
@@ -169,16 +157,19 @@ describe('messenger profile, AWS faults through the real SDK clients', () => {
 
   it('retries a KMSInternalException and a slow Sign, and redeems', async () => {
     const { body, verifier } = await requestCode();
-    emulator.aws.inject('Sign', awsError(500, 'KMSInternalException'));
-    emulator.aws.inject('Sign', { kind: 'latency', ms: AWS_CALL_POLICY.requestTimeoutMs + 500 });
+    aws.emulator.aws.inject('Sign', awsError(500, 'KMSInternalException'));
+    aws.emulator.aws.inject('Sign', {
+      kind: 'latency',
+      ms: AWS_CALL_POLICY.requestTimeoutMs + 500,
+    });
     const redeemed = await redeem(body.authCode as string, verifier);
     expect(redeemed.status).toBe(200);
-    expect(emulator.aws.calls.Sign).toBe(3);
+    expect(aws.emulator.aws.calls.Sign).toBe(3);
   });
 
   it('says in the log that a code was spent when every Sign attempt is throttled', async () => {
     const { body, verifier } = await requestCode();
-    emulator.aws.inject('Sign', awsError(400, 'ThrottlingException'), 3);
+    aws.emulator.aws.inject('Sign', awsError(400, 'ThrottlingException'), 3);
     const failed = await redeem(body.authCode as string, verifier);
     expect(failed.status).toBe(503);
     expect(failed.body).toMatchObject({ error: 'temporarily_unavailable' });

@@ -6,53 +6,30 @@
 
 import * as client from 'openid-client';
 import { request } from 'undici';
-import { DEV_OIDC_CREDENTIALS, GenesysEmulator } from '../../dev/genesys-emulator';
+import { DEV_OIDC_CREDENTIALS } from '../../dev/genesys-emulator';
 import { type LocalStack, startLocal } from '../../dev/server';
-import { emulatedAwsEnv } from '../fixtures/emulated-aws';
-import { captureLogs, type LogCapture } from '../fixtures/log-capture';
+import { awsBackedSettings, type EmulatedAws, startEmulatedAws } from '../fixtures/emulated-aws';
 
 const OIDC_SECRET_ID = 'genesys-guest-token-proxy/test-oidc';
 
 let stack: LocalStack;
-let emulator: GenesysEmulator;
-let logs: LogCapture;
-const sent: string[] = [];
-const saved = { ...process.env };
-
+let aws: EmulatedAws;
 beforeAll(async () => {
-  logs = captureLogs();
-  emulator = await GenesysEmulator.start();
-  emulator.secretsManager.secretValues.set(OIDC_SECRET_ID, JSON.stringify(DEV_OIDC_CREDENTIALS));
-  // The SDK clients read their region, credentials and endpoints from the environment.
-  Object.assign(process.env, emulatedAwsEnv(emulator.baseUrl));
+  aws = await startEmulatedAws(OIDC_SECRET_ID);
 });
-afterAll(async () => {
-  await emulator.close();
-  process.env = saved;
-  logs.restore();
-  // Nothing a relying party holds may reach a log line.
-  const leaked = sent.filter((value) => logs.lines.some((line) => line.includes(value)));
-  expect(leaked).toEqual([]);
-});
+afterAll(() => aws.close());
 
 const backends = [
   ['the in-memory key and code store', {}],
-  [
-    'KMS, DynamoDB and Secrets Manager through the AWS SDK',
-    {
-      OIDC_CLIENT_SECRET_ID: OIDC_SECRET_ID,
-      OIDC_SIGNING_KEY_ID: 'alias/test-signing',
-      OIDC_CODE_TABLE: 'test-codes',
-    },
-  ],
+  ['KMS, DynamoDB and Secrets Manager through the AWS SDK', awsBackedSettings(OIDC_SECRET_ID)],
 ] as const;
 
 describe.each(backends)('with %s', (_backend, env) => {
   beforeAll(async () => {
-    emulator.resetCounters();
+    aws.emulator.resetCounters();
     stack = await startLocal(
       { GENESYS_PROFILE: 'messenger', PORT: '0', HOST: '127.0.0.1', ...env },
-      { emulator },
+      { emulator: aws.emulator },
     );
   });
   afterAll(() => stack.close());
@@ -95,7 +72,7 @@ describe.each(backends)('with %s', (_backend, env) => {
       expect(redirect.statusCode).toBe(302);
       const callback = new URL(String(redirect.headers.location));
       expect(callback.origin + callback.pathname).toBe(redirectUri);
-      sent.push(verifier, callback.searchParams.get('code') ?? 'no code');
+      aws.sent.push(verifier, callback.searchParams.get('code') ?? 'no code');
 
       // The token exchange: PKCE, nonce, state, iss and the id_token all checked by the library.
       const tokens = await client.authorizationCodeGrant(config, callback, {
@@ -104,7 +81,7 @@ describe.each(backends)('with %s', (_backend, env) => {
         expectedState: state,
         idTokenExpected: true,
       });
-      sent.push(tokens.access_token, tokens.id_token ?? 'no id_token');
+      aws.sent.push(tokens.access_token, tokens.id_token ?? 'no id_token');
       expect(tokens.token_type.toLowerCase()).toBe('bearer');
       const claims = tokens.claims();
       expect(claims).toMatchObject({
@@ -130,7 +107,7 @@ describe.each(backends)('with %s', (_backend, env) => {
     const viaSdk = 'OIDC_CODE_TABLE' in env;
     // Two sign-ins: per code a write, a delete and a signature, and a write for the refresh
     // token the redemption starts; the key once.
-    expect(emulator.aws.calls).toEqual(
+    expect(aws.emulator.aws.calls).toEqual(
       viaSdk
         ? { PutItem: 4, DeleteItem: 2, Sign: 2, GetPublicKey: 1, GetItem: 0, UpdateItem: 0 }
         : { PutItem: 0, DeleteItem: 0, Sign: 0, GetPublicKey: 0, GetItem: 0, UpdateItem: 0 },

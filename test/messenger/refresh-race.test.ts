@@ -4,25 +4,19 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'undici';
-import { DEV_OIDC_CREDENTIALS, GenesysEmulator } from '../../dev/genesys-emulator';
+import { DEV_OIDC_CREDENTIALS } from '../../dev/genesys-emulator';
 import { type LocalStack, startLocal } from '../../dev/server';
-import { emulatedAwsEnv } from '../fixtures/emulated-aws';
-import { captureLogs, type LogCapture } from '../fixtures/log-capture';
+import { awsBackedSettings, type EmulatedAws, startEmulatedAws } from '../fixtures/emulated-aws';
 import { manualClock } from '../fixtures/manual-clock';
 
 const OIDC_SECRET_ID = 'genesys-guest-token-proxy/race-oidc';
 const BASIC = `Basic ${Buffer.from(`${DEV_OIDC_CREDENTIALS.clientId}:${DEV_OIDC_CREDENTIALS.clientSecret}`).toString('base64')}`;
-const saved = { ...process.env };
 const clock = manualClock(Date.now());
-let emulator: GenesysEmulator;
+let aws: EmulatedAws;
 let servers: LocalStack[];
-let logs: LogCapture;
 
 beforeAll(async () => {
-  logs = captureLogs();
-  emulator = await GenesysEmulator.start();
-  emulator.secretsManager.secretValues.set(OIDC_SECRET_ID, JSON.stringify(DEV_OIDC_CREDENTIALS));
-  Object.assign(process.env, emulatedAwsEnv(emulator.baseUrl));
+  aws = await startEmulatedAws(OIDC_SECRET_ID);
   const env = {
     GENESYS_PROFILE: 'messenger',
     PORT: '0',
@@ -30,20 +24,16 @@ beforeAll(async () => {
     OIDC_ISSUER: 'http://127.0.0.1/fleet',
     OIDC_REDIRECT_URIS: 'https://www.example.com/',
     ALLOWED_ORIGINS: 'https://www.example.com',
-    OIDC_CLIENT_SECRET_ID: OIDC_SECRET_ID,
-    OIDC_SIGNING_KEY_ID: 'alias/test-signing',
-    OIDC_CODE_TABLE: 'test-codes',
+    ...awsBackedSettings(OIDC_SECRET_ID),
   };
   servers = await Promise.all([
-    startLocal(env, { emulator, clock }),
-    startLocal(env, { emulator, clock }),
+    startLocal(env, { emulator: aws.emulator, clock }),
+    startLocal(env, { emulator: aws.emulator, clock }),
   ]);
 });
 afterAll(async () => {
   await Promise.all(servers.map((server) => server.close()));
-  await emulator.close();
-  process.env = saved;
-  logs.restore();
+  await aws.close();
 });
 
 async function token(server: LocalStack, form: Record<string, string>) {
@@ -81,7 +71,7 @@ it('gives 50 racing refreshes at two servers one successor, and leaves one live 
   expect(redeemed.status).toBe(200);
   const original = redeemed.body.refresh_token as string;
 
-  emulator.resetCounters();
+  aws.emulator.resetCounters();
   const answers = await Promise.all(
     Array.from({ length: 50 }, (_, i) =>
       token(i % 2 ? a : b, { grant_type: 'refresh_token', refresh_token: original }),
@@ -91,7 +81,7 @@ it('gives 50 racing refreshes at two servers one successor, and leaves one live 
   const successors = new Set(answers.map((answer) => answer.body.refresh_token));
   expect(successors.size).toBe(1);
   // Whoever lost the conditional rotation answered as a retry within the grace.
-  expect(emulator.aws.calls.UpdateItem).toBeGreaterThanOrEqual(1);
+  expect(aws.emulator.aws.calls.UpdateItem).toBeGreaterThanOrEqual(1);
 
   clock.advance(30_001);
   const [successor] = successors as Set<string>;

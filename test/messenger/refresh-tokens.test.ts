@@ -5,43 +5,23 @@
 
 import * as client from 'openid-client';
 import { request } from 'undici';
-import { DEV_OIDC_CREDENTIALS, GenesysEmulator } from '../../dev/genesys-emulator';
+import { DEV_OIDC_CREDENTIALS } from '../../dev/genesys-emulator';
 import { type LocalStack, startLocal } from '../../dev/server';
-import { emulatedAwsEnv } from '../fixtures/emulated-aws';
+import { awsBackedSettings, type EmulatedAws, startEmulatedAws } from '../fixtures/emulated-aws';
 import { genesysClient, redeemAsGenesys, requestCodeAt } from '../fixtures/genesys-relying-party';
-import { captureLogs, type LogCapture } from '../fixtures/log-capture';
 import { type ManualClock, manualClock } from '../fixtures/manual-clock';
 
 const OIDC_SECRET_ID = 'genesys-guest-token-proxy/refresh-oidc';
 const LIFETIME_SECONDS = 900;
-let emulator: GenesysEmulator;
-let logs: LogCapture;
-const sent: string[] = [];
-const saved = { ...process.env };
-
+let aws: EmulatedAws;
 beforeAll(async () => {
-  logs = captureLogs();
-  emulator = await GenesysEmulator.start();
-  emulator.secretsManager.secretValues.set(OIDC_SECRET_ID, JSON.stringify(DEV_OIDC_CREDENTIALS));
-  Object.assign(process.env, emulatedAwsEnv(emulator.baseUrl));
+  aws = await startEmulatedAws(OIDC_SECRET_ID);
 });
-afterAll(async () => {
-  await emulator.close();
-  process.env = saved;
-  logs.restore();
-  expect(sent.filter((value) => logs.lines.some((line) => line.includes(value)))).toEqual([]);
-});
+afterAll(() => aws.close());
 
 describe.each([
   ['the in-memory store', {}],
-  [
-    'DynamoDB through the AWS SDK',
-    {
-      OIDC_CLIENT_SECRET_ID: OIDC_SECRET_ID,
-      OIDC_SIGNING_KEY_ID: 'alias/test-signing',
-      OIDC_CODE_TABLE: 'test-codes',
-    },
-  ],
+  ['DynamoDB through the AWS SDK', awsBackedSettings(OIDC_SECRET_ID)],
 ] as const)('refresh tokens with %s', (_backend, env) => {
   let stack: LocalStack;
   let clock: ManualClock;
@@ -57,7 +37,7 @@ describe.each([
         OIDC_REFRESH_TOKEN_LIFETIME_SECONDS: String(LIFETIME_SECONDS),
         ...env,
       },
-      { emulator, clock },
+      { emulator: aws.emulator, clock },
     );
     config = await genesysClient(stack.url);
   });
@@ -67,13 +47,13 @@ describe.each([
   async function signIn() {
     const code = await requestCodeAt(stack.url, { name: 'Ada' });
     const tokens = await redeemAsGenesys(config, stack.url, code);
-    sent.push(code.verifier, code.authCode, tokens.access_token, tokens.refresh_token ?? '');
+    aws.sent.push(code.verifier, code.authCode, tokens.access_token, tokens.refresh_token ?? '');
     return tokens;
   }
 
   const refresh = async (token: string) => {
     const tokens = await client.refreshTokenGrant(config, token);
-    sent.push(tokens.access_token, tokens.refresh_token ?? '', tokens.id_token ?? '');
+    aws.sent.push(tokens.access_token, tokens.refresh_token ?? '', tokens.id_token ?? '');
     return tokens;
   };
   const refused = (token: string) =>
@@ -119,7 +99,7 @@ describe.each([
 
     clock.advance(30_001);
     await refused(rotated);
-    const reused = logs.json().filter((line) => line.message === 'refresh-token.reused');
+    const reused = aws.logs.json().filter((line) => line.message === 'refresh-token.reused');
     expect(reused.at(-1)).toMatchObject({ level: 'WARN' });
     // The whole family is gone, the newest token too.
     await refused(third.refresh_token as string);
