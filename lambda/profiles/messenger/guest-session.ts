@@ -2,13 +2,12 @@
 // sealed (JWE, dir + A256GCM) under a key derived from the OIDC client secret in Secrets Manager;
 // the page sends it back with later code requests. Anything that does not open is a new guest.
 
-import { hkdfSync } from 'node:crypto';
 import { EncryptJWT, errors, jwtDecrypt } from 'jose';
 import type { ClientCredentials } from '../../platform/credentials';
+import { clientKey } from './client-keys';
 
 /** How long one page's guest identity lasts at most. */
 export const GUEST_SESSION_LIFETIME_SECONDS = 24 * 60 * 60;
-const PURPOSE = 'guest session';
 
 export interface GuestSession {
   sub: string;
@@ -29,7 +28,7 @@ export async function sealGuestSession(
     .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', typ: 'guest-session' })
     .setIssuedAt(iat)
     .setExpirationTime(iat + GUEST_SESSION_LIFETIME_SECONDS)
-    .encrypt(sessionKey(client));
+    .encrypt(clientKey(client, 'guest session'));
 }
 
 /** The guest's `sub`, or why the value cannot stand: tampered, foreign, expired or malformed. */
@@ -39,7 +38,7 @@ export async function openGuestSession(
   now: number,
 ): Promise<{ sub: string } | { refused: GuestSessionRefusal }> {
   try {
-    const { payload } = await jwtDecrypt(value, sessionKey(client), {
+    const { payload } = await jwtDecrypt(value, clientKey(client, 'guest session'), {
       keyManagementAlgorithms: ['dir'],
       contentEncryptionAlgorithms: ['A256GCM'],
       typ: 'guest-session',
@@ -52,16 +51,4 @@ export async function openGuestSession(
   } catch (error) {
     return { refused: error instanceof errors.JWTExpired ? 'expired' : 'unreadable' };
   }
-}
-
-const keys = new WeakMap<ClientCredentials, Uint8Array>();
-
-/** HKDF-SHA256 of the client secret: rotating the secret starts every guest afresh. */
-function sessionKey(client: ClientCredentials): Uint8Array {
-  let key = keys.get(client);
-  if (!key) {
-    key = new Uint8Array(hkdfSync('sha256', client.clientSecret, client.clientId, PURPOSE, 32));
-    keys.set(client, key);
-  }
-  return key;
 }

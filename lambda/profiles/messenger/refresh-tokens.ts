@@ -3,9 +3,10 @@
 // so a retry whose answer was lost (within 30 s of the rotation) gets the very same successor and
 // racing containers never make two; presented any later, it revokes its whole family.
 
-import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Clock } from '../../platform/clock';
 import type { ClientCredentials } from '../../platform/credentials';
+import { clientKey } from './client-keys';
 import { OAuthError } from './oauth-errors';
 import { hashOf, type RefreshRecord, type SessionStore } from './session-store';
 
@@ -100,16 +101,8 @@ export function createRefreshTokens({ sessions, clock, lifetimeSeconds }: Refres
 
 export type RefreshTokens = ReturnType<typeof createRefreshTokens>;
 
-const keys = new WeakMap<ClientCredentials, Buffer>();
-
 /** The token that follows `token`: the same every time it is asked, unguessable without the key. */
 function successor(client: ClientCredentials, token: string): string {
-  let key = keys.get(client);
-  if (!key) {
-    key = Buffer.from(
-      hkdfSync('sha256', client.clientSecret, client.clientId, 'refresh token successor', 32),
-    );
-    keys.set(client, key);
-  }
+  const key = clientKey(client, 'refresh token successor');
   return createHmac('sha256', key).update(token).digest('base64url');
 }

@@ -2,10 +2,11 @@
 // phone), and an access token for /userinfo only, HS256 under a key derived from the client secret
 // so every container can check it without a store or a second KMS call.
 
-import { hkdfSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import type { ClientCredentials } from '../../platform/credentials';
 import type { IdentityClaims } from '../../steps/site-identity/customer-claims';
+import { clientKey } from './client-keys';
 import { type Signer, signJwt } from './signer';
 
 /** Short: Genesys reads it once, at the exchange; the access token is what lasts. */
@@ -77,7 +78,7 @@ export async function issueTokens(
     .setIssuedAt(iat)
     .setExpirationTime(iat + accessTokenLifetimeSeconds)
     .setJti(randomBytes(16).toString('base64url'))
-    .sign(accessTokenKey(client));
+    .sign(clientKey(client, 'userinfo access token'));
   return {
     access_token: accessToken,
     token_type: 'Bearer',
@@ -92,7 +93,7 @@ export async function verifyAccessToken(
   token: string,
   { issuer, client, now }: Omit<TokenContext, 'signer' | 'accessTokenLifetimeSeconds'>,
 ): Promise<IdentityClaims> {
-  const { payload } = await jwtVerify(token, accessTokenKey(client), {
+  const { payload } = await jwtVerify(token, clientKey(client, 'userinfo access token'), {
     algorithms: ['HS256'],
     typ: ACCESS_TOKEN_TYPE,
     issuer,
@@ -111,18 +112,4 @@ export async function verifyAccessToken(
 
 function userinfoAudience(issuer: string): string {
   return `${issuer}/userinfo`;
-}
-
-const keys = new WeakMap<ClientCredentials, Uint8Array>();
-
-/** HKDF-SHA256 of the client secret: rotating the secret retires every access token. */
-function accessTokenKey(client: ClientCredentials): Uint8Array {
-  let key = keys.get(client);
-  if (!key) {
-    key = new Uint8Array(
-      hkdfSync('sha256', client.clientSecret, client.clientId, 'userinfo access token', 32),
-    );
-    keys.set(client, key);
-  }
-  return key;
 }
