@@ -17,7 +17,11 @@ beforeAll(async () => {
   signer = await createLocalSigner();
 });
 
-/** A session store whose refresh-token write takes one turn of the event loop, and says when. */
+/**
+ * A session store whose refresh-token write takes one turn of the event loop, and says when.
+ * Signing that runs alongside starts within microtasks (the local signer answers at once), so
+ * it is recorded before the write is done; signing that waits for the write is recorded after.
+ */
 function recordingStore(events: string[], fail = false): SessionStore {
   const memory = createMemorySessionStore(manualClock());
   return {
