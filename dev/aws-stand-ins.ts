@@ -17,6 +17,13 @@ import { KMS_FAULTS, KMS_PROTOCOL, KMS_TARGETS, type KmsOperation, kmsAnswer } f
 import { delay, type HttpFault, playFault, readBody, sendJson } from './stand-in-server';
 
 export type AwsOperation = KmsOperation | DynamoDbOperation;
+/**
+ * A stand-in's faults, and one of AWS's own: the call is carried out (a write commits), then the
+ * connection drops before the answer, so the SDK retries a call that has already taken effect.
+ */
+export type AwsFault = HttpFault | { kind: 'lostAnswer' };
+/** The random faults of a load run's DynamoDB calls: AWS's errors, and answers lost. */
+const DYNAMODB_RANDOM_FAULTS: readonly AwsFault[] = [...DYNAMODB_FAULTS, { kind: 'lostAnswer' }];
 const TARGETS: Record<string, AwsOperation> = { ...KMS_TARGETS, ...DYNAMODB_TARGETS };
 const perOperation = (): Record<AwsOperation, number> => ({
   Sign: 0,
@@ -36,7 +43,7 @@ export class AwsStandIns {
   readonly retries = perOperation();
   /** Share of calls (0–1) answered with a throttle or internal error at random. */
   faultRate = 0;
-  private readonly queued: Record<AwsOperation, HttpFault[]> = {
+  private readonly queued: Record<AwsOperation, AwsFault[]> = {
     Sign: [],
     GetPublicKey: [],
     PutItem: [],
@@ -60,7 +67,7 @@ export class AwsStandIns {
     return TARGETS[String(req.headers['x-amz-target'] ?? '')];
   }
 
-  inject(operation: AwsOperation, fault: HttpFault, times = 1): void {
+  inject(operation: AwsOperation, fault: AwsFault, times = 1): void {
     for (let i = 0; i < times; i++) this.queued[operation].push(fault);
   }
 
@@ -92,16 +99,20 @@ export class AwsStandIns {
     if (fault) this.faultsInjected[operation]++;
     // An AWS error answers with its own body, never the generic one.
     const played = fault?.kind === 'status' ? { ...fault, body: fault.body ?? {} } : fault;
-    if (await playFault(played, req, res, headers)) return;
-    if (kms)
-      return sendJson(res, 200, kmsAnswer(operation, input, this.options.signingKey()), headers);
-    const { status, body } = this.table.answer(operation, input);
-    sendJson(res, status, body, headers);
+    if (played?.kind !== 'lostAnswer' && (await playFault(played, req, res, headers))) return;
+    const answered = kms
+      ? { status: 200, body: kmsAnswer(operation, input, this.options.signingKey()) }
+      : this.table.answer(operation, input);
+    if (played?.kind === 'lostAnswer') {
+      req.socket.destroy();
+      return;
+    }
+    sendJson(res, answered.status, answered.body, headers);
   }
 
-  private randomFault(kms: boolean): HttpFault | undefined {
+  private randomFault(kms: boolean): AwsFault | undefined {
     if (this.faultRate === 0 || Math.random() >= this.faultRate) return undefined;
-    const options = kms ? KMS_FAULTS : DYNAMODB_FAULTS;
+    const options = kms ? KMS_FAULTS : DYNAMODB_RANDOM_FAULTS;
     return options[Math.floor(Math.random() * options.length)];
   }
 }

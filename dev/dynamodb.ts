@@ -1,6 +1,7 @@
 // DynamoDB, locally: one table keyed by `pk`, with PutItem, GetItem, DeleteItem and UpdateItem
-// (`SET name = :value`) honouring attribute_exists / attribute_not_exists conditions joined by
-// AND, in DynamoDB's JSON protocol, so the real SDK client runs as in Lambda.
+// (`SET a = :a, b = :b`) honouring attribute_exists / attribute_not_exists conditions joined by
+// AND, ReturnValues (ALL_OLD, ALL_NEW) and ReturnValuesOnConditionCheckFailure (ALL_OLD), in
+// DynamoDB's JSON protocol, so the real SDK client runs as in Lambda.
 
 import { awsError } from './kms';
 import type { HttpFault } from './stand-in-server';
@@ -32,6 +33,7 @@ export interface DynamoDbInput {
   UpdateExpression?: string;
   ExpressionAttributeValues?: Record<string, unknown>;
   ReturnValues?: string;
+  ReturnValuesOnConditionCheckFailure?: string;
 }
 
 export class DynamoDbStandIn {
@@ -46,28 +48,40 @@ export class DynamoDbStandIn {
         body: {
           __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException',
           message: 'The conditional request failed',
+          ...(input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && old && { Item: old }),
         },
       };
     }
-    const returned = input.ReturnValues === 'ALL_OLD' && old ? { Attributes: old } : {};
     if (operation === 'GetItem') return { status: 200, body: old ? { Item: old } : {} };
+    let updated: Item | undefined;
     if (operation === 'PutItem') this.items.set(pk, input.Item ?? {});
     if (operation === 'DeleteItem') this.items.delete(pk);
     if (operation === 'UpdateItem') {
-      const set = /^SET (\w+) = (:\w+)$/.exec(input.UpdateExpression ?? '');
-      if (!set)
+      const assignments = assignmentsOf(input.UpdateExpression);
+      if (!assignments)
         return {
           status: 400,
-          body: { __type: 'ValidationException', message: 'stand-in: one SET only' },
+          body: { __type: 'ValidationException', message: 'stand-in: SET assignments only' },
         };
-      const [, name = '', value = ''] = set;
-      this.items.set(pk, {
-        ...(old ?? { pk: { S: pk } }),
-        [name]: input.ExpressionAttributeValues?.[value],
-      });
+      updated = { ...(old ?? { pk: { S: pk } }) };
+      for (const [name, value] of assignments)
+        updated[name] = input.ExpressionAttributeValues?.[value];
+      this.items.set(pk, updated);
     }
-    return { status: 200, body: returned };
+    if (input.ReturnValues === 'ALL_OLD' && old) return { status: 200, body: { Attributes: old } };
+    if (input.ReturnValues === 'ALL_NEW' && updated)
+      return { status: 200, body: { Attributes: updated } };
+    return { status: 200, body: {} };
   }
+}
+
+/** `SET a = :a, b = :b` as [name, placeholder] pairs; undefined for anything else. */
+function assignmentsOf(expression: string | undefined): Array<[string, string]> | undefined {
+  const set = /^SET\s+(.+)$/.exec(expression ?? '');
+  if (!set?.[1]) return undefined;
+  const pairs = set[1].split(',').map((part) => /^\s*(\w+)\s*=\s*(:\w+)\s*$/.exec(part));
+  if (pairs.some((pair) => !pair)) return undefined;
+  return pairs.map((pair) => [pair?.[1] ?? '', pair?.[2] ?? '']);
 }
 
 /** attribute_exists(a) / attribute_not_exists(a), joined by AND; no condition always holds. */

@@ -7,6 +7,7 @@
 // stand-in of a site's own sign-in (dev/site-idp.ts) and trusts it, so the demo page can serve
 // a signed-in customer as well as an anonymous guest.
 
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,14 +16,14 @@ import { loadConfig, type Profile } from '../lambda/config';
 import { type Clock, systemClock } from '../lambda/platform/clock';
 import { createSecretCredentials, createStaticCredentials } from '../lambda/platform/credentials';
 import { ConfigError } from '../lambda/platform/errors';
-import { createSecretReader } from '../lambda/platform/secrets';
+import { createLogger, createMetrics, reportStaleSecret } from '../lambda/platform/observability';
+import { createSecretReader, keyFromSecret } from '../lambda/platform/secrets';
 import { createUpstreamAgent } from '../lambda/platform/upstream/upstream-http';
 import { createHandler } from '../lambda/profiles/guest-api/handler';
 import { buildProvider } from '../lambda/profiles/messenger/build-provider';
 import { createHandler as createMessengerHandler } from '../lambda/profiles/messenger/handler';
 import { OIDC_PATHS } from '../lambda/profiles/messenger/provider';
 import { DEFAULT_BOT_USER_AGENT_PATTERNS } from '../lambda/steps/settings';
-import { subjectKeyFromSecret } from '../lambda/steps/site-identity/site-identity';
 import { invokeThroughAdapter, type ProxyHandler } from './api-gateway-adapter';
 import { DEV_CREDENTIALS, DEV_OIDC_CREDENTIALS, GenesysEmulator } from './genesys-emulator';
 import { DEMO_CUSTOMERS, SiteIdp } from './site-idp';
@@ -100,7 +101,7 @@ export interface LocalStack {
   emulator: GenesysEmulator | undefined;
   profile: Profile;
   /** Messenger profile: our issuer, and whether the development OIDC client is in use. */
-  messenger?: { issuer: string; devCredentials: boolean };
+  messenger?: { issuer: string; devCredentials: boolean; devServiceKey: boolean };
   /** The stand-in of a site's sign-in this stack trusts, when it started one. */
   siteIdp: SiteIdp | undefined;
   /** Known customers: the trusted issuers, and whether the development subject key is in use. */
@@ -187,9 +188,13 @@ export async function startLocal(
       dispatcher,
       extension: config.runtime.secretsExtension,
     });
+    // One logger and metrics for the handler and the secrets it re-reads (a stale re-read says so).
+    const logger = createLogger(config.observability.logLevel);
+    const metrics = createMetrics(logger);
+    const onStaleSecret = reportStaleSecret(logger, metrics, 'client');
     const { subjectKeySecretId, issuers } = config.identity;
     const subjectKey = subjectKeySecretId
-      ? subjectKeyFromSecret(readSecret, subjectKeySecretId)
+      ? keyFromSecret(readSecret, subjectKeySecretId, 'pairwise-subject key')
       : async () => new TextEncoder().encode(DEV_SUBJECT_KEY);
     identity = {
       issuers: issuers.map((entry) => entry.issuer),
@@ -203,6 +208,9 @@ export async function startLocal(
         readSecret,
         clock,
         developmentClient: DEV_OIDC_CREDENTIALS,
+        onStaleSecret,
+        // Generated for this run: guest sessions and access tokens last as long as the server.
+        developmentServiceKey: randomBytes(32),
       });
       if (emulator && !config.messenger.clientSecretId) {
         emulator.configureMessenger({
@@ -210,8 +218,20 @@ export async function startLocal(
           ...DEV_OIDC_CREDENTIALS,
         });
       }
-      handler = createMessengerHandler({ config, provider, dispatcher, subjectKey, clock });
-      messenger = { issuer: provider.issuer, devCredentials: !config.messenger.clientSecretId };
+      handler = createMessengerHandler({
+        config,
+        provider,
+        dispatcher,
+        subjectKey,
+        clock,
+        logger,
+        metrics,
+      });
+      messenger = {
+        issuer: provider.issuer,
+        devCredentials: !config.messenger.clientSecretId,
+        devServiceKey: !config.messenger.serviceKeySecretId,
+      };
     } else {
       const secretId = config.guestApi.credentialsSecretId;
       if (!emulator && !secretId) {
@@ -221,9 +241,17 @@ export async function startLocal(
       }
       const credentials =
         !emulator && secretId
-          ? createSecretCredentials({ readSecret, secretId, clock })
+          ? createSecretCredentials({ readSecret, secretId, clock, onStale: onStaleSecret })
           : createStaticCredentials(DEV_CREDENTIALS);
-      handler = createHandler({ config, credentials, dispatcher, subjectKey, clock });
+      handler = createHandler({
+        config,
+        credentials,
+        dispatcher,
+        subjectKey,
+        clock,
+        logger,
+        metrics,
+      });
     }
   } catch (error) {
     server.close();
@@ -263,6 +291,11 @@ if (require.main === module) {
             ...(messenger.devCredentials
               ? [
                   `Development OIDC client: id ${DEV_OIDC_CREDENTIALS.clientId}, secret ${DEV_OIDC_CREDENTIALS.clientSecret}`,
+                ]
+              : []),
+            ...(messenger.devServiceKey
+              ? [
+                  'The service key is a development key made for this run (OIDC_SERVICE_KEY_SECRET_ID is unset): fine locally, never in production',
                 ]
               : []),
             `Genesys's side of authenticated messaging: ${upstream}`,

@@ -5,19 +5,26 @@ import { loadConfig } from './config';
 import { systemClock } from './platform/clock';
 import { createSecretCredentials } from './platform/credentials';
 import { ConfigError } from './platform/errors';
-import { createSecretReader } from './platform/secrets';
+import { createLogger, createMetrics, reportStaleSecret } from './platform/observability';
+import { createSecretReader, keyFromSecret } from './platform/secrets';
 import { createUpstreamAgent } from './platform/upstream/upstream-http';
 import { warmUpWithin } from './platform/warm-up';
-import { subjectKeyFromSecret } from './steps/site-identity/site-identity';
 
 const config = loadConfig(process.env, { lambda: true });
 const dispatcher = createUpstreamAgent();
 const readSecret = createSecretReader({ dispatcher, extension: config.runtime.secretsExtension });
+const logger = createLogger(config.observability.logLevel);
+const metrics = createMetrics(logger);
+const onStaleSecret = reportStaleSecret(logger, metrics, 'client');
 const { subjectKeySecretId } = config.identity;
 const shared = {
   dispatcher,
   clock: systemClock,
-  subjectKey: subjectKeySecretId ? subjectKeyFromSecret(readSecret, subjectKeySecretId) : undefined,
+  logger,
+  metrics,
+  subjectKey: subjectKeySecretId
+    ? keyFromSecret(readSecret, subjectKeySecretId, 'pairwise-subject key')
+    : undefined,
 };
 
 // lib/ bundles this file with GENESYS_PROFILE inlined (esbuild define, the same value as the
@@ -31,7 +38,12 @@ async function createProfileHandler() {
     return createHandler({
       ...shared,
       config,
-      credentials: createSecretCredentials({ readSecret, secretId, clock: systemClock }),
+      credentials: createSecretCredentials({
+        readSecret,
+        secretId,
+        clock: systemClock,
+        onStale: onStaleSecret,
+      }),
     });
   }
   if (process.env.GENESYS_PROFILE === 'messenger' && config.profile === 'messenger') {
@@ -39,7 +51,11 @@ async function createProfileHandler() {
       require('./profiles/messenger/build-provider') as typeof import('./profiles/messenger/build-provider');
     const { createHandler } =
       require('./profiles/messenger/handler') as typeof import('./profiles/messenger/handler');
-    const provider = await buildProvider(config.messenger, { readSecret, clock: systemClock });
+    const provider = await buildProvider(config.messenger, {
+      readSecret,
+      clock: systemClock,
+      onStaleSecret,
+    });
     return createHandler({ ...shared, config, provider });
   }
   throw new ConfigError(

@@ -10,6 +10,13 @@ export interface Loaded<T> {
   expiresAt: number;
 }
 
+export interface StaleOnError {
+  /** How long the last good value is served after a failed reload before the next try. */
+  retryAfterMs: number;
+  /** Told each time a reload failed and the last good value is served instead. */
+  onStale(error: unknown): void;
+}
+
 export interface CachedValue<T> {
   /** The cached value while fresh, otherwise the result of one shared load. */
   get(): Promise<T>;
@@ -19,16 +26,34 @@ export interface CachedValue<T> {
   loadedAt(): number | undefined;
 }
 
-export function createCachedValue<T>(load: () => Promise<Loaded<T>>, clock: Clock): CachedValue<T> {
+/**
+ * With `staleOnError`, a reload that fails after a value was once loaded serves that last good
+ * value (invalidated or expired as it may be) for `retryAfterMs`, and says so, instead of failing.
+ */
+export function createCachedValue<T>(
+  load: () => Promise<Loaded<T>>,
+  clock: Clock,
+  staleOnError?: StaleOnError,
+): CachedValue<T> {
   let current: (Loaded<T> & { loadedAt: number }) | undefined;
+  let lastGood: (Loaded<T> & { loadedAt: number }) | undefined;
   let inFlight: Promise<T> | undefined;
 
   const reload = (): Promise<T> => {
     inFlight ??= load()
-      .then((loaded) => {
-        current = { ...loaded, loadedAt: clock() };
-        return loaded.value;
-      })
+      .then(
+        (loaded) => {
+          current = { ...loaded, loadedAt: clock() };
+          lastGood = current;
+          return loaded.value;
+        },
+        (error: unknown) => {
+          if (!staleOnError || !lastGood) throw error;
+          staleOnError.onStale(error);
+          current = { ...lastGood, expiresAt: clock() + staleOnError.retryAfterMs };
+          return lastGood.value;
+        },
+      )
       .finally(() => {
         inFlight = undefined;
       });

@@ -4,6 +4,7 @@
 
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { UpstreamUnavailableError } from './errors';
 import type { LogLevel } from './settings';
 
 export const SERVICE_NAME = 'genesys-guest-token-proxy';
@@ -35,6 +36,8 @@ export const METRIC = {
   refreshTokenReuse: 'RefreshTokenReuse',
   sessionRevocations: 'SessionRevocations',
   backchannelLogouts: 'BackchannelLogouts',
+  previousClientSecretUsed: 'PreviousClientSecretUsed',
+  staleSecretServed: 'StaleSecretServed',
 } as const;
 
 const REDACTED = '[REDACTED]';
@@ -103,6 +106,22 @@ export function createLogger(logLevel: LogLevel): Logger {
 /** Metrics' own warnings go through the logger, so they are structured and redacted too. */
 export function createMetrics(logger: Logger): Metrics {
   return new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger });
+}
+
+/**
+ * What a secret's failed re-read reports while its last good value is served: a WARN line (the
+ * failure's value-free detail, never the secret) and the StaleSecretServed metric.
+ */
+export function reportStaleSecret(logger: Logger, metrics: Metrics, secretKind: string) {
+  return (error: unknown): void => {
+    logger.warn('secret.stale', {
+      secretKind,
+      detail: error instanceof UpstreamUnavailableError ? error.detail : (error as Error).name,
+    });
+    const single = metrics.singleMetric();
+    single.addDimension('secret', secretKind);
+    single.addMetric(METRIC.staleSecretServed, MetricUnit.Count, 1);
+  };
 }
 
 export type { Logger, Metrics };

@@ -125,6 +125,38 @@ export function createSecretReader({ extension, dispatcher }: SecretReaderOption
   return createExtensionSecretReader({ dispatcher, ...extension, fallback: sdk });
 }
 
+/** The minimum length of a key kept in a secret (the stack generates 64 characters). */
+export const SECRET_KEY_MIN_LENGTH = 32;
+
+/**
+ * A key kept in a secret of the service's own (the pairwise-subject key, the service key), read
+ * on first use and kept for the life of the container; a failed or short read is not kept.
+ */
+export function keyFromSecret(
+  readSecret: SecretReader,
+  secretId: string,
+  what: string,
+): () => Promise<Uint8Array> {
+  const load = async () => {
+    const value = await readSecret(secretId);
+    if (value.length < SECRET_KEY_MIN_LENGTH) {
+      throw new UpstreamUnavailableError(
+        'secrets',
+        `the ${what} is shorter than ${SECRET_KEY_MIN_LENGTH} characters`,
+      );
+    }
+    return new TextEncoder().encode(value);
+  };
+  let key: Promise<Uint8Array> | undefined;
+  return () => {
+    key ??= load().catch((error) => {
+      key = undefined;
+      throw error;
+    });
+    return key;
+  };
+}
+
 async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;

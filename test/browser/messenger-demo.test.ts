@@ -67,7 +67,7 @@ interface DemoEvent {
         (window as unknown as { demo: { messenger: { session?: { sub: string } } } }).demo.messenger
           .session,
     );
-    expect(session?.sub).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(session?.sub).toMatch(/^guest:[A-Za-z0-9_-]{22}$/);
     expect(shown).toBe(session?.sub);
     expect(await page.locator('#state').textContent()).toBe('authenticated conversation ready');
     expect(stack.emulator?.messengerCalls.exchange).toBe(1);
@@ -81,7 +81,7 @@ interface DemoEvent {
   it('keeps one guest for the life of the page: three more codes, the same sub; another page, another guest', async () => {
     await open();
     const first = await page.locator('#sub').textContent();
-    expect(first).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(first).toMatch(/^guest:[A-Za-z0-9_-]{22}$/);
     const sessions = () =>
       page.evaluate(
         () =>
@@ -142,7 +142,7 @@ interface DemoEvent {
       undefined,
       WAIT,
     );
-    expect(await page.locator('#sub').textContent()).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(await page.locator('#sub').textContent()).toMatch(/^guest:[A-Za-z0-9_-]{22}$/);
     expect(await pageStorage(page)).toEqual(NOTHING_STORED);
   });
 

@@ -124,9 +124,9 @@ describe('the fleet dashboard', () => {
       },
       codes: {
         put: failing.put,
-        take: async (hash) => {
+        claim: async (hash, claim) => {
           if (hash === hashCode('fails')) throw new UpstreamUnavailableError('codes', 'test');
-          return failing.take(hash);
+          return failing.claim(hash, claim);
         },
       },
     });

@@ -128,10 +128,7 @@ describe('privacy', () => {
       ['guest-token.issued', true],
       ['guest-token.refused', false],
     ]);
-    const published = lines.flatMap((line) => {
-      const emf = line._aws as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } | undefined;
-      return emf ? emf.CloudWatchMetrics.flatMap((set) => set.Metrics.map((m) => m.Name)) : [];
-    });
+    const published = h.logs.metricNames();
     expect(published.sort()).toEqual(
       [
         'ColdStart',

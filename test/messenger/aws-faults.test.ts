@@ -72,9 +72,27 @@ async function redeem(code: string, verifier: string, secret = DEV_OIDC_CREDENTI
     }).toString(),
   });
   const body = (await answer.body.json()) as Record<string, unknown>;
-  for (const key of ['access_token', 'id_token'])
+  for (const key of ['access_token', 'id_token', 'refresh_token'])
     if (typeof body[key] === 'string') aws.sent.push(body[key] as string);
   return { status: answer.statusCode, headers: answer.headers, body };
+}
+
+async function refresh(refreshToken: string) {
+  const answer = await request(`${stack.url}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${DEV_OIDC_CREDENTIALS.clientId}:${DEV_OIDC_CREDENTIALS.clientSecret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+    }).toString(),
+  });
+  const body = (await answer.body.json()) as Record<string, unknown>;
+  for (const key of ['access_token', 'id_token', 'refresh_token'])
+    if (typeof body[key] === 'string') aws.sent.push(body[key] as string);
+  return { status: answer.statusCode, body };
 }
 
 const loggedDetails = () =>
@@ -89,8 +107,8 @@ describe('messenger profile, AWS faults through the real SDK clients', () => {
     expect(AWS_CALL_WORST_CASE_MS).toBeLessThan(RETRY_POLICY.budgetMs);
   });
 
-  // First, while no container has read the OIDC client yet: a guest's code request needs it (its
-  // guest session is sealed under a key derived from it).
+  // First, while no container has read the service key yet: a guest's code request needs it (its
+  // guest session is sealed under it), and it lives in Secrets Manager.
   it('answers a guest’s code request 503 while Secrets Manager fails, and issues once it is back', async () => {
     aws.emulator.inject('secrets', { kind: 'status', status: 500 }, 3);
     const failed = await requestCode();
@@ -105,15 +123,24 @@ describe('messenger profile, AWS faults through the real SDK clients', () => {
     expect((await redeem(fresh.body.authCode as string, fresh.verifier)).status).toBe(200);
   });
 
-  it('answers temporarily_unavailable at the token endpoint when re-reading the client fails, and redeems once it is back', async () => {
+  it('serves the last good client when a re-read fails, says so, and redeems with it', async () => {
     const { body, verifier } = await requestCode();
-    // A wrong secret makes the token endpoint re-read ours (it may have been rotated).
+    // A wrong secret makes the token endpoint re-read ours (it may have been rotated); that
+    // re-read fails, so the last good value stands and the wrong secret is refused as wrong.
     aws.emulator.inject('secrets', { kind: 'status', status: 500 }, 3);
-    const failed = await redeem(body.authCode as string, verifier, 'not-the-secret');
-    expect(failed.status).toBe(503);
-    expect(failed.body).toMatchObject({ error: 'temporarily_unavailable' });
-    expect(failed.headers['retry-after']).toBe('5');
-    // The code was never touched: it still redeems.
+    const refused = await redeem(body.authCode as string, verifier, 'not-the-secret');
+    expect(refused.status).toBe(401);
+    expect(refused.body).toMatchObject({ error: 'invalid_client' });
+    const stale = aws.logs.json().filter((line) => line.message === 'secret.stale');
+    expect(stale).toEqual([
+      expect.objectContaining({
+        level: 'WARN',
+        secretKind: 'client',
+        detail: expect.stringMatching(/^secretsmanager GetSecretValue: \w+ \(500/),
+      }),
+    ]);
+    expect(aws.logs.metricNames()).toContain('StaleSecretServed');
+    // The code was never touched, and the last good secret still authenticates.
     expect((await redeem(body.authCode as string, verifier)).status).toBe(200);
   });
 
@@ -141,18 +168,41 @@ describe('messenger profile, AWS faults through the real SDK clients', () => {
     );
   });
 
-  it('answers temporarily_unavailable when DeleteItem keeps failing, and the code is still good', async () => {
+  it('answers temporarily_unavailable when the claim keeps failing, and the code is still good', async () => {
     const { body, verifier } = await requestCode();
-    aws.emulator.aws.inject('DeleteItem', awsError(500, DDB('InternalServerError')), 3);
+    aws.emulator.aws.inject('UpdateItem', awsError(500, DDB('InternalServerError')), 3);
     const failed = await redeem(body.authCode as string, verifier);
     expect(failed.status).toBe(503);
     expect(failed.body).toMatchObject({ error: 'temporarily_unavailable' });
     expect(failed.headers['retry-after']).toBe('5');
     expect(loggedDetails()).toContainEqual(
-      expect.stringMatching(/^dynamodb DeleteItem: InternalServerError \(500, request id /),
+      expect.stringMatching(/^dynamodb UpdateItem: InternalServerError \(500, request id /),
     );
-    // The delete never happened: Genesys's retry redeems the code.
+    // The claim never happened: Genesys's retry redeems the code.
     expect((await redeem(body.authCode as string, verifier)).status).toBe(200);
+  });
+
+  it('redeems a code whose claim committed and whose answer was lost (the SDK’s retry finds its own claim)', async () => {
+    const { body, verifier } = await requestCode();
+    aws.emulator.aws.inject('UpdateItem', { kind: 'lostAnswer' });
+    const redeemed = await redeem(body.authCode as string, verifier);
+    expect(redeemed.status).toBe(200);
+    expect(redeemed.body).toMatchObject({ token_type: 'Bearer' });
+    expect(aws.emulator.aws.calls.UpdateItem).toBe(2);
+    expect(aws.emulator.aws.retries.UpdateItem).toBe(1);
+  });
+
+  it('gives a refresh whose rotation committed and whose answer was lost the one successor', async () => {
+    const { body, verifier } = await requestCode();
+    const tokens = await redeem(body.authCode as string, verifier);
+    aws.emulator.aws.inject('UpdateItem', { kind: 'lostAnswer' });
+    const refreshed = await refresh(tokens.body.refresh_token as string);
+    expect(refreshed.status).toBe(200);
+    expect(aws.emulator.aws.retries.UpdateItem).toBe(1);
+    // Genesys's own retry within the grace gets the very same successor, and it refreshes.
+    const again = await refresh(tokens.body.refresh_token as string);
+    expect(again.body.refresh_token).toBe(refreshed.body.refresh_token);
+    expect((await refresh(refreshed.body.refresh_token as string)).status).toBe(200);
   });
 
   it('retries a KMSInternalException and a slow Sign, and redeems', async () => {

@@ -1,46 +1,56 @@
 // Sign-out at the site ends the customer's sessions here: oidc-provider, as the site's IdP, signs
 // a customer in, then ends the session, and its own back-channel logout reaches
-// /backchannel-logout; the customer's next refresh is refused, another customer's is not.
-// Forged, replayed, nonce-carrying and event-less logout tokens get 400 and revoke nothing.
+// /backchannel-logout; the customer's next refresh is refused, another customer's is not, and the
+// site token from before the logout starts no new session. A logout naming a `sid` ends that site
+// session only. The code table is DynamoDB through the real SDK (the emulator's stand-in), so a
+// failed or committed-then-lost write is injected at the AWS API: the logout fails closed and
+// the IdP's retry is taken. Forged, replayed, nonce-carrying and event-less logout tokens get 400
+// and revoke nothing.
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as client from 'openid-client';
 import { request } from 'undici';
-import { GenesysEmulator } from '../../dev/genesys-emulator';
+import { awsError } from '../../dev/kms';
 import { type LocalStack, startLocal } from '../../dev/server';
 import { BACKCHANNEL_LOGOUT_EVENT } from '../../lambda/steps/site-identity/verify-logout-token';
+import { awsBackedSettings, type EmulatedAws, startEmulatedAws } from '../fixtures/emulated-aws';
 import { genesysClient, redeemAsGenesys, requestCodeAt } from '../fixtures/genesys-relying-party';
-import { captureLogs, type LogCapture } from '../fixtures/log-capture';
 import { manualClock } from '../fixtures/manual-clock';
 import { type OidcSiteIdp, startOidcSiteIdp } from '../fixtures/oidc-site-idp';
 import { accountValues, SITE_ACCOUNTS, type SiteAccountId } from '../fixtures/site-accounts';
 
-let emulator: GenesysEmulator;
+const OIDC_SECRET_ID = 'genesys-guest-token-proxy/logout-oidc';
+let aws: EmulatedAws;
 let idp: OidcSiteIdp;
 let stack: LocalStack;
-let logs: LogCapture;
 let relay: Server;
+let relayUri: string;
 /** The logout tokens the IdP sent, as they reached us (the relay records them). */
 const delivered: string[] = [];
 const sent: string[] = [];
 const clock = manualClock(Date.now());
+const DDB = (type: string) => `com.amazonaws.dynamodb.v20120810#${type}`;
 
 beforeAll(async () => {
-  logs = captureLogs();
-  [emulator, idp] = await Promise.all([GenesysEmulator.start(), startOidcSiteIdp(SITE_ACCOUNTS)]);
+  [aws, idp] = await Promise.all([
+    startEmulatedAws(OIDC_SECRET_ID),
+    startOidcSiteIdp(SITE_ACCOUNTS),
+  ]);
   stack = await startLocal(
     {
       GENESYS_PROFILE: 'messenger',
       PORT: '0',
       HOST: '127.0.0.1',
+      RATE_LIMIT_PER_MINUTE: '1000',
       SITE_IDENTITY_ISSUERS: JSON.stringify([
         { issuer: idp.issuer, audience: idp.clientId, backchannelLogout: true },
       ]),
+      ...awsBackedSettings(OIDC_SECRET_ID),
     },
-    { emulator, clock },
+    { emulator: aws.emulator, clock },
   );
   // A relay in front of /backchannel-logout that keeps a copy of each body, so a test can replay it.
   relay = createServer(async (req, res) => {
@@ -52,20 +62,18 @@ beforeAll(async () => {
     res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.text);
   });
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-  await idp.enableBackchannelLogout(
-    `http://127.0.0.1:${(relay.address() as AddressInfo).port}/backchannel-logout`,
-  );
+  relayUri = `http://127.0.0.1:${(relay.address() as AddressInfo).port}/backchannel-logout`;
+  await idp.enableBackchannelLogout(relayUri);
 });
+beforeEach(() => aws.emulator.clearFaults());
 afterAll(async () => {
   relay.closeAllConnections();
   relay.close();
   await stack.close();
-  await Promise.all([emulator.close(), idp.close()]);
-  logs.restore();
-  const leaked = [...sent, ...delivered, ...accountValues()].filter((value) =>
-    logs.lines.some((line) => line.includes(value)),
-  );
-  expect(leaked).toEqual([]);
+  await idp.close();
+  // No token, sid, subject or account value in any log line (close() throws if one is).
+  aws.sent.push(...sent.filter(Boolean), ...delivered, ...accountValues());
+  await aws.close();
 });
 
 async function post(body: string) {
@@ -85,6 +93,8 @@ const logoutWith = (token: string) => post(new URLSearchParams({ logout_token: t
 /** The customer signs in at the site, the page asks for a code, Genesys redeems it. */
 async function session(account: SiteAccountId) {
   const identityToken = await idp.signIn(account);
+  const sid = decodeJwt(identityToken).sid as string | undefined;
+  if (sid) sent.push(sid);
   const code = await requestCodeAt(stack.url, { identityToken });
   const config = await genesysClient(stack.url);
   const tokens = await redeemAsGenesys(config, stack.url, code);
@@ -92,6 +102,8 @@ async function session(account: SiteAccountId) {
   sent.push(identityToken, code.authCode, tokens.access_token, tokens.refresh_token ?? '', sub);
   let refreshToken = tokens.refresh_token as string;
   return {
+    identityToken,
+    sid,
     /** Genesys checks the session is still valid: a refresh, as it does on every page load. */
     async stillValid(): Promise<boolean> {
       try {
@@ -117,8 +129,22 @@ const logoutClaims = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
+/** How far every clock has been moved on: ours, and the IdP's through Date.now. */
+let ahead = 0;
+const realNow = Date.now.bind(Date);
+const dateNow = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + ahead);
+afterAll(() => dateNow.mockRestore());
+/** A later second at the site (its sign-ins and logout tokens count in whole seconds). */
+function later(ms: number) {
+  clock.advance(ms);
+  ahead += ms;
+}
+
+const refusedAtCodeRequest = (identityToken: string) =>
+  expect(requestCodeAt(stack.url, { identityToken })).rejects.toThrow('401 IDENTITY_TOKEN_INVALID');
+
 describe('back-channel logout from the site’s IdP', () => {
-  it('ends the signed-out customer’s sessions and nobody else’s', async () => {
+  it('ends the signed-out customer’s sessions and nobody else’s, and closes the door behind it', async () => {
     const ada = await session('site-user-ada-0001');
     const adaElsewhere = await session('site-user-ada-0001');
     const grace = await session('site-user-grace-0002');
@@ -129,12 +155,58 @@ describe('back-channel logout from the site’s IdP', () => {
     expect(await ada.stillValid()).toBe(false);
     expect(await adaElsewhere.stillValid()).toBe(false);
     expect(await grace.stillValid()).toBe(true);
+    // The site token from before the logout (still within its age limit) opens no new session.
+    await refusedAtCodeRequest(ada.identityToken);
+    expect(
+      aws.logs
+        .json()
+        .filter((line) => line.message === 'guest-token.refused')
+        .at(-1),
+    ).toMatchObject({ audit: expect.objectContaining({ reason: 'signed out since' }) });
     // Signing in again after the sign-out (a moment later) works.
-    clock.advance(1_000);
+    later(2_000);
     expect(await (await session('site-user-ada-0001')).stillValid()).toBe(true);
-    expect(logs.json().filter((line) => line.message === 'backchannel-logout')).toEqual([
-      expect.objectContaining({ audit: expect.objectContaining({ revoked: true }) }),
+    expect(aws.logs.json().filter((line) => line.message === 'backchannel-logout')).toEqual([
+      expect.objectContaining({ audit: expect.objectContaining({ scope: 'customer' }) }),
     ]);
+  });
+
+  it.each([
+    ['its first write', 0],
+    ['its second write', 1],
+  ])(
+    'fails closed: a logout whose %s failed is a 503, and the IdP’s retry ends the sessions',
+    async (_name, before) => {
+      const ada = await session('site-user-ada-0001');
+      // Every attempt of one of its writes (the sign-out, the jti record) fails inside DynamoDB.
+      aws.emulator.aws.inject('PutItem', { kind: 'latency', ms: 0 }, before);
+      aws.emulator.aws.inject('PutItem', awsError(500, DDB('InternalServerError')), 3);
+      await expect(idp.endSession('site-user-ada-0001')).rejects.toThrow();
+      const token = delivered.at(-1) as string;
+      // The IdP sends the same logout token again: it is taken, not refused as seen before.
+      const retried = await logoutWith(token);
+      expect(retried.status).toBe(200);
+      expect(await ada.stillValid()).toBe(false);
+      // And only then is it a replay.
+      expect((await logoutWith(token)).status).toBe(400);
+      later(2_000);
+    },
+  );
+
+  it('takes a logout whose writes committed and whose answers were lost (the SDK retries them)', async () => {
+    const ada = await session('site-user-ada-0001');
+    aws.emulator.aws.inject('PutItem', { kind: 'lostAnswer' }, 2);
+    await idp.endSession('site-user-ada-0001');
+    expect(aws.emulator.aws.retries.PutItem).toBeGreaterThanOrEqual(2);
+    expect(await ada.stillValid()).toBe(false);
+    later(2_000);
+  });
+
+  it('never takes a logout token as an identity token', async () => {
+    const logoutToken = await idp.sign(logoutClaims());
+    await refusedAtCodeRequest(logoutToken);
+    const typed = await idp.sign(logoutClaims({ events: undefined }), { typ: 'logout+jwt' });
+    await refusedAtCodeRequest(typed);
   });
 
   it.each([
@@ -177,7 +249,7 @@ describe('back-channel logout from the site’s IdP', () => {
     expect(JSON.parse(answer.text)).toMatchObject({ error: 'invalid_request' });
     expect(answer.cacheControl).toBe('no-store');
     expect(await grace.stillValid()).toBe(true);
-    const refused = logs.json().filter((line) => line.message === 'backchannel-logout.refused');
+    const refused = aws.logs.json().filter((line) => line.message === 'backchannel-logout.refused');
     expect(refused.at(-1)).toMatchObject({ level: 'WARN' });
   });
 
@@ -186,5 +258,43 @@ describe('back-channel logout from the site’s IdP', () => {
     const get = await request(`${stack.url}/backchannel-logout`);
     expect(get.statusCode).toBe(405);
     await get.body.dump();
+  });
+});
+
+// Last: the site's client now asks for session-scoped logout, so its id_tokens carry `sid`.
+describe('back-channel logout naming a site session (sid)', () => {
+  beforeAll(() => idp.enableBackchannelLogout(relayUri, { sessionRequired: true }));
+
+  it('ends the session begun with that sid and leaves the customer’s other sessions', async () => {
+    later(2_000);
+    const phone = await session('site-user-ada-0001');
+    const laptop = await session('site-user-ada-0001');
+    expect(phone.sid).toEqual(expect.any(String));
+    expect(phone.sid).not.toBe(laptop.sid);
+
+    await idp.endSession('site-user-ada-0001', phone.sid); // names sub and sid
+    expect(await phone.stillValid()).toBe(false);
+    expect(await laptop.stillValid()).toBe(true);
+    // The door closes for that site session only.
+    await refusedAtCodeRequest(phone.identityToken);
+    await expect(
+      requestCodeAt(stack.url, { identityToken: laptop.identityToken }),
+    ).resolves.toEqual(expect.objectContaining({ authCode: expect.any(String) }));
+    expect(
+      aws.logs
+        .json()
+        .filter((line) => line.message === 'backchannel-logout')
+        .at(-1),
+    ).toEqual(expect.objectContaining({ audit: expect.objectContaining({ scope: 'session' }) }));
+  });
+
+  it('ends the session a token naming only the sid names', async () => {
+    later(2_000);
+    const tablet = await session('site-user-ada-0001');
+    const answer = await logoutWith(
+      await idp.sign(logoutClaims({ sub: undefined, sid: tablet.sid })),
+    );
+    expect(answer.status).toBe(200);
+    expect(await tablet.stillValid()).toBe(false);
   });
 });

@@ -1,21 +1,24 @@
 // One contract for both code stores: the in-memory one (local server, tests) and the DynamoDB
-// one (Lambda), the latter through aws-sdk-client-mock with a table that honours the
-// conditions it is sent. Each must store a record once, hand it out exactly once, and say
-// nothing for a code it does not hold.
+// one (Lambda), the latter through aws-sdk-client-mock in front of the local DynamoDB stand-in
+// (dev/dynamodb.ts), which honours the conditions and return values it is sent. Each must store
+// a record once, let exactly one redemption claim it, give a retried claim the same answer as its
+// first try, tell a replay which family to revoke, and say nothing for a code it does not hold.
 
 import {
   ConditionalCheckFailedException,
-  DeleteItemCommand,
   DynamoDBClient,
   PutItemCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { type DynamoDbInput, DynamoDbStandIn } from '../../dev/dynamodb';
 import { UpstreamUnavailableError } from '../../lambda/platform/errors';
 import {
   type CodeRecord,
   type CodeStore,
   createMemoryCodeStore,
   hashCode,
+  newClaim,
   newCode,
 } from '../../lambda/profiles/messenger/code-store';
 import { createDynamoDbCodeStore } from '../../lambda/profiles/messenger/dynamodb-code-store';
@@ -24,27 +27,18 @@ import { manualClock } from '../fixtures/manual-clock';
 const TABLE = 'guest-codes';
 const dynamo = mockClient(DynamoDBClient);
 
-/** A table that honours attribute_not_exists / attribute_exists on pk, as DynamoDB does. */
+/** The stand-in table behind the mocked client; its refusals as the SDK raises them. */
 function fakeTable() {
-  const items = new Map<string, Record<string, unknown>>();
-  dynamo.on(PutItemCommand).callsFake((input) => {
-    const pk = input.Item.pk.S as string;
-    if (input.ConditionExpression === 'attribute_not_exists(pk)' && items.has(pk)) {
-      throw new ConditionalCheckFailedException({ message: 'exists', $metadata: {} });
-    }
-    items.set(pk, input.Item);
-    return {};
-  });
-  dynamo.on(DeleteItemCommand).callsFake((input) => {
-    const pk = input.Key.pk.S as string;
-    const old = items.get(pk);
-    if (input.ConditionExpression === 'attribute_exists(pk)' && !old) {
-      throw new ConditionalCheckFailedException({ message: 'missing', $metadata: {} });
-    }
-    items.delete(pk);
-    return input.ReturnValues === 'ALL_OLD' && old ? { Attributes: old } : {};
-  });
-  return items;
+  const table = new DynamoDbStandIn();
+  const answer = (operation: 'PutItem' | 'UpdateItem') => (input: unknown) => {
+    const { status, body } = table.answer(operation, input as DynamoDbInput);
+    if (status === 200) return body;
+    const { Item } = body as { Item?: ConditionalCheckFailedException['Item'] };
+    throw new ConditionalCheckFailedException({ message: 'condition', $metadata: {}, Item });
+  };
+  dynamo.on(PutItemCommand).callsFake(answer('PutItem'));
+  dynamo.on(UpdateItemCommand).callsFake(answer('UpdateItem'));
+  return table;
 }
 
 function record(expiresAt: number): CodeRecord {
@@ -75,25 +69,43 @@ const stores: [string, () => CodeStore][] = [
 beforeEach(() => dynamo.reset());
 
 describe.each(stores)('the %s code store', (_name, makeStore) => {
-  it('hands a record out exactly once', async () => {
+  it('lets one redemption claim a code, and tells the next it was claimed before', async () => {
     const store = makeStore();
     const hash = hashCode(newCode());
     const stored = record(Date.now() + 60_000);
     await store.put(hash, stored);
-    expect(await store.take(hash)).toEqual(stored);
-    expect(await store.take(hash)).toBeUndefined();
+    const first = newClaim();
+    expect(await store.claim(hash, first)).toEqual({ claimed: stored });
+    expect(await store.claim(hash, newClaim())).toEqual({
+      replayed: { familyId: first.familyId },
+    });
   });
 
-  it('gives one of two concurrent takes the record and the other nothing', async () => {
+  it('answers a claim retried after its first try committed as claimed, not as a replay', async () => {
+    const store = makeStore();
+    const hash = hashCode(newCode());
+    const stored = record(Date.now() + 60_000);
+    await store.put(hash, stored);
+    const claim = newClaim();
+    await store.claim(hash, claim);
+    // What the SDK sends again when the first answer was lost: the very same claim.
+    expect(await store.claim(hash, claim)).toEqual({ claimed: stored });
+  });
+
+  it('gives one of two concurrent claims the record and tells the other it is a replay', async () => {
     const store = makeStore();
     const hash = hashCode(newCode());
     await store.put(hash, record(Date.now() + 60_000));
-    const results = await Promise.all([store.take(hash), store.take(hash)]);
-    expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+    const results = await Promise.all([
+      store.claim(hash, newClaim()),
+      store.claim(hash, newClaim()),
+    ]);
+    expect(results.filter((r) => r && 'claimed' in r)).toHaveLength(1);
+    expect(results.filter((r) => r && 'replayed' in r)).toHaveLength(1);
   });
 
   it('has nothing for a code it never stored', async () => {
-    expect(await makeStore().take(hashCode(newCode()))).toBeUndefined();
+    expect(await makeStore().claim(hashCode(newCode()), newClaim())).toBeUndefined();
   });
 
   it('refuses to overwrite a stored code', async () => {
@@ -108,7 +120,8 @@ describe.each(stores)('the %s code store', (_name, makeStore) => {
     const hash = hashCode(newCode());
     const stale = record(Date.now() - 1);
     await store.put(hash, stale);
-    expect((await store.take(hash))?.expiresAt).toBe(stale.expiresAt);
+    const outcome = await store.claim(hash, newClaim());
+    expect(outcome && 'claimed' in outcome && outcome.claimed.expiresAt).toBe(stale.expiresAt);
   });
 });
 
@@ -119,29 +132,36 @@ describe('the DynamoDB store', () => {
       tableName: TABLE,
     });
 
-  it('writes under the hash with a TTL and a condition, and takes with a conditional delete returning ALL_OLD', async () => {
-    const items = fakeTable();
+  it('writes under the hash with a TTL past the expiry and claims with one conditional UpdateItem', async () => {
+    fakeTable();
     const code = newCode();
     const expiresAt = Date.parse('2026-11-24T12:01:00Z');
     await store().put(hashCode(code), record(expiresAt));
-    await store().take(hashCode(code));
+    const claim = newClaim();
+    await store().claim(hashCode(code), claim);
 
     const [put] = dynamo.commandCalls(PutItemCommand);
     expect(put?.args[0].input).toMatchObject({
       TableName: TABLE,
       ConditionExpression: 'attribute_not_exists(pk)',
+      // Kept a minute past the code's expiry, so a replay is still recognised.
       Item: { pk: { S: hashCode(code) }, ttl: { N: String(expiresAt / 1000 + 60) } },
     });
     // The raw code is never stored.
     expect(JSON.stringify(put?.args[0].input)).not.toContain(code);
-    const [del] = dynamo.commandCalls(DeleteItemCommand);
-    expect(del?.args[0].input).toEqual({
+    const [update] = dynamo.commandCalls(UpdateItemCommand);
+    expect(update?.args[0].input).toEqual({
       TableName: TABLE,
       Key: { pk: { S: hashCode(code) } },
-      ConditionExpression: 'attribute_exists(pk)',
-      ReturnValues: 'ALL_OLD',
+      UpdateExpression: 'SET claimedBy = :attempt, familyId = :family',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(claimedBy)',
+      ExpressionAttributeValues: {
+        ':attempt': { S: claim.attempt },
+        ':family': { S: claim.familyId },
+      },
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
-    expect(items.size).toBe(0);
   });
 
   const throttled = Object.assign(new Error('slow down'), {
@@ -165,13 +185,13 @@ describe('the DynamoDB store', () => {
     );
   });
 
-  it('turns a failed DeleteItem into a 503 naming the code table', async () => {
-    dynamo.on(DeleteItemCommand).rejects(throttled);
+  it('turns a failed UpdateItem into a 503 naming the code table', async () => {
+    dynamo.on(UpdateItemCommand).rejects(throttled);
     expectUnavailable(
       await store()
-        .take('h')
+        .claim('h', newClaim())
         .catch((e: unknown) => e),
-      'DeleteItem',
+      'UpdateItem',
     );
   });
 });

@@ -71,7 +71,7 @@ describe("Genesys's code exchange against our provider", () => {
       expect(answer.status).toBe(200);
       const jwt = decodeJwt(String(answer.body.jwt));
       expect(jwt).toMatchObject({ name: 'Ada', deploymentId: 'deployment-1' });
-      expect(jwt.sub).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(jwt.sub).toMatch(/^guest:[A-Za-z0-9_-]{22}$/);
 
       const refreshed = await request(`${stack.emulator?.baseUrl}${MESSENGER_PATHS.refresh}`, {
         method: 'POST',

@@ -1,8 +1,10 @@
-import { decodeJwt } from 'jose';
+import { hkdfSync, randomBytes } from 'node:crypto';
+import { decodeJwt, EncryptJWT } from 'jose';
 import { sealGuestSession } from '../../lambda/profiles/messenger/guest-session';
 import {
   CLIENT,
   type MessengerHarness,
+  SERVICE_KEY,
   startMessengerHarness,
 } from '../fixtures/messenger-harness';
 
@@ -40,8 +42,23 @@ describe('a guest’s session', () => {
     ['tampered', (value: string) => `${value.slice(0, -4)}AAAA`],
     ['not a sealed value at all', () => 'hello'],
     [
-      'sealed for another client',
-      async () => sealGuestSession({ ...CLIENT, clientSecret: 'other' }, 'someone', Date.now()),
+      'sealed under another service key',
+      async () =>
+        sealGuestSession(async () => new Uint8Array(randomBytes(32)), 'guest:x', Date.now()),
+    ],
+    [
+      // What anyone holding the OIDC client secret (Genesys too) could make under the old scheme.
+      'sealed under a key derived from the OIDC client secret',
+      async () =>
+        new EncryptJWT({ sub: 'guest:someone' })
+          .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', typ: 'guest-session' })
+          .setIssuedAt()
+          .setExpirationTime('1h')
+          .encrypt(
+            new Uint8Array(
+              hkdfSync('sha256', CLIENT.clientSecret, CLIENT.clientId, 'guest session', 32),
+            ),
+          ),
     ],
   ])('starts a new guest, with a WARN line, for a session value %s', async (_name, spoil) => {
     const first = await codeFor();
@@ -55,6 +72,32 @@ describe('a guest’s session', () => {
         audit: expect.objectContaining({ reason: 'unreadable' }),
       }),
     ]);
+  });
+
+  it('never names anyone but a guest: a sealed customer subject starts a new guest', async () => {
+    // Even sealed under the service's own key, a subject outside the guest form is refused, so a
+    // session can never be made to speak for a known customer (whose sub has no such form).
+    const forged = await sealGuestSession(
+      async () => SERVICE_KEY,
+      'customer-pairwise-sub',
+      h.clock(),
+    );
+    const next = await codeFor(forged);
+    expect(next.sub).not.toBe('customer-pairwise-sub');
+    expect(next.sub).toMatch(/^guest:[A-Za-z0-9_-]{22}$/);
+    expect(refusals()).toEqual([
+      expect.objectContaining({ audit: expect.objectContaining({ reason: 'not a guest' }) }),
+    ]);
+  });
+
+  it('keeps the first code’s time as auth_time for every later code', async () => {
+    const { code, tokens: first } = await h.signIn({});
+    const firstAuthTime = decodeJwt(first.body.id_token).auth_time as number;
+    h.clock.advance(10 * 60_000);
+    const { tokens: later } = await h.signIn({ guestSession: code.body.guestSession });
+    const claims = decodeJwt(later.body.id_token);
+    expect(claims.iat).toBe(firstAuthTime + 600);
+    expect(claims.auth_time).toBe(firstAuthTime);
   });
 
   it('lasts at most 24 hours', async () => {

@@ -128,6 +128,12 @@ describe('the messenger provider under hostile input', () => {
           if (page) {
             // Only /authorize answers with a page, for a client or redirect URI it cannot trust.
             expect([r.path, answer.status]).toEqual([OIDC_PATHS.authorize, 400]);
+          } else if (answer.status === 401 && answer.raw === '') {
+            // /userinfo without a Bearer token: the challenge alone (RFC 6750 §3.1).
+            expect([r.path, answer.headers['www-authenticate']]).toEqual([
+              OIDC_PATHS.userinfo,
+              expect.stringMatching(/^Bearer realm="[^"]+"$/),
+            ]);
           } else if (typeof answer.body?.error === 'string') {
             expect(OAUTH_ERRORS).toContain(answer.body.error);
           } else {

@@ -342,13 +342,24 @@ describe('/userinfo and the public documents', () => {
       given_name: 'Ada Lovelace',
     });
 
-    for (const authorization of [undefined, 'Bearer nope', `Bearer ${tokens.body.id_token}`]) {
+    for (const authorization of ['Bearer nope', `Bearer ${tokens.body.id_token}`]) {
       const refused = await h.call({
         path: '/userinfo',
-        headers: authorization ? { Authorization: authorization } : {},
+        headers: { Authorization: authorization },
       });
       expectOAuthError(refused, 401, 'invalid_token');
-      expect(refused.headers['www-authenticate']).toMatch(/^Bearer /);
+      expect(refused.headers['www-authenticate']).toMatch(
+        /^Bearer realm="[^"]+", error="invalid_token"/,
+      );
+    }
+    // RFC 6750 §3.1: without credentials, the challenge alone, with no error code anywhere.
+    for (const headers of [{}, { Authorization: 'Basic abc' }] as Record<string, string>[]) {
+      const challenged = await h.call({ path: '/userinfo', headers });
+      expect(challenged.status).toBe(401);
+      expect(challenged.headers['www-authenticate']).toBe(
+        'Bearer realm="genesys-guest-token-proxy"',
+      );
+      expect(challenged.raw).toBe('');
     }
     h.clock.advance(899_000);
     const stillValid = await h.call({

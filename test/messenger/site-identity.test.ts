@@ -192,7 +192,7 @@ describe('known customers, messenger profile (openid-client redeems as Genesys)'
     const a = await signInThroughMessenger(local);
     const b = await signInThroughMessenger(local);
     expect(customerClaims(a.claims)).toEqual({
-      sub: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+      sub: expect.stringMatching(/^guest:[A-Za-z0-9_-]{22}$/),
       name: 'Typed Name',
       given_name: 'Typed Name',
     });

@@ -13,9 +13,16 @@ import { createMemorySessionStore } from '../../lambda/profiles/messenger/sessio
 import { createLocalSigner } from '../../lambda/profiles/messenger/signer';
 import { toAnswer } from '../fixtures/harness';
 import { captureLogs } from '../fixtures/log-capture';
-import { CLIENT, ISSUER, ORIGIN, pkce, REDIRECT_URI } from '../fixtures/messenger-harness';
+import {
+  CLIENT,
+  ISSUER,
+  ORIGIN,
+  pkce,
+  REDIRECT_URI,
+  SERVICE_KEY,
+} from '../fixtures/messenger-harness';
 
-const hung: CodeStore = { put: () => new Promise(() => {}), take: () => new Promise(() => {}) };
+const hung: CodeStore = { put: () => new Promise(() => {}), claim: () => new Promise(() => {}) };
 
 async function handler() {
   const config = loadConfig({
@@ -35,6 +42,7 @@ async function handler() {
       refreshTokenLifetimeSeconds: messengerSettings.refreshTokenLifetimeSeconds,
       sessions: createMemorySessionStore(Date.now),
       client: createStaticCredentials(CLIENT),
+      serviceKey: async () => SERVICE_KEY,
       signer: await createLocalSigner(),
       codes: hung,
       clock: Date.now,

@@ -98,6 +98,10 @@ export function createMessengerAudit({ record }: Audit) {
       });
       metrics.addMetric(METRIC.refreshTokenReuse, MetricUnit.Count, 1);
     },
+    /** Genesys authenticated with the previous client secret: the rotation is not over yet. */
+    previousClientSecretUsed() {
+      metrics.addMetric(METRIC.previousClientSecretUsed, MetricUnit.Count, 1);
+    },
     /** RFC 7009: a revocation request, and whether it revoked a family. */
     tokensRevoked(
       request: AuditedRequest,
@@ -112,20 +116,21 @@ export function createMessengerAudit({ record }: Audit) {
         single.addMetric(METRIC.sessionRevocations, MetricUnit.Count, 1);
       }
     },
-    /** A site's sign-out ended this customer's sessions (nothing of the token or subject logged). */
+    /**
+     * A site's sign-out ended a customer's sessions (`scope` customer) or one site session's
+     * (`session`); nothing of the token, subject or sid is logged.
+     */
     backchannelLogout(
       request: AuditedRequest,
-      { issuer, revoked }: { issuer: string; revoked: boolean },
+      { issuer, scope }: { issuer: string; scope: 'customer' | 'session' },
     ) {
       logger.info(AUDIT_BACKCHANNEL_LOGOUT, {
-        audit: { event: 'backchannel-logout', issuer, revoked, ...record.common(request) },
+        audit: { event: 'backchannel-logout', issuer, scope, ...record.common(request) },
       });
       metrics.addMetric(METRIC.backchannelLogouts, MetricUnit.Count, 1);
-      if (revoked) {
-        const single = metrics.singleMetric();
-        single.addDimension('via', 'backchannel-logout');
-        single.addMetric(METRIC.sessionRevocations, MetricUnit.Count, 1);
-      }
+      const single = metrics.singleMetric();
+      single.addDimension('via', 'backchannel-logout');
+      single.addMetric(METRIC.sessionRevocations, MetricUnit.Count, 1);
     },
     /** A logout token was refused: a broken IdP setup, or a forgery. WARN with the reason. */
     logoutRefused(

@@ -8,7 +8,7 @@ import {
   createStaticCredentials,
 } from '../../platform/credentials';
 import { ConfigError } from '../../platform/errors';
-import type { SecretReader } from '../../platform/secrets';
+import { keyFromSecret, type SecretReader } from '../../platform/secrets';
 import { awsClientConfig } from './aws-clients';
 import { createMemoryCodeStore } from './code-store';
 import { createDynamoDbCodeStore } from './dynamodb-code-store';
@@ -24,14 +24,32 @@ export interface BuildProviderOptions {
   clock: Clock;
   /** The OIDC client when OIDC_CLIENT_SECRET_ID is unset (the local server's). */
   developmentClient?: ClientCredentials;
+  /** The service key when OIDC_SERVICE_KEY_SECRET_ID is unset (the local server generates one). */
+  developmentServiceKey?: Uint8Array;
+  /** Told when a re-read of the OIDC client secret failed and the last good value is served. */
+  onStaleSecret?: (error: unknown) => void;
 }
 
 export async function buildProvider(
   settings: MessengerSettings,
-  { readSecret, clock, developmentClient }: BuildProviderOptions,
+  {
+    readSecret,
+    clock,
+    developmentClient,
+    developmentServiceKey,
+    onStaleSecret,
+  }: BuildProviderOptions,
 ): Promise<Provider> {
-  const { issuer, redirectUris, clientSecretId, signingKeyId, previousSigningKeyId, codeTable } =
-    settings;
+  const {
+    issuer,
+    redirectUris,
+    clientSecretId,
+    serviceKeySecretId,
+    signingKeyId,
+    previousSigningKeyId,
+    nextSigningKeyId,
+    codeTable,
+  } = settings;
   if (!issuer) throw new ConfigError('OIDC_ISSUER: is required');
   let dynamoDbClient: import('@aws-sdk/client-dynamodb').DynamoDBClient | undefined;
   /** One client for the code table's codes and sessions. */
@@ -43,12 +61,22 @@ export async function buildProvider(
   };
   if (!clientSecretId && !developmentClient)
     throw new ConfigError('OIDC_CLIENT_SECRET_ID: is required');
+  if (!serviceKeySecretId && !developmentServiceKey)
+    throw new ConfigError('OIDC_SERVICE_KEY_SECRET_ID: is required');
   return {
     issuer,
     redirectUris,
     client: clientSecretId
-      ? createSecretCredentials({ readSecret, secretId: clientSecretId, clock })
+      ? createSecretCredentials({
+          readSecret,
+          secretId: clientSecretId,
+          clock,
+          onStale: onStaleSecret,
+        })
       : createStaticCredentials(developmentClient as ClientCredentials),
+    serviceKey: serviceKeySecretId
+      ? keyFromSecret(readSecret, serviceKeySecretId, 'service key')
+      : async () => developmentServiceKey as Uint8Array,
     signer: signingKeyId
       ? createKmsSigner({
           client: new (
@@ -56,6 +84,7 @@ export async function buildProvider(
           ).KMSClient(awsClientConfig()),
           keyId: signingKeyId,
           previousKeyId: previousSigningKeyId,
+          nextKeyId: nextSigningKeyId,
           clock,
         })
       : await createLocalSigner(),

@@ -1,6 +1,8 @@
 // Client authentication at the endpoints Genesys calls with our client's credentials (the token
 // and revocation endpoints): client_secret_basic or _post, never both (RFC 6749 §2.3), compared
 // in constant time; a mismatch re-reads our secret at most once a minute, in case it was rotated.
+// While a rotation is under way the previous secret is taken too, and each use of it is reported,
+// so the operator knows when Genesys has changed over and the old one can go.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
@@ -23,19 +25,33 @@ export interface AuthenticatedRequest {
   method: ClientAuthMethod;
 }
 
-export function createClientAuthentication(provider: Pick<Provider, 'client' | 'clock'>) {
+export interface ClientAuthEvents {
+  /** Genesys authenticated with `previousClientSecret`. */
+  onPreviousSecret?(): void;
+}
+
+export function createClientAuthentication(
+  provider: Pick<Provider, 'client' | 'clock'>,
+  { onPreviousSecret }: ClientAuthEvents = {},
+) {
   let lastReread = Number.NEGATIVE_INFINITY;
+
+  const accepted = (presented: ClientCredentials, ours: ClientCredentials): boolean => {
+    const secret = matches(presented, ours);
+    if (secret === 'previous') onPreviousSecret?.();
+    return secret !== undefined;
+  };
 
   /** Checks the presented secret; on a mismatch, re-reads ours at most once a minute. */
   const authenticate = async (presented: ClientCredentials): Promise<ClientCredentials> => {
     let ours = await provider.client.get();
-    if (matches(presented, ours)) return ours;
+    if (accepted(presented, ours)) return ours;
     const now = provider.clock();
     if (now - lastReread >= REREAD_COOLDOWN_MS) {
       lastReread = now;
       provider.client.invalidate(ours);
       ours = await provider.client.get();
-      if (matches(presented, ours)) return ours;
+      if (accepted(presented, ours)) return ours;
     }
     throw invalidClient('Client authentication failed');
   };
@@ -122,11 +138,18 @@ export function required(form: URLSearchParams, name: string): string {
   return value;
 }
 
-function matches(presented: ClientCredentials, ours: ClientCredentials): boolean {
-  // Both compared, always, so the time taken says nothing about which one was wrong.
+/** Which of our secrets the presented credentials match, if any. */
+function matches(
+  presented: ClientCredentials,
+  ours: ClientCredentials,
+): 'current' | 'previous' | undefined {
+  // Every comparison made, always, so the time taken says nothing about which one was wrong.
   const id = equalText(presented.clientId, ours.clientId);
-  const secret = equalText(presented.clientSecret, ours.clientSecret);
-  return id && secret;
+  const current = equalText(presented.clientSecret, ours.clientSecret);
+  const previous = equalText(presented.clientSecret, ours.previousClientSecret ?? '');
+  if (!id) return undefined;
+  if (current) return 'current';
+  return previous && ours.previousClientSecret !== undefined ? 'previous' : undefined;
 }
 
 /** Constant-time equality of two strings of any length (their SHA-256 digests are compared). */

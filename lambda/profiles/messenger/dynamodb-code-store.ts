@@ -1,21 +1,31 @@
-// Codes in DynamoDB, so a code is single-use across the fleet: PutItem refuses to overwrite, and
-// redeeming is one DeleteItem conditioned on the item existing (ALL_OLD). TTL only tidies.
+// Codes in DynamoDB, so a code is single-use across the fleet: PutItem refuses to overwrite, and a
+// redemption claims the code with one UpdateItem conditioned on nobody having claimed it. The
+// claim writes its attempt id, and a failed condition returns the item as it stands (ALL_OLD): a
+// retry whose first try committed finds its own claim, a replay finds another's. TTL only tidies.
 
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { awsCallFailed } from '../../platform/errors';
-import type { CodeRecord, CodeStore } from './code-store';
+import {
+  type CodeClaim,
+  type CodeRecord,
+  type CodeStore,
+  claimOutcome,
+  SPENT_CODE_KEPT_MS,
+} from './code-store';
 
 export interface DynamoDbCodeStoreOptions {
   client: DynamoDBClient;
   tableName: string;
 }
 
+type Item = Record<string, AttributeValue>;
+
 export function createDynamoDbCodeStore({
   client,
   tableName,
 }: DynamoDbCodeStoreOptions): CodeStore {
   // The runtime's SDK, loaded with the store (never at the bundle's load: see lambda/index.ts).
-  const { DeleteItemCommand, PutItemCommand } =
+  const { PutItemCommand, UpdateItemCommand } =
     require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
   return {
     async put(codeHash, record) {
@@ -25,8 +35,8 @@ export function createDynamoDbCodeStore({
             TableName: tableName,
             Item: {
               pk: { S: codeHash },
-              // TTL wants epoch seconds; a minute's slack past the code's own expiry.
-              ttl: { N: String(Math.ceil(record.expiresAt / 1000) + 60) },
+              // TTL wants epoch seconds; kept past the code's expiry so a replay is recognised.
+              ttl: { N: String(Math.ceil((record.expiresAt + SPENT_CODE_KEPT_MS) / 1000)) },
               record: { S: JSON.stringify(record) },
             },
             ConditionExpression: 'attribute_not_exists(pk)',
@@ -36,24 +46,46 @@ export function createDynamoDbCodeStore({
         throw awsCallFailed('codes', 'PutItem', error);
       }
     },
-    async take(codeHash) {
-      let item: Record<string, { S?: string }> | undefined;
+    async claim(codeHash, claim) {
       try {
         const out = await client.send(
-          new DeleteItemCommand({
+          new UpdateItemCommand({
             TableName: tableName,
             Key: { pk: { S: codeHash } },
-            ConditionExpression: 'attribute_exists(pk)',
-            ReturnValues: 'ALL_OLD',
+            UpdateExpression: 'SET claimedBy = :attempt, familyId = :family',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(claimedBy)',
+            ExpressionAttributeValues: {
+              ':attempt': { S: claim.attempt },
+              ':family': { S: claim.familyId },
+            },
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
-        item = out.Attributes;
+        return { claimed: recordOf(out.Attributes) };
       } catch (error) {
-        if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
-        throw awsCallFailed('codes', 'DeleteItem', error);
+        if ((error as Error).name !== 'ConditionalCheckFailedException')
+          throw awsCallFailed('codes', 'UpdateItem', error);
+        const item = (error as { Item?: Item }).Item;
+        const outcome = claimOutcome(item && storedOf(item), claim);
+        // The condition failed, so the item was there and claimed, or not there at all.
+        return outcome === 'free' ? undefined : outcome;
       }
-      const stored = item?.record?.S;
-      return stored ? (JSON.parse(stored) as CodeRecord) : undefined;
     },
   };
+}
+
+function storedOf(item: Item): { record: CodeRecord; claimedBy?: CodeClaim } {
+  const attempt = item.claimedBy?.S;
+  const familyId = item.familyId?.S;
+  return {
+    record: recordOf(item),
+    ...(attempt !== undefined && familyId !== undefined && { claimedBy: { attempt, familyId } }),
+  };
+}
+
+function recordOf(item: Item | undefined): CodeRecord {
+  const stored = item?.record?.S;
+  if (!stored) throw new Error('a code item without its record');
+  return JSON.parse(stored) as CodeRecord;
 }

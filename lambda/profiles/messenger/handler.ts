@@ -60,7 +60,9 @@ export function createHandler(deps: MessengerHandlerDeps) {
   const audit = createMessengerAudit(observability.audit);
   // One budget per client IP across both visitor-facing paths.
   const bucket = createTokenBucket(config.visitor.rateLimitPerMinute, clock);
-  const tokenEndpoints = createTokenEndpoints(provider);
+  const tokenEndpoints = createTokenEndpoints(provider, {
+    onPreviousSecret: audit.previousClientSecretUsed,
+  });
   const pairwise = config.identity.issuers.some((issuer) => issuer.subject === 'pairwise');
   const discoveryAnswer = discovery(provider, pairwise ? ['public', 'pairwise'] : ['public']);
 
@@ -112,6 +114,8 @@ export function createHandler(deps: MessengerHandlerDeps) {
       const { guest, customer } = context;
       if (!guest) throw new Error('the handler ran before the scrub step');
       const request = codeRequestOf(context);
+      // A customer whose site sign-in has since signed out here (back-channel logout) is refused.
+      if (customer) await tokenEndpoints.refreshTokens.assertSignedIn(customer);
       const issued = await issueCode(
         provider,
         request,
@@ -128,15 +132,15 @@ export function createHandler(deps: MessengerHandlerDeps) {
 
   /** The page's guest identity, resumed from what it sent back, or a new one sealed for it. */
   const guestSession = async (presented: string | undefined, request: AuditedRequest) => {
-    const client = await provider.client.get();
     const now = provider.clock();
     if (presented !== undefined) {
-      const opened = await openGuestSession(client, presented, now);
-      if ('sub' in opened) return { guestSub: opened.sub, guestSession: presented };
+      const opened = await openGuestSession(provider.serviceKey, presented, now);
+      if ('sub' in opened)
+        return { guestSub: opened.sub, guestSince: opened.since, guestSession: presented };
       audit.guestSessionRefused(request, opened.refused);
     }
     const guestSub = newGuestSub();
-    return { guestSub, guestSession: await sealGuestSession(client, guestSub, now) };
+    return { guestSub, guestSession: await sealGuestSession(provider.serviceKey, guestSub, now) };
   };
 
   const authorization = oauthRoute('authorize', ['GET'], async (event, context) => {
@@ -172,8 +176,8 @@ export function createHandler(deps: MessengerHandlerDeps) {
     refreshTokens: tokenEndpoints.refreshTokens,
   });
   const backchannelLogout = oauthRoute('backchannel-logout', ['POST'], async (event, context) => {
-    const { result, issuer, revoked } = await logout(event);
-    audit.backchannelLogout({ event, context }, { issuer, revoked });
+    const { result, issuer, scope } = await logout(event);
+    audit.backchannelLogout({ event, context }, { issuer, scope });
     return result;
   });
 
@@ -259,6 +263,7 @@ export function createHandler(deps: MessengerHandlerDeps) {
       runWarmUps(
         [
           { name: 'oidcClient', warmUp: () => provider.client.get() },
+          { name: 'serviceKey', warmUp: () => provider.serviceKey() },
           { name: 'signingKeys', warmUp: () => provider.signer.publicKeys() },
           ...sharedWarmUps(observability, options),
           ...steps,

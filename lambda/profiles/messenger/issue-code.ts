@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidRequestError } from '../../platform/errors';
 import { NO_STORE_HEADERS } from '../../steps/context';
-import type { IdentityClaims } from '../../steps/site-identity/customer-claims';
+import { GUEST_SUB_PREFIX, type IdentityClaims } from '../../steps/site-identity/customer-claims';
 import type { VerifiedCustomer } from '../../steps/site-identity/verify-identity-token';
 import type { CodeRequest } from './code-request';
 import { CODE_LIFETIME_SECONDS, type CodeRecord, hashCode, newCode } from './code-store';
@@ -27,13 +27,17 @@ export function guestClaims(name: string, sub = newGuestSub()): IdentityClaims {
   return { sub, name, given_name: name };
 }
 
+/** A new guest's `sub`: the reserved guest form (customer-claims.ts) and 128 random bits. */
 export function newGuestSub(): string {
-  return randomBytes(16).toString('base64url');
+  return `${GUEST_SUB_PREFIX}${randomBytes(16).toString('base64url')}`;
 }
 
-/** Who the code is for: a guest by the name it typed (and its page's `sub`), or a customer. */
+/**
+ * Who the code is for: a guest by the name it typed (and its page's `sub` and first code's time,
+ * epoch seconds), or a customer.
+ */
 export type CodeSubject =
-  | { guestName: string; guestSub?: string; guestSession?: string }
+  | { guestName: string; guestSub?: string; guestSince?: number; guestSession?: string }
   | { customer: VerifiedCustomer };
 
 export async function issueCode(
@@ -52,10 +56,20 @@ export async function issueCode(
     nonce: request.nonce,
     redirectUri,
     expiresAt: now + CODE_LIFETIME_SECONDS * 1000,
-    authTime: Math.floor(now / 1000),
     ...('customer' in subject
-      ? { claims: subject.customer.claims, customerOf: subject.customer.issuer }
-      : { claims: guestClaims(subject.guestName, subject.guestSub) }),
+      ? {
+          claims: subject.customer.claims,
+          customerOf: subject.customer.issuer,
+          // OpenID Connect Core §2: auth_time is when the customer signed in, at the site.
+          authTime: subject.customer.signedInAt,
+          ...(subject.customer.siteSession !== undefined && {
+            siteSession: subject.customer.siteSession,
+          }),
+        }
+      : {
+          claims: guestClaims(subject.guestName, subject.guestSub),
+          authTime: subject.guestSince ?? Math.floor(now / 1000),
+        }),
   };
   await provider.codes.put(hashCode(code), record);
   return {

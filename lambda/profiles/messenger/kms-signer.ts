@@ -1,5 +1,6 @@
 // id_tokens signed by a KMS RSA key that never leaves KMS: one Sign over the SHA-256 digest
-// (RSASSA_PKCS1_V1_5_SHA_256 is RS256); public keys read once per container, a previous key kept.
+// (RSASSA_PKCS1_V1_5_SHA_256 is RS256); public keys read once per container: the signing key's,
+// and those of the key before it and of the next one, published in the JWKS around a rotation.
 
 import type { GetPublicKeyCommandOutput, KMSClient } from '@aws-sdk/client-kms';
 import { exportJWK, importSPKI } from 'jose';
@@ -12,17 +13,25 @@ export interface KmsSignerOptions {
   client: KMSClient;
   keyId: string;
   /** The key that signed before the current one, still published until its tokens expire. */
-  previousKeyId?: string;
+  previousKeyId?: string | undefined;
+  /** The key that signs after the next rotation, published ahead of it (docs/operations.md). */
+  nextKeyId?: string | undefined;
   clock: Clock;
 }
 
 /** The runtime's SDK, loaded with the signer (never at the bundle's load: see lambda/index.ts). */
 const kmsSdk = () => require('@aws-sdk/client-kms') as typeof import('@aws-sdk/client-kms');
 
-export function createKmsSigner({ client, keyId, previousKeyId, clock }: KmsSignerOptions): Signer {
+export function createKmsSigner({
+  client,
+  keyId,
+  previousKeyId,
+  nextKeyId,
+  clock,
+}: KmsSignerOptions): Signer {
   const { SignCommand } = kmsSdk();
   const keys = createCachedValue(async () => {
-    const ids = [keyId, ...(previousKeyId ? [previousKeyId] : [])];
+    const ids = [keyId, previousKeyId, nextKeyId].filter((id): id is string => id !== undefined);
     const value = await Promise.all(ids.map((id) => publicKeyOf(client, id)));
     // Public keys do not change under a key id: they are kept for the life of the container.
     return { value, expiresAt: Number.POSITIVE_INFINITY };

@@ -50,6 +50,20 @@ export function invalidClient(description: string): OAuthError {
   });
 }
 
+/** 401 to a request that sent no token: the challenge alone, no error code (RFC 6750 §3.1). */
+export class BearerChallenge extends OAuthError {
+  override readonly name = 'BearerChallenge';
+  constructor() {
+    super('invalid_request', 'A Bearer access token is required', 401, {
+      'WWW-Authenticate': `Bearer realm="${REALM}"`,
+    });
+  }
+}
+
+export function bearerChallenge(): OAuthError {
+  return new BearerChallenge();
+}
+
 /** 401 with RFC 6750's Bearer challenge. */
 export function invalidToken(description: string): OAuthError {
   return new OAuthError('invalid_token', description, 401, {
@@ -61,7 +75,10 @@ export function oauthErrorResult(error: OAuthError): PipelineResult {
   return {
     statusCode: error.status,
     headers: { ...NO_STORE_HEADERS, ...error.headers },
-    body: JSON.stringify({ error: error.error, error_description: error.description }),
+    body:
+      error instanceof BearerChallenge
+        ? ''
+        : JSON.stringify({ error: error.error, error_description: error.description }),
   };
 }
 

@@ -5,6 +5,7 @@
 import type { Clock } from '../../platform/clock';
 import type { CredentialsProvider } from '../../platform/credentials';
 import type { CodeStore } from './code-store';
+import type { ServiceKey } from './service-keys';
 import type { SessionStore } from './session-store';
 import type { Signer } from './signer';
 
@@ -26,6 +27,8 @@ export interface Provider {
   redirectUris: readonly string[];
   /** Our OIDC client (the one Genesys's integration holds). */
   client: CredentialsProvider;
+  /** The key only this service holds (service-keys.ts): guest sessions, access tokens, successors. */
+  serviceKey: ServiceKey;
   signer: Signer;
   codes: CodeStore;
   /** Refresh-token families and their revocations. */

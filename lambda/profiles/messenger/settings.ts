@@ -1,6 +1,6 @@
 // The messenger profile's settings: our issuer, the redirect URIs a code may be bound to, and
-// where the OIDC client secret, the signing key and the code table are. Unset locally: the
-// server's own origin, a development client, an in-memory key and store.
+// where the OIDC client secret, the service key, the signing key and the code table are. Unset
+// locally: the server's own origin, a development client and key, an in-memory key and store.
 
 import * as z from 'zod/mini';
 import { intBetween, listOf, nonEmpty } from '../../platform/settings';
@@ -50,8 +50,10 @@ export const messengerSettings = () =>
         ),
       ),
       OIDC_CLIENT_SECRET_ID: z.optional(nonEmpty()),
+      OIDC_SERVICE_KEY_SECRET_ID: z.optional(nonEmpty()),
       OIDC_SIGNING_KEY_ID: z.optional(kmsKeyId()),
       OIDC_PREVIOUS_SIGNING_KEY_ID: z.optional(kmsKeyId()),
+      OIDC_NEXT_SIGNING_KEY_ID: z.optional(kmsKeyId()),
       OIDC_CODE_TABLE: z.optional(
         z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')),
       ),
@@ -71,10 +73,14 @@ export const messengerSettings = () =>
       redirectUris: [...new Set(env.OIDC_REDIRECT_URIS ?? [])],
       /** Secrets Manager id of `{"clientId","clientSecret"}`; unset: development credentials. */
       clientSecretId: env.OIDC_CLIENT_SECRET_ID,
+      /** Secrets Manager id of the service's own key (service-keys.ts); unset: a development key. */
+      serviceKeySecretId: env.OIDC_SERVICE_KEY_SECRET_ID,
       /** KMS key id, ARN or alias that signs; unset: an in-memory key. */
       signingKeyId: env.OIDC_SIGNING_KEY_ID,
       /** The key that signed before a rotation, still published in the JWKS. */
       previousSigningKeyId: env.OIDC_PREVIOUS_SIGNING_KEY_ID,
+      /** The key that signs after the next rotation, published ahead of it. */
+      nextSigningKeyId: env.OIDC_NEXT_SIGNING_KEY_ID,
       /** DynamoDB table of codes; unset: an in-memory store. */
       codeTable: env.OIDC_CODE_TABLE,
       /** How long an access token (and so Genesys's Messenger JWT) lives. */
@@ -91,6 +97,7 @@ export const MESSENGER_REQUIRED_IN_LAMBDA = [
   'OIDC_ISSUER',
   'OIDC_REDIRECT_URIS',
   'OIDC_CLIENT_SECRET_ID',
+  'OIDC_SERVICE_KEY_SECRET_ID',
   'OIDC_SIGNING_KEY_ID',
   'OIDC_CODE_TABLE',
 ] as const;

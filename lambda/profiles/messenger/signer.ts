@@ -14,7 +14,7 @@ export interface PublicSigningKey extends JWK {
 export interface Signer {
   /** The key that signs now, with its kid. */
   current(): Promise<PublicSigningKey>;
-  /** Every key a verifier should accept: the current one first, then the previous, if any. */
+  /** Every key a verifier should accept: the current one first, then the previous and next, if any. */
   publicKeys(): Promise<PublicSigningKey[]>;
   /** RSASSA-PKCS1-v1_5 with SHA-256 over the bytes given. */
   sign(signingInput: Uint8Array): Promise<Uint8Array>;

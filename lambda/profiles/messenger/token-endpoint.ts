@@ -1,6 +1,7 @@
-// POST /oauth/token: Genesys redeems a code (RFC 6749 §4.1.3: taken once, then expiry, redirect
-// URI and PKCE must match, or it is spent) or a refresh token (§6: single-use, rotated); either
-// way, after client authentication and with nothing touched for a malformed request.
+// POST /oauth/token: Genesys redeems a code (RFC 6749 §4.1.3: claimed once, then expiry, redirect
+// URI and PKCE must match, or it is spent; a replay revokes what it bought, §4.1.2) or a refresh
+// token (§6: used once and rotated, with a 30 s grace for a lost answer); either way, after client
+// authentication and with nothing touched for a malformed request.
 
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
@@ -9,12 +10,13 @@ import { UpstreamUnavailableError } from '../../platform/errors';
 import { NO_STORE_HEADERS, type PipelineResult } from '../../steps/context';
 import type { RedeemedVisitor } from './audit';
 import {
+  type ClientAuthEvents,
   type ClientAuthMethod,
   createClientAuthentication,
   equalText,
   required,
 } from './client-auth';
-import { hashCode } from './code-store';
+import { hashCode, newClaim } from './code-store';
 import { OAuthError } from './oauth-errors';
 import type { Provider } from './provider';
 import { createRefreshTokens, type FamilyStart } from './refresh-tokens';
@@ -43,11 +45,12 @@ export class RefreshTokenReuseError extends OAuthError {
 }
 
 /** The token endpoint and the revocation endpoint, sharing client authentication and the store. */
-export function createTokenEndpoints(provider: Provider) {
-  const authenticated = createClientAuthentication(provider);
+export function createTokenEndpoints(provider: Provider, events: ClientAuthEvents = {}) {
+  const authenticated = createClientAuthentication(provider, events);
   const refreshTokens = createRefreshTokens({
     sessions: provider.sessions,
     clock: provider.clock,
+    serviceKey: provider.serviceKey,
     lifetimeSeconds: provider.refreshTokenLifetimeSeconds,
   });
 
@@ -56,6 +59,7 @@ export function createTokenEndpoints(provider: Provider) {
     issueTokens(family, {
       issuer: provider.issuer,
       client,
+      serviceKey: provider.serviceKey,
       signer: provider.signer,
       accessTokenLifetimeSeconds: provider.accessTokenLifetimeSeconds,
       now: provider.clock(),
@@ -73,9 +77,13 @@ export function createTokenEndpoints(provider: Provider) {
     if (!CODE_VERIFIER.test(verifier)) {
       throw new OAuthError('invalid_request', 'code_verifier must be 43–128 unreserved characters');
     }
-    const record = await provider.codes.take(hashCode(code));
-    if (!record)
+    const claim = newClaim();
+    const outcome = await provider.codes.claim(hashCode(code), claim);
+    if (outcome && 'replayed' in outcome)
+      await refreshTokens.revokeFamily(outcome.replayed.familyId);
+    if (!outcome || 'replayed' in outcome)
       throw new OAuthError('invalid_grant', 'The code is invalid, expired or already used');
+    const record = outcome.claimed;
     if (record.expiresAt <= provider.clock())
       throw new OAuthError('invalid_grant', 'The code has expired');
     if (record.redirectUri !== redirectUri) {
@@ -89,13 +97,13 @@ export function createTokenEndpoints(provider: Provider) {
       // The refresh token's write and the signing need nothing of each other: one round trip,
       // not two. Neither answer leaves here unless both succeed.
       const [refreshToken, tokens] = await Promise.all([
-        refreshTokens.start(client, record),
+        refreshTokens.start(client, claim.familyId, record),
         signTokens(client, record),
       ]);
       return { record, result: answer(tokens, refreshToken) };
     } catch (error) {
-      // The code is already out of the table: say so in the log, so a failure here is never a
-      // code lost without a trace. Genesys gets 503 temporarily_unavailable and Messenger asks
+      // The code is already claimed: say so in the log, so a failure here is never a code lost
+      // without a trace. Genesys gets 503 temporarily_unavailable and Messenger asks
       // the page for a new code.
       if (!(error instanceof UpstreamUnavailableError)) throw error;
       throw new UpstreamUnavailableError(

@@ -1,12 +1,13 @@
-// What a redeemed code buys: an RS256 id_token Genesys verifies against our JWKS (never an email or
-// phone), and an access token for /userinfo only, HS256 under a key derived from the client secret
-// so every container can check it without a store or a second KMS call.
+// What a redeemed code buys: an RS256 id_token Genesys verifies against our JWKS (never an
+// unverified email or phone), and an access token for /userinfo only, HS256 under a key only this
+// service holds (service-keys.ts), so every container can check it without a store or a second
+// KMS call, and nobody else, Genesys included, can make one.
 
 import { randomBytes } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import type { ClientCredentials } from '../../platform/credentials';
 import type { IdentityClaims } from '../../steps/site-identity/customer-claims';
-import { clientKey } from './client-keys';
+import { type ServiceKey, serviceKey } from './service-keys';
 import { type Signer, signJwt } from './signer';
 
 /** Short: Genesys reads it once, at the exchange; the access token is what lasts. */
@@ -38,6 +39,7 @@ export interface IssuedTokens {
 export interface TokenContext {
   issuer: string;
   client: ClientCredentials;
+  serviceKey: ServiceKey;
   signer: Signer;
   /** Epoch milliseconds. */
   now: number;
@@ -55,7 +57,7 @@ export interface TokenSubject {
 
 export async function issueTokens(
   record: TokenSubject,
-  { issuer, client, signer, now, accessTokenLifetimeSeconds }: TokenContext,
+  { issuer, client, serviceKey: key, signer, now, accessTokenLifetimeSeconds }: TokenContext,
 ): Promise<IssuedTokens> {
   const iat = Math.floor(now / 1000);
   const idToken = await signJwt(signer, {
@@ -78,7 +80,7 @@ export async function issueTokens(
     .setIssuedAt(iat)
     .setExpirationTime(iat + accessTokenLifetimeSeconds)
     .setJti(randomBytes(16).toString('base64url'))
-    .sign(clientKey(client, 'userinfo access token'));
+    .sign(await serviceKey(key, 'userinfo access token'));
   return {
     access_token: accessToken,
     token_type: 'Bearer',
@@ -91,9 +93,9 @@ export async function issueTokens(
 /** The visitor's claims from an access token we issued; throws on anything else. */
 export async function verifyAccessToken(
   token: string,
-  { issuer, client, now }: Omit<TokenContext, 'signer' | 'accessTokenLifetimeSeconds'>,
+  { issuer, serviceKey: key, now }: Pick<TokenContext, 'issuer' | 'serviceKey' | 'now'>,
 ): Promise<IdentityClaims> {
-  const { payload } = await jwtVerify(token, clientKey(client, 'userinfo access token'), {
+  const { payload } = await jwtVerify(token, await serviceKey(key, 'userinfo access token'), {
     algorithms: ['HS256'],
     typ: ACCESS_TOKEN_TYPE,
     issuer,

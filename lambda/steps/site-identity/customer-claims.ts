@@ -17,6 +17,17 @@ export interface IdentityClaims {
   phone_number_verified?: true;
 }
 
+/**
+ * Every guest's `sub` starts with this, and no customer's can: a pairwise subject is base64url
+ * (no colon) and a site's own `sub` with this start is refused. So a guest session, which only
+ * ever names a guest, can never be made to name a customer.
+ */
+export const GUEST_SUB_PREFIX = 'guest:';
+
+export function isGuestSub(sub: string): boolean {
+  return sub.startsWith(GUEST_SUB_PREFIX);
+}
+
 const MAX_NAME = 256;
 const MAX_EMAIL = 254;
 const MAX_PHONE = 32;

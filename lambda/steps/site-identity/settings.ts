@@ -25,6 +25,9 @@ export const DEFAULT_IDENTITY_ALGORITHMS: readonly IdentityAlgorithm[] = [
   'EdDSA',
 ];
 
+/** The longest `maxAgeSeconds` an issuer may set: how old a site sign-in can ever be. */
+export const MAX_SIGN_IN_AGE_SECONDS = 86_400;
+
 /** One trusted issuer; duplicates, http off loopback and symmetric algorithms are refused. */
 const issuerEntry = () =>
   z.pipe(
@@ -42,7 +45,7 @@ const issuerEntry = () =>
           )
           .check(z.minLength(1)),
       ),
-      maxAgeSeconds: z.optional(z.int().check(z.gte(60), z.lte(86_400))),
+      maxAgeSeconds: z.optional(z.int().check(z.gte(60), z.lte(MAX_SIGN_IN_AGE_SECONDS))),
       subject: z.optional(z.enum(['pairwise', 'site'])),
       emailVerifiedClaim: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_:./-]{1,128}$/))),
       backchannelLogout: z.optional(z.boolean()),

@@ -8,7 +8,6 @@ import {
   InvalidRequestError,
   UpstreamUnavailableError,
 } from '../../platform/errors';
-import type { SecretReader } from '../../platform/secrets';
 import {
   createUpstreamAgent,
   createUpstreamHttp,
@@ -57,7 +56,7 @@ export function siteIdentity(config: IdentitySettings, deps: SiteIdentityDeps): 
     const verified = await verifier.verify(token);
     // The typed name stands in only where the site's token names no one.
     const claims = { ...verified.claims, name: verified.claims.name ?? guest.name };
-    request.context.customer = { issuer: verified.issuer, claims };
+    request.context.customer = { ...verified, claims };
     request.context.guest = {
       name: claims.name,
       ...(claims.email !== undefined && { email: claims.email }),
@@ -111,36 +110,5 @@ function createVerifier(
       ? createLogoutTokenVerifier({ issuers, clock, subjectKey: key })
       : undefined,
     warmUp: () => Promise.allSettled(issuers.map((i) => i.keys.get())),
-  };
-}
-
-/** The minimum length of the pairwise-subject key (the stack generates 64 characters). */
-export const SUBJECT_KEY_MIN_LENGTH = 32;
-
-/**
- * The pairwise-subject key from Secrets Manager, read once per container and kept: it never
- * changes (a new key would give every customer a new subject). A failed read is not kept.
- */
-export function subjectKeyFromSecret(
-  readSecret: SecretReader,
-  secretId: string,
-): () => Promise<Uint8Array> {
-  const load = async () => {
-    const value = await readSecret(secretId);
-    if (value.length < SUBJECT_KEY_MIN_LENGTH) {
-      throw new UpstreamUnavailableError(
-        'secrets',
-        `the pairwise-subject key is shorter than ${SUBJECT_KEY_MIN_LENGTH} characters`,
-      );
-    }
-    return new TextEncoder().encode(value);
-  };
-  let key: Promise<Uint8Array> | undefined;
-  return () => {
-    key ??= load().catch((error) => {
-      key = undefined;
-      throw error;
-    });
-    return key;
   };
 }

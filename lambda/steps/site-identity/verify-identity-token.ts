@@ -2,6 +2,7 @@
 // checks it with that issuer's keys only, its algorithms, aud/azp, times with 60 s skew and the
 // sign-in's age. Any failure is the one 401, its reason only in the log.
 
+import { createHash } from 'node:crypto';
 import {
   decodeJwt,
   decodeProtectedHeader,
@@ -13,7 +14,7 @@ import {
 import type { Clock } from '../../platform/clock';
 import { IdentityTokenInvalidError, UpstreamUnavailableError } from '../../platform/errors';
 import type { RemoteKeySet } from '../../platform/key-set';
-import { customerClaims, type IdentityClaims } from './customer-claims';
+import { customerClaims, type IdentityClaims, isGuestSub } from './customer-claims';
 import type { IdentityIssuer } from './settings';
 
 export const CLOCK_SKEW_SECONDS = 60;
@@ -25,6 +26,25 @@ export interface VerifiedCustomer {
   /** The trusted issuer entry the token matched (for the audit; not personal). */
   issuer: string;
   claims: IdentityClaims;
+  /** Epoch seconds: the sign-in at the site (the token's `auth_time`, else its `iat`). */
+  signedInAt: number;
+  /** The site session the token belongs to (siteSessionKey of its `sid`), when it names one. */
+  siteSession?: string;
+}
+
+/**
+ * The key a site session is known by here: a hash of issuer and `sid`, so the raw `sid` is never
+ * stored or logged, and two issuers' sessions never meet.
+ */
+export function siteSessionKey(issuer: string, sid: string): string {
+  return createHash('sha256')
+    .update(JSON.stringify([issuer, sid]))
+    .digest('base64url');
+}
+
+/** A logout token (OpenID Connect Back-Channel Logout §2.4) is never an identity token. */
+export function isLogoutToken(header: ProtectedHeaderParameters, payload: JWTPayload): boolean {
+  return header.typ?.toLowerCase() === 'logout+jwt' || payload.events !== undefined;
 }
 
 export interface IdentityTokenVerifier {
@@ -75,6 +95,7 @@ export function createIdentityTokenVerifier({
       if (!(config.algorithms as readonly string[]).includes(header.alg ?? '')) {
         throw refuse('algorithm');
       }
+      if (isLogoutToken(header, unverified)) throw refuse('a logout token');
 
       let payload: JWTPayload;
       try {
@@ -102,7 +123,16 @@ export function createIdentityTokenVerifier({
       }
       const sub = payload.sub as string;
       if (sub.length === 0 || sub.length > MAX_SUBJECT) throw refuse('subject');
-      return { issuer: config.issuer, claims: await customerClaims(payload, config, subjectKey) };
+      // A site `sub` passed on as it is must never take a guest's reserved form.
+      if (config.subject === 'site' && isGuestSub(sub)) throw refuse('subject in the guest form');
+      const sid =
+        typeof payload.sid === 'string' && payload.sid.length > 0 ? payload.sid : undefined;
+      return {
+        issuer: config.issuer,
+        claims: await customerClaims(payload, config, subjectKey),
+        signedInAt,
+        ...(sid !== undefined && { siteSession: siteSessionKey(config.issuer, sid) }),
+      };
     },
   };
 }

@@ -13,6 +13,7 @@ import {
   KEY_BEARING_HEADERS,
   readUnverified,
   reasonOf,
+  siteSessionKey,
 } from './verify-identity-token';
 
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -34,6 +35,10 @@ export interface VerifiedLogout {
   issuer: string;
   /** The customer as Genesys knows them; undefined when the token names only a session. */
   subject: string | undefined;
+  /** The site session it ends (siteSessionKey of its `sid`); undefined: every session of `subject`. */
+  siteSession: string | undefined;
+  /** Epoch seconds, the site's clock: the logout's `iat`. */
+  issuedAt: number;
   /** Unique per issuer: the caller refuses one seen before. */
   jti: string;
   /** Epoch ms until which a replay of this token could still verify. */
@@ -116,6 +121,8 @@ export function createLogoutTokenVerifier({
     return {
       issuer: config.issuer,
       subject,
+      siteSession: sid === undefined ? undefined : siteSessionKey(config.issuer, sid),
+      issuedAt: iat,
       jti,
       replayableUntil: (iat + CLOCK_SKEW_SECONDS) * 1000,
     };
