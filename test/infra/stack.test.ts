@@ -974,6 +974,13 @@ describe('known customers', () => {
       /siteIdentityIssuers \(entry 0\.algorithms\.0\)/,
     ],
     [withIssuers([SITE, SITE]), /siteIdentityIssuers \(entry 1\.issuer\)/],
+    [
+      withIssuers([
+        { ...SITE, subject: 'site' },
+        { issuer: 'https://id.partner.example', audience: 'web', subject: 'site' },
+      ]),
+      /siteIdentityIssuers \(entry 1\.subject\): uses subject "site" as https:\/\/login\.brand\.example does/,
+    ],
     [{ siteIdentityRequired: true }, /siteIdentityRequired: needs SITE_IDENTITY_ISSUERS/],
   ])('refuses %j, naming the key', (context, message) => {
     expect(() => readSettings((key) => ({ ...CDK_JSON.context, ...context })[key])).toThrow(

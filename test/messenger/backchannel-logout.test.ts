@@ -203,10 +203,20 @@ describe('back-channel logout from the site’s IdP', () => {
   });
 
   it('never takes a logout token as an identity token', async () => {
-    const logoutToken = await idp.sign(logoutClaims());
-    await refusedAtCodeRequest(logoutToken);
-    const typed = await idp.sign(logoutClaims({ events: undefined }), { typ: 'logout+jwt' });
+    // Everything an identity token needs (exp too), from the trusted IdP: only what makes it a
+    // logout token (its events claim, or its typ) tells them apart.
+    const exp = Math.floor(clock() / 1000) + 120;
+    await refusedAtCodeRequest(await idp.sign(logoutClaims({ exp })));
+    const typed = await idp.sign(logoutClaims({ exp, events: undefined }), { typ: 'logout+jwt' });
     await refusedAtCodeRequest(typed);
+    const untyped = await idp.sign(logoutClaims({ exp }), { typ: 'JWT' });
+    await refusedAtCodeRequest(untyped);
+    const reasons = aws.logs
+      .json()
+      .filter((line) => line.message === 'guest-token.refused')
+      .slice(-3)
+      .map((line) => (line.audit as { reason?: string }).reason);
+    expect(reasons).toEqual(['a logout token', 'a logout token', 'a logout token']);
   });
 
   it.each([

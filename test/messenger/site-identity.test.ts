@@ -5,6 +5,7 @@
 // (stable across sign-ins, different per issuer) or the site's own, email and phone only when
 // verified. Anonymous guests are as before.
 
+import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import { request } from 'undici';
 import { GenesysEmulator } from '../../dev/genesys-emulator';
@@ -214,6 +215,16 @@ describe('known customers, messenger profile (openid-client redeems as Genesys)'
     const after = await signInThroughMessenger(local, rotated);
     expect(brand.jwksFetches).toBe(fetches + 1);
     expect(after.claims.sub).toBe(before.claims.sub);
+  });
+  // Last in this block: it moves the stack's clock on by minutes.
+  it('says when the customer signed in at the site as auth_time, not when the code was issued', async () => {
+    const token = await siteToken(brand, 'site-user-ada-0001');
+    const site = decodeJwt(token);
+    const signedInAt = (site.auth_time ?? site.iat) as number;
+    clock.advance(5 * 60_000);
+    const customer = await signInThroughMessenger(local, token);
+    expect(customer.claims.auth_time).toBe(signedInAt);
+    expect(customer.claims.iat).toBeGreaterThanOrEqual(signedInAt + 300);
   });
 });
 

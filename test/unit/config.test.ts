@@ -150,6 +150,16 @@ describe('loadConfig', () => {
     [{ ...base, SITE_IDENTITY_REQUIRED: 'yes' }, /SITE_IDENTITY_REQUIRED: must be true or false/],
     [{ ...base, SITE_IDENTITY_ISSUERS: '{' }, /SITE_IDENTITY_ISSUERS: must be a JSON array/],
     [
+      {
+        ...base,
+        SITE_IDENTITY_ISSUERS: JSON.stringify([
+          { issuer: 'https://login.brand.example', audience: 'web', subject: 'site' },
+          { issuer: 'https://id.partner.example', audience: 'web', subject: 'site' },
+        ]),
+      },
+      /SITE_IDENTITY_ISSUERS \(entry 1\.subject\): uses subject "site" as https:\/\/login\.brand\.example does: only one issuer may/,
+    ],
+    [
       { ...base, PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: '70000', AWS_SESSION_TOKEN: 't' },
       /PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: must be a port number/,
     ],
@@ -166,15 +176,19 @@ describe('loadConfig', () => {
       OIDC_REDIRECT_URIS:
         'https://www.example.com/, https://www.example.com/chat,https://www.example.com/',
       OIDC_CLIENT_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:oidc-AbCdEf',
+      OIDC_SERVICE_KEY_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:key-AbCdEf',
       OIDC_SIGNING_KEY_ID: 'alias/guest-token-signing',
+      OIDC_NEXT_SIGNING_KEY_ID: 'alias/guest-token-signing-next',
       OIDC_CODE_TABLE: 'guest-codes',
     });
     expect(messengerOf(config)).toEqual({
       issuer: 'https://abc123.execute-api.eu-west-1.amazonaws.com/v1',
       redirectUris: ['https://www.example.com/', 'https://www.example.com/chat'],
       clientSecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:oidc-AbCdEf',
+      serviceKeySecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:key-AbCdEf',
       signingKeyId: 'alias/guest-token-signing',
       previousSigningKeyId: undefined,
+      nextSigningKeyId: 'alias/guest-token-signing-next',
       codeTable: 'guest-codes',
       accessTokenLifetimeSeconds: 900,
       refreshTokenLifetimeSeconds: 86_400,
@@ -204,6 +218,7 @@ describe('loadConfig', () => {
     expect(problems({ ...messenger, OIDC_ISSUER: 'https://id.example.com' })).toEqual([
       'OIDC_REDIRECT_URIS: is required in Lambda for the messenger profile',
       'OIDC_CLIENT_SECRET_ID: is required in Lambda for the messenger profile',
+      'OIDC_SERVICE_KEY_SECRET_ID: is required in Lambda for the messenger profile',
       'OIDC_SIGNING_KEY_ID: is required in Lambda for the messenger profile',
       'OIDC_CODE_TABLE: is required in Lambda for the messenger profile',
     ]);

@@ -1,6 +1,10 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CREDENTIALS_TTL_MS, createSecretCredentials } from '../../lambda/platform/credentials';
+import {
+  CREDENTIALS_TTL_MS,
+  createSecretCredentials,
+  STALE_RETRY_MS,
+} from '../../lambda/platform/credentials';
 import { UpstreamUnavailableError } from '../../lambda/platform/errors';
 import { createSdkSecretReader } from '../../lambda/platform/secrets';
 import { manualClock } from '../fixtures/manual-clock';
@@ -8,13 +12,14 @@ import { manualClock } from '../fixtures/manual-clock';
 const secrets = mockClient(SecretsManagerClient);
 const SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:genesys-AbCdEf';
 
-function provider(clock = manualClock()) {
+function provider(clock = manualClock(), onStale?: (error: unknown) => void) {
   return createSecretCredentials({
     readSecret: createSdkSecretReader({
       client: new SecretsManagerClient({ region: 'eu-west-1' }),
     }),
     secretId: SECRET_ID,
     clock,
+    onStale,
   });
 }
 
@@ -102,5 +107,72 @@ describe('Secrets Manager credentials', () => {
     expect(unavailable.upstream).toBe('secrets');
     expect(unavailable.detail).toMatch(detail);
     expect(`${unavailable.message} ${unavailable.detail}`).not.toContain('s3cr3t');
+  });
+
+  it('reads previousClientSecret while a rotation is under way', async () => {
+    secrets.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({
+        clientId: 'id',
+        clientSecret: 'new',
+        previousClientSecret: 'old',
+      }),
+    });
+    expect(await provider().get()).toEqual({
+      clientId: 'id',
+      clientSecret: 'new',
+      previousClientSecret: 'old',
+    });
+  });
+
+  it.each([
+    [
+      'the read fails',
+      () =>
+        secrets
+          .on(GetSecretValueCommand)
+          .rejects(Object.assign(new Error('down'), { name: 'InternalServiceError' })),
+      /InternalServiceError/,
+    ],
+    [
+      'the new value is not JSON',
+      () => secrets.on(GetSecretValueCommand).resolves({ SecretString: '{oops' }),
+      /not JSON/,
+    ],
+  ])(
+    'serves the last good value when a re-read fails (%s), says so, and tries again a minute on',
+    async (_name, arrange, detail) => {
+      secrets
+        .on(GetSecretValueCommand)
+        .resolvesOnce({ SecretString: JSON.stringify({ clientId: 'id', clientSecret: 'good' }) });
+      const clock = manualClock();
+      const stale: unknown[] = [];
+      const credentials = provider(clock, (error) => stale.push(error));
+      const good = await credentials.get();
+      arrange();
+      // Expired, or invalidated on invalid_client: either way the re-read fails.
+      clock.advance(CREDENTIALS_TTL_MS);
+      expect(await credentials.get()).toBe(good);
+      credentials.invalidate(good);
+      expect(await credentials.get()).toBe(good);
+      expect(stale).toHaveLength(2);
+      expect((stale[0] as UpstreamUnavailableError).detail).toMatch(detail);
+      // Served without another read until the retry interval is over.
+      const reads = secrets.commandCalls(GetSecretValueCommand).length;
+      clock.advance(STALE_RETRY_MS - 1);
+      await credentials.get();
+      expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(reads);
+      clock.advance(1);
+      await credentials.get();
+      expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(reads + 1);
+    },
+  );
+
+  it('fails as before when no value was ever read', async () => {
+    secrets.on(GetSecretValueCommand).rejects(Object.assign(new Error('down'), { name: 'X' }));
+    const stale: unknown[] = [];
+    await expect(
+      provider(manualClock(), (error) => stale.push(error)).get(),
+    ).rejects.toBeInstanceOf(UpstreamUnavailableError);
+    expect(stale).toEqual([]);
   });
 });

@@ -84,7 +84,8 @@ const issuerList = () =>
       z.array(issuerEntry()).check(
         z.check((ctx) => {
           const seen = new Set<string>();
-          ctx.value.forEach(({ issuer }, index) => {
+          let siteSubjects: string | undefined;
+          ctx.value.forEach(({ issuer, subject }, index) => {
             if (seen.has(issuer))
               ctx.issues.push({
                 code: 'custom',
@@ -93,6 +94,16 @@ const issuerList = () =>
                 path: [index, 'issuer'],
               });
             seen.add(issuer);
+            // Two issuers passing their `sub` on unchanged could name two people alike: the same
+            // raw sub from each would be one customer in Genesys, and one's logout the other's.
+            if (subject === 'site' && siteSubjects !== undefined)
+              ctx.issues.push({
+                code: 'custom',
+                message: `uses subject "site" as ${siteSubjects} does: only one issuer may (use "pairwise" for the others)`,
+                input: subject,
+                path: [index, 'subject'],
+              });
+            if (subject === 'site') siteSubjects ??= issuer;
           });
         }),
       ),
