@@ -24,7 +24,10 @@ const fromClientSecret = (purpose: string) =>
 function rotatableClient(initial: ClientCredentials) {
   let current = initial;
   const provider: CredentialsProvider = { get: async () => current, invalidate: () => {} };
-  return { provider, rotate: (next: ClientCredentials) => void (current = next) };
+  const rotate = (next: ClientCredentials) => {
+    current = next;
+  };
+  return { provider, rotate };
 }
 
 describe('what holding the OIDC client secret does not allow', () => {
