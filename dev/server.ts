@@ -190,7 +190,7 @@ export async function startLocal(
     });
     // One logger and metrics for the handler and the secrets it re-reads (a stale re-read says so).
     const logger = createLogger(config.observability.logLevel);
-    const metrics = createMetrics(logger);
+    const metrics = createMetrics(logger, config.observability.metricsNamespace);
     const onStaleSecret = reportStaleSecret(logger, metrics, 'client');
     const { subjectKeySecretId, issuers } = config.identity;
     const subjectKey = subjectKeySecretId

@@ -14,7 +14,7 @@ const config = loadConfig(process.env, { lambda: true });
 const dispatcher = createUpstreamAgent();
 const readSecret = createSecretReader({ dispatcher, extension: config.runtime.secretsExtension });
 const logger = createLogger(config.observability.logLevel);
-const metrics = createMetrics(logger);
+const metrics = createMetrics(logger, config.observability.metricsNamespace);
 const onStaleSecret = reportStaleSecret(logger, metrics, 'client');
 const { subjectKeySecretId } = config.identity;
 const shared = {
@@ -56,7 +56,7 @@ async function createProfileHandler() {
       clock: systemClock,
       onStaleSecret,
     });
-    return createHandler({ ...shared, config, provider });
+    return createHandler({ ...shared, config, provider, serves: config.messenger.serves });
   }
   throw new ConfigError(
     'GENESYS_PROFILE: is not the profile this bundle was built for; deploy again',

@@ -1,5 +1,7 @@
 // What pages someone: 5xx rate, p99 latency, Lambda errors and throttles, WAF block spikes and a
-// failing upstream (UpstreamFailures); with an alarm email, each notifies SNS on ALARM and OK.
+// failing upstream (UpstreamFailures); in the messenger profile also a broken integration (Genesys
+// failing client authentication, codes issued but never redeemed) and refresh-token reuse. Each
+// notifies the alarm topic (the team's own, or one made for the alarm email) on ALARM and OK.
 
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -12,20 +14,29 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { METRIC } from '../lambda/platform/observability';
 import {
-  acrossUpstreams,
   BREAKER_UPSTREAMS,
   CODE_TABLE_OPERATIONS,
-  handlerMetric,
+  handlerMetrics,
   MESSENGER_UPSTREAMS,
+  type MetricName,
+  metricsNamespaceOf,
   UPSTREAMS,
 } from './handler-metrics';
 import type { StackSettings } from './settings';
 
 const PERIOD = Duration.minutes(5);
+/** Codes are judged over 15 minutes: Messenger redeems within seconds, but traffic is bursty. */
+const CODES_PERIOD = Duration.minutes(15);
+/** Fewer codes than this in CODES_PERIOD say nothing about the integration. */
+export const CODES_FLOOR = 10;
+/** Refresh-token reuse: the share of refreshes that alarms, and the refreshes it is judged against at least. */
+export const REUSE_RATE = 0.05;
+const REUSE_FLOOR = 40;
 
 export interface GuestTokenAlarmsProps {
   api: apigateway.RestApi;
-  handler: lambda.IFunction;
+  /** Every function of the stack (the visitors', and Genesys's in the messenger profile). */
+  handlers: readonly lambda.IFunction[];
   webAclName: string;
   settings: StackSettings;
   /** Messenger: the code table, whose throttled requests page someone. */
@@ -38,7 +49,18 @@ export class GuestTokenAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: GuestTokenAlarmsProps) {
     super(scope, id);
-    const { api, handler, webAclName, settings } = props;
+    const { api, handlers, webAclName, settings } = props;
+    const m = handlerMetrics(metricsNamespaceOf(this));
+    const acrossFunctions = (
+      label: string,
+      metricOf: (fn: lambda.IFunction) => cloudwatch.IMetric,
+    ) =>
+      new cloudwatch.MathExpression({
+        label,
+        expression: handlers.map((_, index) => `f${index}`).join(' + '),
+        period: PERIOD,
+        usingMetrics: Object.fromEntries(handlers.map((fn, index) => [`f${index}`, metricOf(fn)])),
+      });
 
     const alarm = (
       name: string,
@@ -74,16 +96,20 @@ export class GuestTokenAlarms extends Construct {
     );
     alarm(
       'LambdaErrors',
-      'The guest token function failed (a crash or timeout, not a refused request)',
-      handler.metricErrors({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+      'A function of the service failed (a crash or timeout, not a refused request)',
+      acrossFunctions('errors', (fn) =>
+        fn.metricErrors({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+      ),
       1,
       1,
       1,
     );
     alarm(
       'LambdaThrottles',
-      'The guest token function was throttled (reserved or account concurrency reached)',
-      handler.metricThrottles({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+      'A function of the service was throttled (its reserved or the account concurrency reached)',
+      acrossFunctions('throttles', (fn) =>
+        fn.metricThrottles({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+      ),
       1,
       1,
       1,
@@ -108,7 +134,11 @@ export class GuestTokenAlarms extends Construct {
       messenger
         ? 'Secrets Manager, KMS or the code table failed 10 or more requests in 5 minutes'
         : 'Genesys Cloud or Secrets Manager failed 10 or more requests in 5 minutes',
-      acrossUpstreams(METRIC.upstreamFailures, messenger ? MESSENGER_UPSTREAMS : UPSTREAMS, PERIOD),
+      m.acrossUpstreams(
+        METRIC.upstreamFailures,
+        messenger ? MESSENGER_UPSTREAMS : UPSTREAMS,
+        PERIOD,
+      ),
       10,
       2,
       2,
@@ -118,7 +148,7 @@ export class GuestTokenAlarms extends Construct {
       alarm(
         'CircuitOpen',
         'A circuit breaker opened: a Genesys endpoint failed 5 calls in a row',
-        acrossUpstreams(METRIC.circuitOpened, BREAKER_UPSTREAMS, PERIOD),
+        m.acrossUpstreams(METRIC.circuitOpened, BREAKER_UPSTREAMS, PERIOD),
         1,
         1,
         1,
@@ -140,17 +170,53 @@ export class GuestTokenAlarms extends Construct {
       );
     }
 
-    // Messenger: a rotated refresh token came back past the grace. Each one revoked a family;
-    // one is a Genesys retry gone wrong, several are a stolen token being tried.
     if (messenger) {
+      const sum = (metricName: MetricName, dimensions?: Record<string, string>, period = PERIOD) =>
+        m.metric(metricName, { period, statistic: cloudwatch.Stats.SUM, dimensions });
+      // A rotated refresh token came back past the grace, and revoked its family. One now and
+      // then is a Genesys retry gone wrong; a rate of them is a stolen token being tried.
       alarm(
         'RefreshTokenReuse',
-        'A rotated refresh token was presented again past the 30 s grace (its session family was revoked)',
-        handlerMetric(METRIC.refreshTokenReuse, {
+        'Rotated refresh tokens presented again past the 30 s grace: 5% or more of refreshes (at least 2) in 5 minutes; each revoked its session family',
+        new cloudwatch.MathExpression({
+          label: 'reuse per refresh',
+          expression: `IF(FILL(refreshes, 0) > ${REUSE_FLOOR}, FILL(reuse, 0) / FILL(refreshes, 0), FILL(reuse, 0) / ${REUSE_FLOOR})`,
           period: PERIOD,
-          statistic: cloudwatch.Stats.SUM,
+          usingMetrics: {
+            reuse: sum(METRIC.refreshTokenReuse),
+            refreshes: sum(METRIC.tokensRefreshed),
+          },
         }),
+        REUSE_RATE,
         1,
+        1,
+      );
+      // Genesys cannot authenticate at /oauth/token: the client secret in the integration is not
+      // ours (a rotation half done, a paste gone wrong). Every redemption fails with a 4xx.
+      alarm(
+        'ClientAuthenticationFailing',
+        'Genesys failed client authentication (invalid_client) 3 or more times in 5 minutes: the integration does not hold our client id and secret',
+        sum(METRIC.oauthErrors, { error: 'invalid_client' }),
+        3,
+        1,
+        1,
+      );
+      // Codes the page got that Genesys never redeemed: a wrong redirect URI, Discovery URI or
+      // client in the integration, or Messenger not sending the code on. Only with enough codes
+      // to judge.
+      alarm(
+        'CodesNotRedeemed',
+        `Half or more of the codes issued in 15 minutes (at least ${CODES_FLOOR}) were never redeemed by Genesys`,
+        new cloudwatch.MathExpression({
+          label: 'share of codes not redeemed',
+          expression: `IF(FILL(issued, 0) >= ${CODES_FLOOR}, (FILL(issued, 0) - FILL(redeemed, 0)) / FILL(issued, 0), 0)`,
+          period: CODES_PERIOD,
+          usingMetrics: {
+            issued: sum(METRIC.codesIssued, undefined, CODES_PERIOD),
+            redeemed: sum(METRIC.codesRedeemed, undefined, CODES_PERIOD),
+          },
+        }),
+        0.5,
         1,
         1,
       );
@@ -162,7 +228,7 @@ export class GuestTokenAlarms extends Construct {
       alarm(
         'SiteSignInUnavailable',
         "A site's key set could not be read for 5 or more requests in 5 minutes: signed-in customers get 503 IDENTITY_UNAVAILABLE",
-        handlerMetric(METRIC.upstreamFailures, {
+        m.metric(METRIC.upstreamFailures, {
           period: PERIOD,
           statistic: cloudwatch.Stats.SUM,
           dimensions: { upstream: 'identity' },

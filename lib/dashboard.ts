@@ -10,10 +10,10 @@ import type { Profile } from '../lambda/config';
 import { METRIC } from '../lambda/platform/observability';
 import {
   BREAKER_UPSTREAMS,
-  byDimension,
   CODE_TABLE_OPERATIONS,
-  handlerMetric,
+  handlerMetrics,
   MESSENGER_UPSTREAMS,
+  metricsNamespaceOf,
   UPSTREAMS,
 } from './handler-metrics';
 
@@ -22,7 +22,8 @@ const WIDTH = 8;
 const HEIGHT = 6;
 
 export interface GuestTokenDashboardProps {
-  handler: lambda.IFunction;
+  /** Every function of the stack: the visitors', then Genesys's in the messenger profile. */
+  handlers: readonly lambda.IFunction[];
   webAclName: string;
   profile: Profile;
   /** Trusted issuers are configured: chart guests against known customers. */
@@ -37,19 +38,23 @@ export class GuestTokenDashboard extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    { handler, webAclName, profile, knownCustomers = false, codeTable }: GuestTokenDashboardProps,
+    { handlers, webAclName, profile, knownCustomers = false, codeTable }: GuestTokenDashboardProps,
   ) {
     super(scope, id);
+    const m = handlerMetrics(metricsNamespaceOf(this));
+    const genesys = handlers[1];
+    const label = (fn: lambda.IFunction, what: string) =>
+      genesys === undefined ? what : `${what} (${fn === genesys ? 'Genesys' : 'visitors'})`;
     const sum = cloudwatch.Stats.SUM;
     const count = (name: (typeof METRIC)[keyof typeof METRIC], label: string) =>
-      handlerMetric(name, { period: PERIOD, statistic: sum }).with({ label });
+      m.metric(name, { period: PERIOD, statistic: sum }).with({ label });
     const percentiles = (name: (typeof METRIC)[keyof typeof METRIC], label: string) =>
       (['p50', 'p99'] as const).map((p) =>
-        handlerMetric(name, { period: PERIOD, statistic: p }).with({ label: `${label} ${p}` }),
+        m.metric(name, { period: PERIOD, statistic: p }).with({ label: `${label} ${p}` }),
       );
     const perUpstream = (name: (typeof METRIC)[keyof typeof METRIC], upstreams = UPSTREAMS) =>
       upstreams.map((upstream) =>
-        handlerMetric(name, { period: PERIOD, statistic: sum, dimensions: { upstream } }).with({
+        m.metric(name, { period: PERIOD, statistic: sum, dimensions: { upstream } }).with({
           label: upstream,
         }),
       );
@@ -75,11 +80,15 @@ export class GuestTokenDashboard extends Construct {
       dashboardName: `${Stack.of(this).stackName}-fleet`,
       defaultInterval: Duration.hours(3),
     });
-    const coldStarts = handlerMetric(METRIC.coldStart, {
-      period: PERIOD,
-      statistic: sum,
-      dimensions: { function_name: handler.functionName },
-    }).with({ label: 'cold starts' });
+    const coldStarts = handlers.map((fn) =>
+      m
+        .metric(METRIC.coldStart, {
+          period: PERIOD,
+          statistic: sum,
+          dimensions: { function_name: fn.functionName },
+        })
+        .with({ label: label(fn, 'cold starts') }),
+    );
 
     if (profile === 'guest-api') {
       this.dashboard.addWidgets(
@@ -89,7 +98,7 @@ export class GuestTokenDashboard extends Construct {
           count(METRIC.expiryRefreshes, 'after expiry'),
           count(METRIC.preflights, 'preflights'),
         ]),
-        graph('Refusals by code', [byDimension(METRIC.refusals, 'code', PERIOD)]),
+        graph('Refusals by code', [m.byDimension(METRIC.refusals, 'code', PERIOD)]),
         graph(
           'Genesys latency',
           [
@@ -109,7 +118,7 @@ export class GuestTokenDashboard extends Construct {
       );
       this.dashboard.addWidgets(
         graph('Cold starts and cache loads', [
-          coldStarts,
+          ...coldStarts,
           count(METRIC.oauthRefreshes, 'OAuth tokens fetched'),
           count(METRIC.keySetRefreshes, 'key sets fetched'),
         ]),
@@ -122,9 +131,9 @@ export class GuestTokenDashboard extends Construct {
           count(METRIC.requests, 'requests'),
           count(METRIC.preflights, 'preflights'),
         ]),
-        graph('Refusals by code (visitor paths)', [byDimension(METRIC.refusals, 'code', PERIOD)]),
+        graph('Refusals by code (visitor paths)', [m.byDimension(METRIC.refusals, 'code', PERIOD)]),
         graph('OAuth errors by error (/authorize, /oauth/token, /userinfo, /oauth/revoke)', [
-          byDimension(METRIC.oauthErrors, 'error', PERIOD),
+          m.byDimension(METRIC.oauthErrors, 'error', PERIOD),
         ]),
       );
       // Sessions that outlive one code: refreshes, ends and the replays that revoked a family.
@@ -132,10 +141,15 @@ export class GuestTokenDashboard extends Construct {
         graph('Sessions: refreshes, revocations, back-channel logouts', [
           count(METRIC.tokensRefreshed, 'refreshes'),
           count(METRIC.backchannelLogouts, 'back-channel logouts'),
-          byDimension(METRIC.sessionRevocations, 'via', PERIOD),
+          m.byDimension(METRIC.sessionRevocations, 'via', PERIOD),
         ]),
         graph('Refresh-token reuse detected (each revoked a family)', [
           count(METRIC.refreshTokenReuse, 'reuse detected'),
+        ]),
+        // A rotation of the client secret: while Genesys still sends the previous one, it is not
+        // safe to drop it from the secret.
+        graph('Client secret rotation: redemptions with the previous secret', [
+          count(METRIC.previousClientSecretUsed, 'previous secret used'),
         ]),
       );
       this.dashboard.addWidgets(
@@ -143,7 +157,7 @@ export class GuestTokenDashboard extends Construct {
           'Upstream failures by upstream',
           perUpstream(METRIC.upstreamFailures, MESSENGER_UPSTREAMS),
         ),
-        graph('Cold starts', [coldStarts]),
+        graph('Cold starts', coldStarts),
       );
       // Throttling that the SDK's retries absorb shows here before it fails requests above.
       this.dashboard.addWidgets(
@@ -173,7 +187,7 @@ export class GuestTokenDashboard extends Construct {
         graph(
           `${profile === 'guest-api' ? 'Tokens' : 'Codes'} by visitor: guests and known customers`,
           [
-            byDimension(
+            m.byDimension(
               profile === 'guest-api' ? METRIC.tokensIssued : METRIC.codesIssued,
               'visitor',
               PERIOD,
@@ -188,15 +202,24 @@ export class GuestTokenDashboard extends Construct {
     this.dashboard.addWidgets(
       graph(
         'Lambda duration',
-        (['p50', 'p99'] as const).map((p) =>
-          handler.metricDuration({ period: PERIOD, statistic: p, label: `duration ${p}` }),
+        handlers.flatMap((fn) =>
+          (['p50', 'p99'] as const).map((p) =>
+            fn.metricDuration({ period: PERIOD, statistic: p, label: label(fn, `duration ${p}`) }),
+          ),
         ),
         'ms',
       ),
-      graph('Lambda errors and throttles', [
-        handler.metricErrors({ period: PERIOD, statistic: sum, label: 'errors' }),
-        handler.metricThrottles({ period: PERIOD, statistic: sum, label: 'throttles' }),
-        handler.metricInvocations({ period: PERIOD, statistic: sum, label: 'invocations' }),
+      graph(
+        'Lambda errors and throttles',
+        handlers.flatMap((fn) => [
+          fn.metricErrors({ period: PERIOD, statistic: sum, label: label(fn, 'errors') }),
+          fn.metricThrottles({ period: PERIOD, statistic: sum, label: label(fn, 'throttles') }),
+          fn.metricInvocations({ period: PERIOD, statistic: sum, label: label(fn, 'invocations') }),
+        ]),
+      ),
+      // A secret's re-read failed and its last good value was served instead.
+      graph('Secrets served stale after a failed re-read', [
+        count(METRIC.staleSecretServed, 'stale secret served'),
       ]),
       graph('WAF allowed vs blocked', [
         waf('AllowedRequests', 'allowed'),

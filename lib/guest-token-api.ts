@@ -7,13 +7,13 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Profile } from '../lambda/config';
-import { OIDC_PATHS } from '../lambda/profiles/messenger/provider';
+import { GENESYS_FACING_PATHS, OIDC_PATHS } from '../lambda/profiles/messenger/provider';
 import type { StackSettings } from './settings';
 
 export const GUEST_TOKEN_PATH = 'guest-token';
 export const STAGE_NAME = 'v1';
 
-/** The routes each profile exposes, all proxied to the one function. */
+/** The routes each profile exposes; Genesys's (GENESYS_FACING_PATHS) go to their own function. */
 export const ROUTES: Record<Profile, Record<string, readonly string[]>> = {
   'guest-api': { [`/${GUEST_TOKEN_PATH}`]: ['POST', 'OPTIONS'] },
   messenger: {
@@ -29,7 +29,10 @@ export const ROUTES: Record<Profile, Record<string, readonly string[]>> = {
 };
 
 export interface GuestTokenApiProps {
+  /** The visitors' function (or its provisioned alias). */
   handler: lambda.IFunction;
+  /** Messenger: Genesys's function, for GENESYS_FACING_PATHS. */
+  genesysHandler?: lambda.IFunction | undefined;
   settings: StackSettings;
 }
 
@@ -37,7 +40,11 @@ export class GuestTokenApi extends Construct {
   readonly api: apigateway.RestApi;
   readonly accessLogs: logs.LogGroup;
 
-  constructor(scope: Construct, id: string, { handler, settings }: GuestTokenApiProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    { handler, genesysHandler, settings }: GuestTokenApiProps,
+  ) {
     super(scope, id);
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
@@ -81,7 +88,14 @@ export class GuestTokenApi extends Construct {
 
     // The function's own test-invoke permission is left out: only this stage may call it.
     const integration = new apigateway.LambdaIntegration(handler, { allowTestInvoke: false });
+    const genesysIntegration =
+      genesysHandler &&
+      new apigateway.LambdaIntegration(genesysHandler, { allowTestInvoke: false });
     for (const [path, methods] of Object.entries(ROUTES[settings.profile])) {
+      const target =
+        genesysIntegration && GENESYS_FACING_PATHS.includes(path)
+          ? genesysIntegration
+          : integration;
       const resource = path
         .split('/')
         .filter(Boolean)
@@ -90,7 +104,7 @@ export class GuestTokenApi extends Construct {
             parent.getResource(part) ?? parent.addResource(part),
           this.api.root,
         );
-      for (const method of methods) resource.addMethod(method, integration);
+      for (const method of methods) resource.addMethod(method, target);
     }
 
     const refusal = (code: string, message: string) =>

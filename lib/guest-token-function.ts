@@ -10,6 +10,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { metricsNamespaceOf } from './handler-metrics';
 import type { StackSettings } from './settings';
 
 const PROJECT_ROOT = path.join(__dirname, '..');
@@ -53,15 +54,24 @@ export interface GuestTokenFunctionProps {
 }
 
 export class GuestTokenFunction extends Construct {
+  /** The visitors' function: /guest-token (and in the messenger profile /authorize). */
   readonly function: NodejsFunction;
-  /** What API Gateway invokes: the function, or its provisioned alias. */
+  /** What API Gateway invokes for the visitors: the function, or its provisioned alias. */
   readonly target: lambda.IFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  /**
+   * Messenger: Genesys's function (token, revocation, userinfo, discovery, back-channel logout):
+   * the same bundle, its own role and its own reserved concurrency, so a flood of visitors cannot
+   * starve the code redemptions a conversation waits for.
+   */
+  readonly genesys:
+    | { function: NodejsFunction; role: iam.Role; logGroup: logs.LogGroup }
+    | undefined;
   /** The Genesys OAuth client (guest-api profile only). */
   readonly secret: secretsmanager.ISecret | undefined;
   /** Known customers: the key of their pairwise subjects (only where issuers use them). */
   readonly subjectKey: secretsmanager.Secret | undefined;
-  readonly logGroup: logs.LogGroup;
-  readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, { settings }: GuestTokenFunctionProps) {
     super(scope, id);
@@ -99,55 +109,33 @@ export class GuestTokenFunction extends Construct {
         })
       : undefined;
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: settings.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    const environment = {
+      ...settings.handlerEnvironment,
+      METRICS_NAMESPACE: metricsNamespaceOf(this),
+      ...(this.secret && { GENESYS_CREDENTIALS_SECRET_ID: this.secret.secretArn }),
+      ...(this.subjectKey && { SITE_SUBJECT_KEY_SECRET_ID: this.subjectKey.secretArn }),
+    };
+    const visitors = this.handlerFunction('', {
       description: guestApi
         ? 'Guest token handler: writes its own logs, reads the Genesys client secret'
-        : 'Messenger OpenID provider: writes its own logs, reads its client secret, signs with its key, stores codes',
+        : "Messenger OpenID provider, visitors' routes: writes its own logs, reads its secrets, stores codes",
+      reservedConcurrency: settings.reservedConcurrency,
+      environment: guestApi ? environment : { ...environment, OIDC_SERVES: 'visitors' },
+      settings,
     });
-    this.role = role;
-    this.logGroup.grantWrite(role);
+    this.function = visitors.function;
+    this.role = visitors.role;
+    this.logGroup = visitors.logGroup;
+    this.genesys = guestApi
+      ? undefined
+      : this.handlerFunction('Genesys', {
+          description:
+            "Messenger OpenID provider, Genesys's routes: writes its own logs, reads its secrets, signs with its key, redeems codes",
+          reservedConcurrency: settings.genesysReservedConcurrency,
+          environment: { ...environment, OIDC_SERVES: 'genesys' },
+          settings,
+        });
 
-    this.function = new NodejsFunction(this, 'Handler', {
-      entry: path.join(PROJECT_ROOT, 'lambda/index.ts'),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: settings.memorySize,
-      // Upstream calls are bounded well inside this; API Gateway gives up at 29 s.
-      timeout: Duration.seconds(10),
-      role,
-      logGroup: this.logGroup,
-      reservedConcurrentExecutions: settings.reservedConcurrency,
-      paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(
-        SECRETS_EXTENSION.version,
-        SECRETS_EXTENSION.options,
-      ),
-      environment: {
-        ...settings.handlerEnvironment,
-        ...(this.secret && { GENESYS_CREDENTIALS_SECRET_ID: this.secret.secretArn }),
-        ...(this.subjectKey && { SITE_SUBJECT_KEY_SECRET_ID: this.subjectKey.secretArn }),
-      },
-      bundling: {
-        minify: BUNDLING.minify,
-        sourceMap: BUNDLING.sourceMap,
-        sourcesContent: BUNDLING.sourcesContent,
-        target: BUNDLING.target,
-        format: BUNDLING.format,
-        banner: BUNDLING.banner,
-        mainFields: [...BUNDLING.mainFields],
-        externalModules: [...BUNDLING.externalModules],
-        // One profile per bundle: lambda/index.ts branches on it, leaving the other profile out.
-        define: { 'process.env.GENESYS_PROFILE': JSON.stringify(settings.profile) },
-      },
-    });
     const schedule = settings.provisionedConcurrencySchedule;
     this.target =
       settings.provisionedConcurrency || schedule
@@ -176,9 +164,10 @@ export class GuestTokenFunction extends Construct {
       });
     }
     this.secret?.grantRead(this.function);
-    this.subjectKey?.grantRead(this.function);
+    for (const fn of [this.function, this.genesys?.function])
+      if (fn) this.subjectKey?.grantRead(fn);
     if (settings.secretKmsKeyArn) {
-      role.addToPolicy(
+      this.role.addToPolicy(
         new iam.PolicyStatement({
           actions: ['kms:Decrypt'],
           resources: [settings.secretKmsKeyArn],
@@ -190,5 +179,63 @@ export class GuestTokenFunction extends Construct {
         }),
       );
     }
+  }
+
+  /** One function of the service: its own role (its logs, nothing more yet) and log group. */
+  private handlerFunction(
+    name: string,
+    {
+      description,
+      reservedConcurrency,
+      environment,
+      settings,
+    }: {
+      description: string;
+      reservedConcurrency: number | undefined;
+      environment: Record<string, string>;
+      settings: StackSettings;
+    },
+  ) {
+    const logGroup = new logs.LogGroup(this, `${name}Logs`, {
+      retention: settings.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const role = new iam.Role(this, `${name}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description,
+    });
+    logGroup.grantWrite(role);
+    const fn = new NodejsFunction(this, `${name}Handler`, {
+      entry: path.join(PROJECT_ROOT, 'lambda/index.ts'),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: settings.memorySize,
+      // Upstream calls are bounded well inside this; API Gateway gives up at 29 s.
+      timeout: Duration.seconds(10),
+      role,
+      logGroup,
+      reservedConcurrentExecutions: reservedConcurrency,
+      paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(
+        SECRETS_EXTENSION.version,
+        SECRETS_EXTENSION.options,
+      ),
+      environment,
+      bundling: {
+        minify: BUNDLING.minify,
+        sourceMap: BUNDLING.sourceMap,
+        sourcesContent: BUNDLING.sourcesContent,
+        target: BUNDLING.target,
+        format: BUNDLING.format,
+        banner: BUNDLING.banner,
+        mainFields: [...BUNDLING.mainFields],
+        externalModules: [...BUNDLING.externalModules],
+        // One profile per bundle: lambda/index.ts branches on it, leaving the other profile out.
+        define: { 'process.env.GENESYS_PROFILE': JSON.stringify(settings.profile) },
+      },
+    });
+    return { function: fn, role, logGroup };
   }
 }

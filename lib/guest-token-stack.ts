@@ -23,30 +23,35 @@ export class GuestTokenStack extends Stack {
     const { settings } = props;
 
     const fn = new GuestTokenFunction(this, 'GuestToken', { settings });
-    const api = new GuestTokenApi(this, 'Edge', { handler: fn.target, settings });
-    const messenger =
-      settings.profile === 'messenger'
-        ? new MessengerProvider(this, 'Messenger', {
-            handler: fn.function,
-            role: fn.role,
-            issuer: settings.oidcIssuer ?? api.stageUrl,
-            keyGeneration: settings.oidcSigningKeyGeneration,
-          })
-        : undefined;
+    const api = new GuestTokenApi(this, 'Edge', {
+      handler: fn.target,
+      genesysHandler: fn.genesys?.function,
+      settings,
+    });
+    const messenger = fn.genesys
+      ? new MessengerProvider(this, 'Messenger', {
+          visitors: { function: fn.function, role: fn.role },
+          genesys: fn.genesys,
+          issuer: settings.oidcIssuer ?? api.stageUrl,
+          keyGeneration: settings.oidcSigningKeyGeneration,
+          publishNextKey: settings.oidcPublishNextSigningKey,
+        })
+      : undefined;
+    const handlers = [fn.function, ...(fn.genesys ? [fn.genesys.function] : [])];
     const acl = new GuestTokenWebAcl(this, 'Firewall', {
       stageArn: api.api.deploymentStage.stageArn,
       settings,
     });
     const alarms = new GuestTokenAlarms(this, 'Alarms', {
       api: api.api,
-      handler: fn.function,
+      handlers,
       webAclName: acl.name,
       settings,
       codeTable: messenger?.codes,
     });
 
     const { dashboard } = new GuestTokenDashboard(this, 'Fleet', {
-      handler: fn.function,
+      handlers,
       webAclName: acl.name,
       profile: settings.profile,
       knownCustomers: settings.knownCustomers,
@@ -132,19 +137,24 @@ function acknowledgeByDesign(
       id: 'AwsSolutions-SMG4',
       reason:
         'The OIDC client secret is shared with Genesys Cloud, which has no rotation hook: it is ' +
-        'rotated by putting a new value here and the same into the Genesys integration (README).',
+        'rotated by hand without a cut-over, the old value kept as previousClientSecret until ' +
+        'Genesys holds the new one (docs/operations.md).',
     });
-    Validations.of(messenger.codes).acknowledge({
-      id: 'AwsSolutions-DDB3',
+    Validations.of(messenger.serviceKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
       reason:
-        'The table holds authorization codes that live 60 seconds; a point-in-time restore of ' +
-        'spent or expired codes has no use and would only keep them longer.',
+        'The service key seals guest sessions, signs /userinfo access tokens and seals refresh ' +
+        'successors. It is rotated by hand in a quiet hour (docs/operations.md): a rotation makes ' +
+        'open pages new guests and ends outstanding /userinfo access tokens, which a scheduled ' +
+        'rotation would do without anyone watching.',
     });
   }
-  Validations.of(fn.function).acknowledge({
-    id: 'AwsSolutions-L1',
-    reason:
-      'Node.js 22 is the runtime the handler is built and tested for; moving to a ' +
-      'newer runtime is a deliberate, tested change, not a side effect of a CDK upgrade.',
-  });
+  for (const handler of [fn.function, fn.genesys?.function])
+    if (handler)
+      Validations.of(handler).acknowledge({
+        id: 'AwsSolutions-L1',
+        reason:
+          'Node.js 22 is the runtime the handler is built and tested for; moving to a ' +
+          'newer runtime is a deliberate, tested change, not a side effect of a CDK upgrade.',
+      });
 }

@@ -1,10 +1,11 @@
-// The handler's own CloudWatch metrics (EMF, lambda/steps/audit.ts and each profile's audit.ts), as CDK metric objects for the
-// alarms and the dashboard. Names come from lambda/platform/observability.ts's METRIC, the list the
-// code emits from.
+// The handler's own CloudWatch metrics (EMF, lambda/steps/audit.ts and each profile's audit.ts), as
+// CDK metric objects for the alarms and the dashboard, in the stack's own namespace. Names come
+// from lambda/platform/observability.ts's METRIC, the list the code emits from.
 
-import type { Duration } from 'aws-cdk-lib';
+import { type Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type { Construct } from 'constructs';
 import type { Upstream } from '../lambda/platform/errors';
 import { type METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/platform/observability';
 
@@ -23,51 +24,68 @@ export const CODE_TABLE_OPERATIONS = [
   dynamodb.Operation.DELETE_ITEM,
 ];
 
-export function handlerMetric(
-  metricName: MetricName,
-  options: { period: Duration; statistic: string; dimensions?: Record<string, string> },
-): cloudwatch.Metric {
-  return new cloudwatch.Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName,
-    dimensionsMap: { service: SERVICE_NAME, ...options.dimensions },
-    period: options.period,
-    statistic: options.statistic,
-  });
+/**
+ * The namespace a stack's handler publishes to (METRICS_NAMESPACE in its environment): the
+ * product's, then the stack's name, so two stacks in one account (one per brand) never chart or
+ * alarm on each other's traffic.
+ */
+export function metricsNamespaceOf(scope: Construct): string {
+  return `${METRICS_NAMESPACE}/${Stack.of(scope).stackName}`;
 }
 
-/** One of the per-upstream metrics, summed over the given upstreams. */
-export function acrossUpstreams(
-  metricName: MetricName,
-  upstreams: readonly Upstream[],
-  period: Duration,
-): cloudwatch.MathExpression {
-  return new cloudwatch.MathExpression({
-    label: metricName,
-    expression: upstreams.join(' + '),
-    period,
-    usingMetrics: Object.fromEntries(
-      upstreams.map((upstream) => [
-        upstream,
-        handlerMetric(metricName, {
-          period,
-          statistic: cloudwatch.Stats.SUM,
-          dimensions: { upstream },
-        }),
-      ]),
-    ),
-  });
+/** The handler's metrics in one stack's namespace, as CDK metric objects. */
+export function handlerMetrics(namespace: string) {
+  const metric = (
+    metricName: MetricName,
+    options: { period: Duration; statistic: string; dimensions?: Record<string, string> },
+  ): cloudwatch.Metric =>
+    new cloudwatch.Metric({
+      namespace,
+      metricName,
+      dimensionsMap: { service: SERVICE_NAME, ...options.dimensions },
+      period: options.period,
+      statistic: options.statistic,
+    });
+
+  return {
+    metric,
+
+    /** One of the per-upstream metrics, summed over the given upstreams. */
+    acrossUpstreams(
+      metricName: MetricName,
+      upstreams: readonly Upstream[],
+      period: Duration,
+    ): cloudwatch.MathExpression {
+      return new cloudwatch.MathExpression({
+        label: metricName,
+        expression: upstreams.join(' + '),
+        period,
+        usingMetrics: Object.fromEntries(
+          upstreams.map((upstream) => [
+            upstream,
+            metric(metricName, {
+              period,
+              statistic: cloudwatch.Stats.SUM,
+              dimensions: { upstream },
+            }),
+          ]),
+        ),
+      });
+    },
+
+    /** Every value of one dimension of a metric, whichever values the handler has emitted. */
+    byDimension(
+      metricName: MetricName,
+      dimension: string,
+      period: Duration,
+    ): cloudwatch.MathExpression {
+      return new cloudwatch.MathExpression({
+        label: '',
+        expression: `SEARCH('{"${namespace}",${dimension},service} MetricName="${metricName}"', 'Sum', ${period.toSeconds()})`,
+        period,
+      });
+    },
+  };
 }
 
-/** Every value of one dimension of a metric, whichever values the handler has emitted. */
-export function byDimension(
-  metricName: MetricName,
-  dimension: string,
-  period: Duration,
-): cloudwatch.MathExpression {
-  return new cloudwatch.MathExpression({
-    label: '',
-    expression: `SEARCH('{${METRICS_NAMESPACE},${dimension},service} MetricName="${metricName}"', 'Sum', ${period.toSeconds()})`,
-    period,
-  });
-}
+export type HandlerMetrics = ReturnType<typeof handlerMetrics>;

@@ -138,8 +138,16 @@ const infraSchema = z.object({
   wafServerRateLimit: z._default(int(100, 2_000_000_000), 100_000),
   /** Messenger: bump to rotate the signing key; the previous generation stays in the JWKS. */
   oidcSigningKeyGeneration: z._default(int(1, 1_000), 1),
+  /**
+   * Messenger, a key rotation's first step: create the next generation and publish it in the JWKS
+   * ahead of signing with it, so no verifier's cached key set lacks it when it starts to sign.
+   */
+  oidcPublishNextSigningKey: z._default(bool, false),
   alarmEmail: z.optional(z.email('must be an email address')),
-  reservedConcurrency: z.optional(int(1, 10_000)),
+  /** The visitors' function's reserved concurrency: what a flood of visitors can take at most. */
+  reservedConcurrency: z._default(int(1, 10_000), 50),
+  /** Messenger: Genesys's function's own reserved concurrency, which visitors cannot take. */
+  genesysReservedConcurrency: z._default(int(1, 10_000), 10),
   provisionedConcurrency: z.optional(int(1, 10_000)),
   /** scheduleSchema, from JSON text (`-c key=…`) or an object (cdk.json). */
   provisionedConcurrencySchedule: z.optional(

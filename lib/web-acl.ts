@@ -4,7 +4,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { OIDC_PATHS } from '../lambda/profiles/messenger/provider';
+import { GENESYS_FACING_PATHS, OIDC_PATHS } from '../lambda/profiles/messenger/provider';
 import type { StackSettings } from './settings';
 
 export const RATE_RULE_NAME = 'RateLimitPerIp';
@@ -34,6 +34,11 @@ function pathEndsWithAny(paths: readonly string[]): wafv2.CfnWebACL.StatementPro
     : { orStatement: { statements } };
 }
 
+/** Everything but Genesys's routes. */
+function notGenesys(): wafv2.CfnWebACL.StatementProperty {
+  return { notStatement: { statement: pathEndsWithAny(GENESYS_FACING_PATHS) } };
+}
+
 export interface GuestTokenWebAclProps {
   /** The ARN of the API Gateway stage to protect. */
   stageArn: string;
@@ -53,14 +58,20 @@ export class GuestTokenWebAcl extends Construct {
       metricName,
       sampledRequestsEnabled: true,
     });
-    const managed = [
-      'AWSManagedRulesCommonRuleSet',
-      'AWSManagedRulesKnownBadInputsRuleSet',
-      'AWSManagedRulesAmazonIpReputationList',
-      ...(settings.wafBlockAnonymousIps ? ['AWSManagedRulesAnonymousIpList'] : []),
+    const messenger = settings.profile === 'messenger';
+    // Lists of addresses: Genesys Cloud (and a site's IdP sending logouts) call from AWS and
+    // other hosting providers, which these lists name. In the messenger profile they judge only
+    // what a visitor's browser calls; Genesys's routes are behind client authentication.
+    const byAddress = messenger ? { scopeDownStatement: notGenesys() } : {};
+    const managed: { name: string; scoped?: boolean }[] = [
+      { name: 'AWSManagedRulesCommonRuleSet' },
+      { name: 'AWSManagedRulesKnownBadInputsRuleSet' },
+      { name: 'AWSManagedRulesAmazonIpReputationList', scoped: true },
+      ...(settings.wafBlockAnonymousIps
+        ? [{ name: 'AWSManagedRulesAnonymousIpList', scoped: true }]
+        : []),
     ];
 
-    const messenger = settings.profile === 'messenger';
     const rateRule = (
       name: string,
       priority: number,
@@ -124,11 +135,13 @@ export class GuestTokenWebAcl extends Construct {
       },
       rules: [
         ...rateRules,
-        ...managed.map((name, index) => ({
+        ...managed.map(({ name, scoped }, index) => ({
           name: `AWS-${name}`,
           priority: index + rateRules.length,
           overrideAction: { none: {} },
-          statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
+          statement: {
+            managedRuleGroupStatement: { vendorName: 'AWS', name, ...(scoped && byAddress) },
+          },
           visibilityConfig: visibility(name),
         })),
       ],

@@ -5,10 +5,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { UpstreamUnavailableError } from './errors';
-import type { LogLevel } from './settings';
+import { type LogLevel, METRICS_NAMESPACE } from './settings';
+
+export { METRICS_NAMESPACE };
 
 export const SERVICE_NAME = 'genesys-guest-token-proxy';
-export const METRICS_NAMESPACE = 'GenesysGuestTokenProxy';
 
 /**
  * Every metric the handler emits, by name: the audit emits them and the stack's dashboard and
@@ -104,8 +105,8 @@ export function createLogger(logLevel: LogLevel): Logger {
 }
 
 /** Metrics' own warnings go through the logger, so they are structured and redacted too. */
-export function createMetrics(logger: Logger): Metrics {
-  return new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger });
+export function createMetrics(logger: Logger, namespace = METRICS_NAMESPACE): Metrics {
+  return new Metrics({ namespace, serviceName: SERVICE_NAME, logger });
 }
 
 /**
@@ -118,9 +119,7 @@ export function reportStaleSecret(logger: Logger, metrics: Metrics, secretKind: 
       secretKind,
       detail: error instanceof UpstreamUnavailableError ? error.detail : (error as Error).name,
     });
-    const single = metrics.singleMetric();
-    single.addDimension('secret', secretKind);
-    single.addMetric(METRIC.staleSecretServed, MetricUnit.Count, 1);
+    metrics.singleMetric().addMetric(METRIC.staleSecretServed, MetricUnit.Count, 1);
   };
 }
 

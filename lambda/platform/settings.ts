@@ -5,6 +5,9 @@ import * as z from 'zod/mini';
 import { isAllowedUpstreamUrl } from './upstream/upstream-url';
 import './zod-messages';
 
+/** The product's CloudWatch namespace; a deployed stack publishes under it + `/` + its name. */
+export const METRICS_NAMESPACE = 'GenesysGuestTokenProxy';
+
 export const commaList = (value: string): string[] =>
   value
     .split(',')
@@ -76,9 +79,22 @@ export const observabilitySettings = lazy(() =>
       AUDIT_IP_HASH_KEY: z.optional(
         z.string().check(z.minLength(32, 'must be at least 32 characters')),
       ),
+      METRICS_NAMESPACE: z._default(
+        z
+          .string()
+          .check(
+            z.regex(
+              /^(?!AWS\/)[A-Za-z0-9._/#:-]{1,255}$/,
+              'must be a CloudWatch namespace: letters, digits and . _ / # : - (not AWS/…)',
+            ),
+          ),
+        METRICS_NAMESPACE,
+      ),
     }),
     z.transform((env) => ({
       logLevel: env.LOG_LEVEL,
+      /** Where the handler's metrics go: the stack sets the product's namespace + its own name. */
+      metricsNamespace: env.METRICS_NAMESPACE,
       /** Key for the keyed hash of client IPs; random per container when unset. */
       auditIpHashKey: env.AUDIT_IP_HASH_KEY,
     })),

@@ -30,7 +30,7 @@ export function createObservability(
   given: { logger?: Logger; metrics?: Metrics } = {},
 ): Observability {
   const logger = given.logger ?? createLogger(config.observability.logLevel);
-  const metrics = given.metrics ?? createMetrics(logger);
+  const metrics = given.metrics ?? createMetrics(logger, config.observability.metricsNamespace);
   return {
     logger,
     metrics,

@@ -6,9 +6,17 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { DEV_CREDENTIALS } from '../../dev/genesys-emulator';
 import { SiteIdp } from '../../dev/site-idp';
+import { CREDENTIALS_TTL_MS, createSecretCredentials } from '../../lambda/platform/credentials';
 import { UpstreamUnavailableError } from '../../lambda/platform/errors';
-import { METRIC, METRICS_NAMESPACE } from '../../lambda/platform/observability';
+import {
+  createLogger,
+  createMetrics,
+  METRIC,
+  METRICS_NAMESPACE,
+  reportStaleSecret,
+} from '../../lambda/platform/observability';
 import { BREAKER_DEFAULTS } from '../../lambda/platform/upstream/circuit-breaker';
 import { createMemoryCodeStore, hashCode } from '../../lambda/profiles/messenger/code-store';
 import { GuestTokenStack } from '../../lib/guest-token-stack';
@@ -34,10 +42,28 @@ function dashboardBody(context: Record<string, unknown> = {}): string {
 /** Metric names the dashboard charts in the handler's namespace (plain metrics and SEARCHes). */
 function chartedNames(body: string): Set<string> {
   const names = new Set<string>();
-  const plain = new RegExp(`\\["${METRICS_NAMESPACE}","([A-Za-z]+)"`, 'g');
+  const plain = new RegExp(`\\["${METRICS_NAMESPACE}/Proxy","([A-Za-z]+)"`, 'g');
   for (const [, name] of body.matchAll(plain)) names.add(name as string);
   for (const [, name] of body.matchAll(/MetricName=\\"([A-Za-z]+)\\"/g)) names.add(name as string);
   return names;
+}
+
+/**
+ * An OAuth client from a secret that reads once and then fails every re-read: the last good value
+ * is served, and reported as the handler's entry reports it (StaleSecretServed).
+ */
+function clientThatGoesStale(value: Record<string, string>, clock: () => number) {
+  const logger = createLogger('INFO');
+  let reads = 0;
+  return createSecretCredentials({
+    readSecret: async () => {
+      if (reads++ === 0) return JSON.stringify(value);
+      throw new UpstreamUnavailableError('secrets', 'secretsmanager GetSecretValue: down');
+    },
+    secretId: 'client',
+    clock,
+    onStale: reportStaleSecret(logger, createMetrics(logger), 'client'),
+  });
 }
 
 /** Metric names in the EMF documents among the captured lines. */
@@ -71,11 +97,20 @@ describe('the fleet dashboard', () => {
 
     // Prepare: a fresh container, as Lambda starts one (Powertools reports the cold start).
     process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'on-demand';
-    const h = await startHarness({ env: { RATE_LIMIT_PER_MINUTE: '1000' } });
+    const clock = manualClock();
+    const h = await startHarness({
+      env: { RATE_LIMIT_PER_MINUTE: '1000' },
+      clock,
+      // An OAuth token that outlives the client's cache age would never make it re-read.
+      emulator: { oauthTokenTtlSeconds: CREDENTIALS_TTL_MS / 1000 },
+      credentials: clientThatGoesStale(DEV_CREDENTIALS, clock),
+    });
     try {
-      // Act: a token, an expiry refresh, a preflight, a refusal, a retried and failed mint,
-      // and enough failures in a row to open the mint breaker.
+      // Act: a token, an expiry refresh, a preflight, a refusal, a failed re-read of the client
+      // served stale, a retried and failed mint, and enough failures in a row to open the mint
+      // breaker.
       await h.invoke();
+      clock.advance(CREDENTIALS_TTL_MS);
       await h.invoke({ body: { reason: 'expired' } });
       await h.invoke({
         method: 'OPTIONS',
@@ -122,6 +157,10 @@ describe('the fleet dashboard', () => {
           site.issuerEntry({ subject: 'site', backchannelLogout: true }),
         ]),
       },
+      client: clientThatGoesStale(
+        { ...CLIENT, previousClientSecret: 'previous-client-secret-0123456789' },
+        Date.now,
+      ),
       codes: {
         put: failing.put,
         claim: async (hash, claim) => {
@@ -143,6 +182,13 @@ describe('the fleet dashboard', () => {
       await h.redeem(form);
       await h.redeem(form);
       await h.redeem({ ...form, code: 'fails' });
+      // A wrong secret: the re-read fails and the last good client stands. Then Genesys still
+      // on the previous secret during a rotation.
+      await h.redeem((await issuedForm(h)).form, 'basic', 'not-the-secret');
+      expect(
+        (await h.redeem((await issuedForm(h)).form, 'basic', 'previous-client-secret-0123456789'))
+          .status,
+      ).toBe(200);
       await h.call({
         method: 'OPTIONS',
         path: '/guest-token',

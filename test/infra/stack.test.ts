@@ -9,6 +9,7 @@ import { App, type Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { GENESYS_FACING_PATHS } from '../../lambda/profiles/messenger/provider';
 import { SECRETS_EXTENSION } from '../../lib/guest-token-function';
 import { GuestTokenStack } from '../../lib/guest-token-stack';
 import { checkContext, readSettings, SettingsError } from '../../lib/settings';
@@ -666,8 +667,30 @@ describe('the real bundle', () => {
 describe('the messenger profile', () => {
   const MESSENGER = { genesysProfile: 'messenger', oidcRedirectUris: 'https://www.example.com/' };
 
-  it('routes the provider’s endpoints, and only those, to the function', () => {
+  /** The logical id of each function's role, by what it serves. */
+  const roles = (template: Template) => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    const roleOf = (serves: string) =>
+      functions.find((fn) => fn.Properties.Environment.Variables.OIDC_SERVES === serves)?.Properties
+        .Role['Fn::GetAtt'][0] as string;
+    return { visitors: roleOf('visitors'), genesys: roleOf('genesys') };
+  };
+  /** The IAM statements attached to one role. */
+  const statementsOf = (template: Template, role: string) =>
+    Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(`"${role}"`))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+  const grant = (s: Statement) => ({ actions: actionsOf(s).sort(), resource: s.Resource });
+
+  it('serves Genesys’s routes from a function of their own, with its own reserved concurrency', () => {
     const { template } = synth(MESSENGER);
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(2);
+    const byServes = Object.fromEntries(
+      functions.map(([id, fn]) => [fn.Properties.Environment.Variables.OIDC_SERVES, { id, fn }]),
+    );
+    expect(byServes.visitors?.fn.Properties.ReservedConcurrentExecutions).toBe(50);
+    expect(byServes.genesys?.fn.Properties.ReservedConcurrentExecutions).toBe(10);
     const resources = template.findResources('AWS::ApiGateway::Resource');
     const pathOf = (id: string): string => {
       const resource = resources[id];
@@ -675,80 +698,128 @@ describe('the messenger profile', () => {
       const prefix = parent?.Ref ? pathOf(parent.Ref) : '';
       return `${prefix}/${resource?.Properties.PathPart}`;
     };
-    const routes = Object.values(template.findResources('AWS::ApiGateway::Method')).map(
-      (method) => `${method.Properties.HttpMethod} ${pathOf(method.Properties.ResourceId.Ref)}`,
+    const target = Object.fromEntries(
+      Object.values(template.findResources('AWS::ApiGateway::Method')).map((method) => {
+        const uri = JSON.stringify(method.Properties.Integration.Uri);
+        const fn = uri.includes(byServes.genesys?.id as string) ? 'genesys' : 'visitors';
+        return [`${method.Properties.HttpMethod} ${pathOf(method.Properties.ResourceId.Ref)}`, fn];
+      }),
     );
-    expect(routes.sort()).toEqual(
-      [
-        'GET /.well-known/jwks.json',
-        'GET /.well-known/openid-configuration',
-        'GET /authorize',
-        'GET /userinfo',
-        'OPTIONS /guest-token',
-        'POST /guest-token',
-        'POST /backchannel-logout',
-        'POST /oauth/revoke',
-        'POST /oauth/token',
-        'POST /userinfo',
-      ].sort(),
-    );
+    expect(target).toEqual({
+      'POST /guest-token': 'visitors',
+      'OPTIONS /guest-token': 'visitors',
+      'GET /authorize': 'visitors',
+      'POST /oauth/token': 'genesys',
+      'POST /oauth/revoke': 'genesys',
+      'POST /backchannel-logout': 'genesys',
+      'GET /userinfo': 'genesys',
+      'POST /userinfo': 'genesys',
+      'GET /.well-known/openid-configuration': 'genesys',
+      'GET /.well-known/jwks.json': 'genesys',
+    });
+    const genesysReserved = synth({ ...MESSENGER, genesysReservedConcurrency: 25 }).template;
+    genesysReserved.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 25,
+      Environment: { Variables: Match.objectLike({ OIDC_SERVES: 'genesys' }) },
+    });
   });
 
-  it('may only Sign and GetPublicKey with its RSA 2048 key, and only put, get, update and delete items in its table', () => {
+  it('lets no principal but Genesys’s function sign: the key policy keeps Sign from the account root and from IAM', () => {
     const { template } = synth(MESSENGER);
-    const [keyId] = Object.keys(
+    const [key] = Object.values(
       template.findResources('AWS::KMS::Key', {
         Properties: { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' },
       }),
     );
-    const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    const policy = key?.Properties.KeyPolicy.Statement as (Statement & {
+      Principal: { AWS: unknown };
+      Effect: string;
+    })[];
+    const { visitors, genesys } = roles(template);
+    const signers = policy.filter(
+      (s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a === 'kms:Sign' || a === 'kms:*'),
+    );
+    expect(signers.map((s) => s.Principal.AWS)).toEqual([{ 'Fn::GetAtt': [genesys, 'Arn'] }]);
+    // The account administers the key: with no kms:Sign (nor kms:*) for it, no IAM policy can
+    // grant signing to anyone else.
+    const root = policy.find((s) => JSON.stringify(s.Principal.AWS).includes(':root'));
+    expect(actionsOf(root as Statement)).toEqual(
+      expect.arrayContaining(['kms:Put*', 'kms:ScheduleKeyDeletion']),
+    );
+    expect(actionsOf(root as Statement).some((a) => /^kms:(\*|Sign|S\*)$/.test(a))).toBe(false);
+    // And IAM grants no KMS action at all.
+    expect(
+      statements(template).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:'))),
+    ).toEqual([]);
+    expect(visitors).not.toBe(genesys);
+  });
+
+  it('keeps the table (retained, deletion-protected, point-in-time recovery) and grants each function only its writes', () => {
+    const { template } = synth(MESSENGER);
+    const [tableId, table] =
+      Object.entries(template.findResources('AWS::DynamoDB::Table'))[0] ?? [];
+    expect(table).toMatchObject({
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        DeletionProtectionEnabled: true,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      },
     });
-    const all = statements(template);
-    const touching = (prefix: string) =>
-      all.filter((s) => actionsOf(s).some((action) => action.startsWith(prefix)));
-    const grant = (s: Statement) => ({ actions: actionsOf(s).sort(), resource: s.Resource });
-    expect(touching('kms:').map(grant)).toEqual([
-      { actions: ['kms:GetPublicKey', 'kms:Sign'], resource: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+    const { visitors, genesys } = roles(template);
+    const onTable = (role: string) =>
+      statementsOf(template, role)
+        .filter((s) => actionsOf(s).some((action) => action.startsWith('dynamodb:')))
+        .map(grant);
+    const table_ = { 'Fn::GetAtt': [tableId, 'Arn'] };
+    expect(onTable(visitors)).toEqual([
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resource: table_ },
     ]);
-    expect(touching('dynamodb:').map(grant)).toEqual([
+    expect(onTable(genesys)).toEqual([
       {
-        actions: [
-          'dynamodb:DeleteItem',
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-        ],
-        resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resource: table_,
       },
     ]);
   });
 
-  it('generates the OIDC client secret, names everything in the environment, and outputs the discovery URI', () => {
+  it('generates the OIDC client secret and the service key, names everything in both environments, and outputs the discovery URI', () => {
     const { template } = synth(MESSENGER);
-    const secrets = template.findResources('AWS::SecretsManager::Secret');
-    // Only the OIDC client: this profile never calls Genesys with a client of its own.
-    expect(Object.keys(secrets)).toHaveLength(1);
-    const [secretId, secret] = Object.entries(secrets)[0] ?? [];
-    expect(secret?.Properties.GenerateSecretString).toMatchObject({
+    const secrets = Object.entries(template.findResources('AWS::SecretsManager::Secret'));
+    // The OIDC client and the service's own key: this profile never calls Genesys with a client.
+    expect(secrets.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'MessengerOidcClient',
+      'MessengerServiceKey',
+    ]);
+    const [clientId, client] = secrets.find(([id]) => id.includes('OidcClient')) ?? [];
+    const [keyId, key] = secrets.find(([id]) => id.includes('ServiceKey')) ?? [];
+    expect(client?.Properties.GenerateSecretString).toMatchObject({
       GenerateStringKey: 'clientSecret',
       SecretStringTemplate: expect.stringContaining('clientId'),
     });
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: Match.objectLike({
-          GENESYS_PROFILE: 'messenger',
-          OIDC_REDIRECT_URIS: 'https://www.example.com/',
-          OIDC_CLIENT_SECRET_ID: { Ref: secretId },
-          OIDC_CODE_TABLE: { Ref: Match.anyValue() },
-          OIDC_SIGNING_KEY_ID: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
-          OIDC_ISSUER: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
-        }),
-      },
+    expect(key).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: { GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true } },
     });
+    for (const serves of ['visitors', 'genesys'])
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            GENESYS_PROFILE: 'messenger',
+            OIDC_SERVES: serves,
+            OIDC_REDIRECT_URIS: 'https://www.example.com/',
+            OIDC_CLIENT_SECRET_ID: { Ref: clientId },
+            OIDC_SERVICE_KEY_SECRET_ID: { Ref: keyId },
+            OIDC_CODE_TABLE: { Ref: Match.anyValue() },
+            OIDC_SIGNING_KEY_ID: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
+            OIDC_ISSUER: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+            METRICS_NAMESPACE: 'GenesysGuestTokenProxy/Proxy',
+          }),
+        },
+      });
     const outputs = template.toJSON().Outputs;
     expect(Object.keys(outputs)).toEqual(
       expect.arrayContaining(['DiscoveryUri', 'OidcClientSecretArn', 'GuestTokenUrl']),
@@ -769,29 +840,48 @@ describe('the messenger profile', () => {
     });
   });
 
-  it('rotates the signing key by generation: the new one signs, the previous one is only published', () => {
-    const { template } = synth({ ...MESSENGER, oidcSigningKeyGeneration: 2 });
-    const keys = Object.keys(template.findResources('AWS::KMS::Key'));
-    expect(keys.map((id) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
-      'MessengerSigningKey1',
-      'MessengerSigningKey2',
-    ]);
-    const [previous, current] = keys.sort();
-    const kmsGrants = statements(template)
-      .filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')))
-      .map((s) => ({ actions: actionsOf(s).sort(), resource: s.Resource }));
-    expect(kmsGrants).toEqual(
-      expect.arrayContaining([
-        { actions: ['kms:GetPublicKey', 'kms:Sign'], resource: { 'Fn::GetAtt': [current, 'Arn'] } },
-        { actions: ['kms:GetPublicKey'], resource: { 'Fn::GetAtt': [previous, 'Arn'] } },
-      ]),
-    );
-    expect(kmsGrants).toHaveLength(2);
+  it.each([
+    [
+      'publishes the next generation ahead of signing with it',
+      { oidcPublishNextSigningKey: true },
+      [1, 2],
+      1,
+    ],
+    [
+      'signs with the new generation and keeps the previous one published',
+      { oidcSigningKeyGeneration: 2 },
+      [1, 2],
+      2,
+    ],
+  ])('rotates the signing key in steps: %s', (_step, context, generations, signing) => {
+    const { template } = synth({ ...MESSENGER, ...context });
+    const keys = template.findResources('AWS::KMS::Key');
+    const generationOf = (id: string) =>
+      Number(/SigningKey(\d+)$/.exec(id.replace(/[0-9A-F]{8}$/, ''))?.[1]);
+    expect(Object.keys(keys).map(generationOf).sort()).toEqual(generations);
+    const { genesys } = roles(template);
+    const idOf = (generation: number) =>
+      Object.keys(keys).find((id) => generationOf(id) === generation) as string;
+    for (const generation of generations) {
+      const policy = keys[idOf(generation)]?.Properties.KeyPolicy.Statement as (Statement & {
+        Principal: { AWS: unknown };
+      })[];
+      const forGenesys = policy.find(
+        (s) =>
+          JSON.stringify(s.Principal.AWS) === JSON.stringify({ 'Fn::GetAtt': [genesys, 'Arn'] }),
+      );
+      expect(actionsOf(forGenesys as Statement).sort()).toEqual(
+        generation === signing ? ['kms:GetPublicKey', 'kms:Sign'] : ['kms:GetPublicKey'],
+      );
+    }
+    const other = generations.find((generation) => generation !== signing) as number;
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
-          OIDC_SIGNING_KEY_ID: { 'Fn::GetAtt': [current, 'Arn'] },
-          OIDC_PREVIOUS_SIGNING_KEY_ID: { 'Fn::GetAtt': [previous, 'Arn'] },
+          OIDC_SIGNING_KEY_ID: { 'Fn::GetAtt': [idOf(signing), 'Arn'] },
+          [other > signing ? 'OIDC_NEXT_SIGNING_KEY_ID' : 'OIDC_PREVIOUS_SIGNING_KEY_ID']: {
+            'Fn::GetAtt': [idOf(other), 'Arn'],
+          },
         }),
       },
     });
@@ -853,6 +943,95 @@ describe('the messenger profile', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: Match.arrayWith([Match.objectLike({ Expression: 'secrets + kms + codes' })]),
     });
+  });
+
+  it('keeps Genesys’s routes out of the anonymous-IP and IP-reputation lists (Genesys Cloud runs on AWS)', () => {
+    const { template } = synth({ ...MESSENGER, wafBlockAnonymousIps: true });
+    const [acl] = Object.values(template.findResources('AWS::WAFv2::WebACL'));
+    const groups = (
+      (acl?.Properties.Rules ?? []) as {
+        Statement: { ManagedRuleGroupStatement?: { Name: string; ScopeDownStatement?: unknown } };
+      }[]
+    )
+      .map((rule) => rule.Statement.ManagedRuleGroupStatement)
+      .filter((group) => group !== undefined);
+    const scopeOf = (name: string) =>
+      groups.find((group) => group?.Name === name)?.ScopeDownStatement;
+    for (const name of [
+      'AWSManagedRulesAnonymousIpList',
+      'AWSManagedRulesAmazonIpReputationList',
+    ]) {
+      const scope = JSON.stringify(scopeOf(name));
+      expect(scope).toMatch(/^\{"NotStatement"/);
+      expect(scope.match(/"SearchString":"([^"]+)"/g)).toEqual(
+        GENESYS_FACING_PATHS.map((path) => `"SearchString":"${path}"`),
+      );
+    }
+    // The rule groups that judge what a request holds still see every route.
+    expect(scopeOf('AWSManagedRulesCommonRuleSet')).toBeUndefined();
+    // The guest-api profile has no Genesys route to leave out.
+    const [guestApi] = Object.values(
+      synth({ wafBlockAnonymousIps: true }).template.findResources('AWS::WAFv2::WebACL'),
+    );
+    expect(JSON.stringify(guestApi?.Properties.Rules)).not.toContain('ScopeDownStatement');
+  });
+
+  it('alarms on a broken integration: failing client authentication, codes never redeemed, and refresh-token reuse as a rate', () => {
+    const { template } = synth(MESSENGER);
+    const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm'));
+    const alarm = (name: string) => alarms.find(([id]) => id.includes(name))?.[1].Properties;
+    const clientAuth = alarm('ClientAuthenticationFailing');
+    expect(clientAuth).toMatchObject({
+      MetricName: 'OAuthErrors',
+      Namespace: 'GenesysGuestTokenProxy/Proxy',
+      Threshold: 3,
+    });
+    expect(clientAuth?.Dimensions).toContainEqual({ Name: 'error', Value: 'invalid_client' });
+    const notRedeemed = alarm('CodesNotRedeemed');
+    expect(notRedeemed?.Threshold).toBe(0.5);
+    const [expression, ...inputs] = notRedeemed?.Metrics ?? [];
+    expect(expression.Expression).toBe(
+      'IF(FILL(issued, 0) >= 10, (FILL(issued, 0) - FILL(redeemed, 0)) / FILL(issued, 0), 0)',
+    );
+    expect(
+      inputs.map((m: { MetricStat: { Metric: { MetricName: string }; Period: number } }) => [
+        m.MetricStat.Metric.MetricName,
+        m.MetricStat.Period,
+      ]),
+    ).toEqual([
+      ['CodesIssued', 900],
+      ['CodesRedeemed', 900],
+    ]);
+    const reuse = alarm('RefreshTokenReuse');
+    expect(reuse?.Threshold).toBe(0.05);
+    expect(JSON.stringify(reuse?.Metrics)).toContain('FILL(reuse, 0) / FILL(refreshes, 0)');
+  });
+
+  it('publishes and alarms in a namespace of its own, so two stacks in one account never alarm on each other', () => {
+    const app = new App({
+      context: {
+        ...CDK_JSON.context,
+        ...MESSENGER,
+        allowedOrigins: ['https://www.example.com'],
+        'aws:cdk:bundling-stacks': [],
+      },
+    });
+    const settings = readSettings((key) => app.node.tryGetContext(key));
+    const stacks = ['BrandA', 'BrandB'].map((name) => new GuestTokenStack(app, name, { settings }));
+    const namespaces = stacks.map((stack) => {
+      const template = Template.fromStack(stack);
+      const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+      const own = new Set(
+        Object.values(template.findResources('AWS::CloudWatch::Alarm')).flatMap(
+          (alarm) => JSON.stringify(alarm.Properties).match(/GenesysGuestTokenProxy[^"]*/g) ?? [],
+        ),
+      );
+      return { emitted: fn?.Properties.Environment.Variables.METRICS_NAMESPACE, alarmed: [...own] };
+    });
+    expect(namespaces).toEqual([
+      { emitted: 'GenesysGuestTokenProxy/BrandA', alarmed: ['GenesysGuestTokenProxy/BrandA'] },
+      { emitted: 'GenesysGuestTokenProxy/BrandB', alarmed: ['GenesysGuestTokenProxy/BrandB'] },
+    ]);
   });
 
   it('alarms when DynamoDB throttles the code table, and only in this profile', () => {

@@ -35,7 +35,11 @@ describe('loadConfig', () => {
         botUserAgentPatterns: DEFAULT_BOT_USER_AGENT_PATTERNS,
         piiDropAttributes: [],
       },
-      observability: { logLevel: 'INFO', auditIpHashKey: undefined },
+      observability: {
+        logLevel: 'INFO',
+        auditIpHashKey: undefined,
+        metricsNamespace: 'GenesysGuestTokenProxy',
+      },
       runtime: { functionName: undefined, secretsExtension: undefined },
       identity: { issuers: [], required: false, subjectKeySecretId: undefined },
     });
@@ -189,6 +193,7 @@ describe('loadConfig', () => {
       signingKeyId: 'alias/guest-token-signing',
       previousSigningKeyId: undefined,
       nextSigningKeyId: 'alias/guest-token-signing-next',
+      serves: 'all',
       codeTable: 'guest-codes',
       accessTokenLifetimeSeconds: 900,
       refreshTokenLifetimeSeconds: 86_400,

@@ -37,11 +37,14 @@ import { openGuestSession, sealGuestSession } from './guest-session';
 import { codeResult, issueCode, newGuestSub } from './issue-code';
 import { OAuthError, oauthErrorResult, oauthErrors, toOAuthError } from './oauth-errors';
 import { OIDC_PATHS, type Provider } from './provider';
+import type { MessengerSettings } from './settings';
 import { createTokenEndpoints, RefreshTokenReuseError } from './token-endpoint';
 import { userinfo } from './userinfo';
 
 export interface MessengerHandlerDeps {
   config: SharedSettings;
+  /** Which routes this function serves in the stack (OIDC_SERVES); all of them by default. */
+  serves?: MessengerSettings['serves'];
   provider: Provider;
   clock?: Clock;
   /** Known customers: where the issuers' key sets are fetched, and the pairwise-subject key. */
@@ -54,7 +57,7 @@ export interface MessengerHandlerDeps {
 type RouteHandler = (event: PipelineEvent, context: PipelineContext) => Promise<PipelineResult>;
 
 export function createHandler(deps: MessengerHandlerDeps) {
-  const { config, provider, clock = systemClock } = deps;
+  const { config, provider, clock = systemClock, serves = 'all' } = deps;
   const observability = createObservability(config, deps);
   const { logger } = observability;
   const audit = createMessengerAudit(observability.audit);
@@ -259,17 +262,26 @@ export function createHandler(deps: MessengerHandlerDeps) {
 
   return Object.assign(chain, {
     /** Lambda's init: the OIDC client and the signing keys, then the steps. */
-    warmUp: (options: WarmUpOptions = {}) =>
-      runWarmUps(
+    // What this function's routes use (OIDC_SERVES): a visitors' function never signs, and
+    // Genesys's runs none of the visitor steps.
+    warmUp: (options: WarmUpOptions = {}) => {
+      const visitors = serves !== 'genesys';
+      const genesys = serves !== 'visitors';
+      return runWarmUps(
         [
-          { name: 'oidcClient', warmUp: () => provider.client.get() },
           { name: 'serviceKey', warmUp: () => provider.serviceKey() },
-          { name: 'signingKeys', warmUp: () => provider.signer.publicKeys() },
+          ...(genesys
+            ? [
+                { name: 'oidcClient', warmUp: () => provider.client.get() },
+                { name: 'signingKeys', warmUp: () => provider.signer.publicKeys() },
+              ]
+            : []),
           ...sharedWarmUps(observability, options),
-          ...steps,
+          ...(visitors ? steps : []),
         ],
         { logger, clock },
-      ),
+      );
+    },
   });
 }
 

@@ -20,6 +20,20 @@ export const OIDC_PATHS = {
   jwks: '/.well-known/jwks.json',
 } as const;
 
+/**
+ * What Genesys (and a site's IdP, for logouts) calls, apart from what a visitor's browser calls:
+ * the stack serves them from their own function and keeps them out of the WAF's anonymous-IP and
+ * IP-reputation rules (Genesys Cloud runs on AWS, whose addresses those lists name).
+ */
+export const GENESYS_FACING_PATHS: readonly string[] = [
+  OIDC_PATHS.token,
+  OIDC_PATHS.revoke,
+  OIDC_PATHS.userinfo,
+  OIDC_PATHS.backchannelLogout,
+  OIDC_PATHS.discovery,
+  OIDC_PATHS.jwks,
+];
+
 export interface Provider {
   /** Public issuer URL, no trailing slash; every endpoint is under it. */
   issuer: string;

@@ -54,6 +54,7 @@ export const messengerSettings = () =>
       OIDC_SIGNING_KEY_ID: z.optional(kmsKeyId()),
       OIDC_PREVIOUS_SIGNING_KEY_ID: z.optional(kmsKeyId()),
       OIDC_NEXT_SIGNING_KEY_ID: z.optional(kmsKeyId()),
+      OIDC_SERVES: z._default(z.enum(['all', 'visitors', 'genesys']), 'all'),
       OIDC_CODE_TABLE: z.optional(
         z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')),
       ),
@@ -81,6 +82,12 @@ export const messengerSettings = () =>
       previousSigningKeyId: env.OIDC_PREVIOUS_SIGNING_KEY_ID,
       /** The key that signs after the next rotation, published ahead of it. */
       nextSigningKeyId: env.OIDC_NEXT_SIGNING_KEY_ID,
+      /**
+       * Which routes this function serves in the stack: the visitors' (code requests,
+       * /authorize) or Genesys's (token, userinfo, discovery, logout); locally all. It decides
+       * what init warms: a visitors' function never signs.
+       */
+      serves: env.OIDC_SERVES,
       /** DynamoDB table of codes; unset: an in-memory store. */
       codeTable: env.OIDC_CODE_TABLE,
       /** How long an access token (and so Genesys's Messenger JWT) lives. */
