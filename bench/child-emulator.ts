@@ -1,7 +1,8 @@
 // Child process: the Genesys emulator for the benchmarks (see processes.ts).
 
+import { randomBytes } from 'node:crypto';
 import { DEV_OIDC_CREDENTIALS, GenesysEmulator } from '../dev/genesys-emulator';
-import { BENCH_OIDC_SECRET_ID } from './processes';
+import { BENCH_OIDC_SECRET_ID, BENCH_SERVICE_KEY_SECRET_ID } from './processes';
 
 async function main(): Promise<void> {
   const emulator = await GenesysEmulator.start({
@@ -11,6 +12,10 @@ async function main(): Promise<void> {
   emulator.secretsManager.secretValues.set(
     BENCH_OIDC_SECRET_ID,
     JSON.stringify(DEV_OIDC_CREDENTIALS),
+  );
+  emulator.secretsManager.secretValues.set(
+    BENCH_SERVICE_KEY_SECRET_ID,
+    randomBytes(48).toString('base64url'),
   );
   emulator.aws.faultRate = Number(process.env.BENCH_AWS_FAULT_RATE ?? 0);
   // The first reads of a secret fail (Secrets Manager down as containers start).
@@ -26,6 +31,7 @@ async function main(): Promise<void> {
       awsCalls: { ...emulator.aws.calls },
       awsFaults: { ...emulator.aws.faultsInjected },
       awsRetries: { ...emulator.aws.retries },
+      awsAnswersLost: { ...emulator.aws.answersLost },
     });
   });
   process.on('disconnect', () => void emulator.close().then(() => process.exit(0)));

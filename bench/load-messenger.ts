@@ -3,7 +3,8 @@
 // the real SDK clients. Visitors ask for codes at concurrency 50; a Genesys stand-in redeems
 // each at either server's token endpoint (some twice at once, at both), and retries once after
 // a 503 as Genesys would. Meanwhile the emulator throttles, fails and slows KMS and DynamoDB at
-// random and fails the first Secrets Manager reads. Checks: each code redeemed at most once;
+// random (and carries out some DynamoDB writes, then drops their answers, so the SDK retries a
+// write that had committed) and fails the first Secrets Manager reads. Checks: each code redeemed at most once;
 // every 200 carries an id_token that verifies against the JWKS with the code's nonce; visitor
 // answers are 200, 429 or 503 with Retry-After; token answers are 200 or an RFC 6749 error
 // (invalid_grant, or 503 temporarily_unavailable with Retry-After); no unhandled rejection;
@@ -244,6 +245,10 @@ export async function runMessengerLoad(): Promise<void> {
       ],
       [`codes redeemed more than once: ${twice}`, twice === 0],
       [
+        `DynamoDB calls carried out with the answer lost: ${sum(stats.awsAnswersLost)}`,
+        sum(stats.awsAnswersLost) > 0,
+      ],
+      [
         `refreshes racing at both servers that got two different successors: ${splitSuccessors} of ${refreshRaces}`,
         splitSuccessors === 0,
       ],
@@ -265,7 +270,7 @@ export async function runMessengerLoad(): Promise<void> {
 
     console.log(
       `\nMessenger load: ${VISITORS} visitors at concurrency ${CONNECTIONS} against two servers sharing DynamoDB and KMS ` +
-        `(the emulator's, real SDK clients); ${AWS_FAULT_RATE * 100}% of KMS and DynamoDB calls throttled, failing or slow; ` +
+        `(the emulator's, real SDK clients); ${AWS_FAULT_RATE * 100}% of KMS and DynamoDB calls throttled, failing, slow or (DynamoDB) carried out with the answer lost; ` +
         `the first ${SECRETS_FAULTS} secret reads failing; ${duplicatesSent} redemptions sent to both servers at once; Node ${process.version}\n`,
     );
     console.log(`| visitor answer | count |\n|---|---|`);
@@ -276,7 +281,8 @@ export async function runMessengerLoad(): Promise<void> {
     for (const [status, n] of [...refreshAnswers].sort()) console.log(`| ${status} | ${n} |`);
     console.log(
       `\nCodes issued ${issued}, redeemed ${redeemedPerCode.size}; ` +
-        `AWS faults injected ${JSON.stringify(stats.awsFaults)} (${sum(stats.awsFaults)}); ` +
+        `AWS faults injected ${JSON.stringify(stats.awsFaults)} (${sum(stats.awsFaults)}), ` +
+        `of them calls carried out with the answer lost ${JSON.stringify(stats.awsAnswersLost)} (${sum(stats.awsAnswersLost)}); ` +
         `SDK retries ${JSON.stringify(stats.awsRetries)} (${sum(stats.awsRetries)}); ` +
         `AWS calls ${JSON.stringify(stats.awsCalls)}; secret reads ${stats.calls?.secrets ?? 0}`,
     );

@@ -14,6 +14,8 @@ export type AwsCalls = Record<AwsOperation, number>;
 
 /** The OIDC client's secret id in the benchmarks (the emulator serves DEV_OIDC_CREDENTIALS). */
 export const BENCH_OIDC_SECRET_ID = 'genesys-guest-token-proxy/bench-oidc';
+/** The fleet's one service key, so every server opens what another sealed (a race's successor). */
+export const BENCH_SERVICE_KEY_SECRET_ID = 'genesys-guest-token-proxy/bench-service-key';
 
 interface Reply {
   url?: string;
@@ -22,6 +24,8 @@ interface Reply {
   /** Faults the emulator's KMS and DynamoDB answered with, and SDK retries it saw. */
   awsFaults?: AwsCalls;
   awsRetries?: AwsCalls;
+  /** KMS and DynamoDB calls carried out whose answer was lost (the SDK retried them). */
+  awsAnswersLost?: AwsCalls;
   /** The proxy process's CPU time so far (user + system). */
   cpuMs?: number;
   rss?: number;
@@ -125,6 +129,7 @@ export function messengerEnvironment(emulatorUrl: string): Record<string, string
   return {
     GENESYS_PROFILE: 'messenger',
     OIDC_CLIENT_SECRET_ID: BENCH_OIDC_SECRET_ID,
+    OIDC_SERVICE_KEY_SECRET_ID: BENCH_SERVICE_KEY_SECRET_ID,
     OIDC_SIGNING_KEY_ID: 'alias/bench-signing',
     OIDC_CODE_TABLE: 'bench-codes',
     AWS_ENDPOINT_URL_KMS: emulatorUrl,

@@ -41,6 +41,8 @@ export class AwsStandIns {
   readonly faultsInjected = perOperation();
   /** Calls the SDK marked as a retry (its `amz-sdk-request: attempt=N` header, N > 1). */
   readonly retries = perOperation();
+  /** Calls carried out whose answer was then lost (a 'lostAnswer' fault). */
+  readonly answersLost = perOperation();
   /** Share of calls (0–1) answered with a throttle or internal error at random. */
   faultRate = 0;
   private readonly queued: Record<AwsOperation, AwsFault[]> = {
@@ -76,7 +78,7 @@ export class AwsStandIns {
   }
 
   resetCounters(): void {
-    for (const counts of [this.calls, this.faultsInjected, this.retries])
+    for (const counts of [this.calls, this.faultsInjected, this.retries, this.answersLost])
       for (const operation of Object.keys(counts) as AwsOperation[]) counts[operation] = 0;
   }
 
@@ -104,6 +106,7 @@ export class AwsStandIns {
       ? { status: 200, body: kmsAnswer(operation, input, this.options.signingKey()) }
       : this.table.answer(operation, input);
     if (played?.kind === 'lostAnswer') {
+      this.answersLost[operation]++;
       req.socket.destroy();
       return;
     }

@@ -154,6 +154,14 @@ describe('messenger profile, AWS faults through the real SDK clients', () => {
     expect(aws.emulator.aws.calls.PutItem).toBe(2);
   });
 
+  it('issues a code whose write committed and whose answer was lost, and the code redeems', async () => {
+    aws.emulator.aws.inject('PutItem', { kind: 'lostAnswer' });
+    const code = await requestCode();
+    expect(code.status).toBe(200);
+    expect(aws.emulator.aws.retries.PutItem).toBe(1);
+    expect((await redeem(code.body.authCode as string, code.verifier)).status).toBe(200);
+  });
+
   it('answers 503 with Retry-After once every attempt of PutItem is throttled, naming the call', async () => {
     aws.emulator.aws.inject('PutItem', awsError(400, DDB('ThrottlingException')), 3);
     const code = await requestCode();

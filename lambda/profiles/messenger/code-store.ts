@@ -59,12 +59,14 @@ export function hashCode(code: string): string {
   return createHash('sha256').update(code).digest('base64url');
 }
 
+/** A write's own id: a retry that finds it written knows the write as its own. */
+export function newAttemptId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
 /** A redemption's claim: a fresh attempt id and the id of the family it would start. */
 export function newClaim(): CodeClaim {
-  return {
-    attempt: randomBytes(16).toString('base64url'),
-    familyId: randomBytes(16).toString('base64url'),
-  };
+  return { attempt: newAttemptId(), familyId: randomBytes(16).toString('base64url') };
 }
 
 /** What a claim finds in a stored record: its own, another's, or a record free to claim. */

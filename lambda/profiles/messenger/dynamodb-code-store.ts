@@ -1,7 +1,8 @@
 // Codes in DynamoDB, so a code is single-use across the fleet: PutItem refuses to overwrite, and a
-// redemption claims the code with one UpdateItem conditioned on nobody having claimed it. The
-// claim writes its attempt id, and a failed condition returns the item as it stands (ALL_OLD): a
-// retry whose first try committed finds its own claim, a replay finds another's. TTL only tidies.
+// redemption claims the code with one UpdateItem conditioned on nobody having claimed it. Each
+// write carries its attempt id, and a failed condition returns the item as it stands (ALL_OLD):
+// a retry whose first try committed finds its own write, a replay finds another's claim. TTL
+// only tidies.
 
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { awsCallFailed } from '../../platform/errors';
@@ -10,6 +11,7 @@ import {
   type CodeRecord,
   type CodeStore,
   claimOutcome,
+  newAttemptId,
   SPENT_CODE_KEPT_MS,
 } from './code-store';
 
@@ -29,6 +31,9 @@ export function createDynamoDbCodeStore({
     require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
   return {
     async put(codeHash, record) {
+      // A code is 256 random bits: a stored item under its hash can only be this put's own
+      // first try, committed with its answer lost. The attempt id tells, not the odds.
+      const attempt = newAttemptId();
       try {
         await client.send(
           new PutItemCommand({
@@ -38,11 +43,19 @@ export function createDynamoDbCodeStore({
               // TTL wants epoch seconds; kept past the code's expiry so a replay is recognised.
               ttl: { N: String(Math.ceil((record.expiresAt + SPENT_CODE_KEPT_MS) / 1000)) },
               record: { S: JSON.stringify(record) },
+              storedBy: { S: attempt },
             },
             ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
       } catch (error) {
+        const stood = (error as { Item?: Item }).Item;
+        if (
+          (error as Error).name === 'ConditionalCheckFailedException' &&
+          stood?.storedBy?.S === attempt
+        )
+          return;
         throw awsCallFailed('codes', 'PutItem', error);
       }
     },
