@@ -5,20 +5,17 @@
 // secret retires no session, `previousClientSecret` authenticates while Genesys changes over, and
 // a replayed code revokes the family its first redemption started (RFC 6749 §4.1.2).
 
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { decodeJwt, SignJWT } from 'jose';
 import type { ClientCredentials, CredentialsProvider } from '../../lambda/platform/credentials';
 import {
   CLIENT,
+  forgedFromClientSecret,
   ISSUER,
   type MessengerHarness,
   REDIRECT_URI,
   startMessengerHarness,
 } from '../fixtures/messenger-harness';
-
-/** What the old scheme derived from the client secret: anyone holding it could do the same. */
-const fromClientSecret = (purpose: string) =>
-  new Uint8Array(hkdfSync('sha256', CLIENT.clientSecret, CLIENT.clientId, purpose, 32));
 
 /** A client that the test can rotate, as a put-secret-value and a re-read would. */
 function rotatableClient(initial: ClientCredentials) {
@@ -42,7 +39,7 @@ describe('what holding the OIDC client secret does not allow', () => {
     const genuine = decodeJwt(tokens.body.access_token);
     const forged = await new SignJWT({ ...genuine, sub: 'a-known-customer', name: 'Someone' })
       .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
-      .sign(fromClientSecret('userinfo access token'));
+      .sign(forgedFromClientSecret('userinfo access token'));
     const answer = await h.call({
       path: '/userinfo',
       headers: { Authorization: `Bearer ${forged}` },
@@ -56,7 +53,7 @@ describe('what holding the OIDC client secret does not allow', () => {
     const presented = tokens.body.refresh_token as string;
     const refreshed = await h.redeem({ grant_type: 'refresh_token', refresh_token: presented });
     expect(refreshed.status).toBe(200);
-    const predicted = createHmac('sha256', fromClientSecret('refresh token successor'))
+    const predicted = createHmac('sha256', forgedFromClientSecret('refresh token successor'))
       .update(presented)
       .digest('base64url');
     expect(refreshed.body.refresh_token).not.toBe(predicted);

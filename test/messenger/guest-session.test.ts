@@ -1,8 +1,8 @@
-import { hkdfSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { decodeJwt, EncryptJWT } from 'jose';
 import { sealGuestSession } from '../../lambda/profiles/messenger/guest-session';
 import {
-  CLIENT,
+  forgedFromClientSecret,
   type MessengerHarness,
   SERVICE_KEY,
   startMessengerHarness,
@@ -54,11 +54,7 @@ describe('a guest’s session', () => {
           .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', typ: 'guest-session' })
           .setIssuedAt()
           .setExpirationTime('1h')
-          .encrypt(
-            new Uint8Array(
-              hkdfSync('sha256', CLIENT.clientSecret, CLIENT.clientId, 'guest session', 32),
-            ),
-          ),
+          .encrypt(forgedFromClientSecret('guest session')),
     ],
   ])('starts a new guest, with a WARN line, for a session value %s', async (_name, spoil) => {
     const first = await codeFor();
