@@ -102,6 +102,34 @@ describe('the KMS signer', () => {
     expect(kms.commandCalls(SignCommand)).toHaveLength(1);
   });
 
+  it('publishes the next key ahead of a rotation, and still signs with the current one', async () => {
+    kmsWithKeys();
+    const next = keyPair();
+    const NEXT = 'arn:aws:kms:eu-west-1:123456789012:key/2d9e9a6c-5e3a-4b9a-9f77-4fadac3e2a33';
+    kms.on(GetPublicKeyCommand, { KeyId: NEXT }).resolves({
+      KeyId: NEXT,
+      KeySpec: 'RSA_2048',
+      SigningAlgorithms: ['RSASSA_PKCS1_V1_5_SHA_256'],
+      PublicKey: new Uint8Array(next.der),
+    });
+    const rotating = createKmsSigner({
+      client: new KMSClient({ region: 'eu-west-1' }),
+      keyId: KEY_ID,
+      previousKeyId: PREVIOUS,
+      nextKeyId: NEXT,
+      clock: manualClock(),
+    });
+    const keys = await rotating.publicKeys();
+    expect(keys).toHaveLength(3);
+    expect(new Set(keys.map((key) => key.kid)).size).toBe(3);
+    // The current key still signs (the Sign stand-in refuses any other KeyId).
+    const jwt = await signJwt(rotating, { iss: 'https://issuer.example', sub: 'guest-1' });
+    const { protectedHeader } = await jwtVerify(jwt, createLocalJWKSet({ keys }), {
+      algorithms: ['RS256'],
+    });
+    expect(protectedHeader.kid).toBe(keys[0]?.kid);
+  });
+
   it('fetches the public keys once per container', async () => {
     kmsWithKeys();
     const kmsSigner = signer();
