@@ -23,7 +23,7 @@ import { GuestTokenStack } from '../../lib/guest-token-stack';
 import { readSettings } from '../../lib/settings';
 import { startHarness } from '../fixtures/harness';
 import { manualClock } from '../fixtures/manual-clock';
-import { CLIENT, ORIGIN, REDIRECT_URI, startMessengerHarness } from '../fixtures/messenger-harness';
+import { CLIENT, ORIGIN, startMessengerHarness } from '../fixtures/messenger-harness';
 
 const CDK_JSON = JSON.parse(readFileSync(path.join(__dirname, '../../cdk.json'), 'utf8'));
 
@@ -172,21 +172,15 @@ describe('the fleet dashboard', () => {
     try {
       // Act: a code issued and redeemed, a preflight, a refused visitor, an OAuth error and a
       // code table failing.
-      const { answer, pkce } = await h.requestCode();
-      const form = {
-        grant_type: 'authorization_code',
-        code: answer.body.authCode,
-        redirect_uri: REDIRECT_URI,
-        code_verifier: pkce.verifier,
-      };
+      const { form } = await h.issued();
       await h.redeem(form);
       await h.redeem(form);
       await h.redeem({ ...form, code: 'fails' });
       // A wrong secret: the re-read fails and the last good client stands. Then Genesys still
       // on the previous secret during a rotation.
-      await h.redeem((await issuedForm(h)).form, 'basic', 'not-the-secret');
+      await h.redeem((await h.issued()).form, 'basic', 'not-the-secret');
       expect(
-        (await h.redeem((await issuedForm(h)).form, 'basic', 'previous-client-secret-0123456789'))
+        (await h.redeem((await h.issued()).form, 'basic', 'previous-client-secret-0123456789'))
           .status,
       ).toBe(200);
       await h.call({
@@ -197,7 +191,7 @@ describe('the fleet dashboard', () => {
       await h.requestCode({ nonce: 'short' });
       // Sessions: a refresh, a reuse past the grace, a revocation and a back-channel logout.
       now = h.clock;
-      const redeemed = await h.redeem((await issuedForm(h)).form);
+      const redeemed = await h.redeem((await h.issued()).form);
       const refreshed = await h.redeem({
         grant_type: 'refresh_token',
         refresh_token: redeemed.body.refresh_token,
@@ -205,7 +199,7 @@ describe('the fleet dashboard', () => {
       expect(refreshed.status).toBe(200);
       h.clock.advance(31_000);
       await h.redeem({ grant_type: 'refresh_token', refresh_token: redeemed.body.refresh_token });
-      const other = await h.redeem((await issuedForm(h)).form);
+      const other = await h.redeem((await h.issued()).form);
       const basic = `Basic ${Buffer.from(`${CLIENT.clientId}:${CLIENT.clientSecret}`).toString('base64')}`;
       await h.call({
         method: 'POST',
@@ -261,16 +255,3 @@ describe('the fleet dashboard', () => {
     expect(emitted).toContain(METRIC.identityKeySetRefreshes);
   });
 });
-
-/** A code issued to a guest, and the form that redeems it. */
-async function issuedForm(h: Awaited<ReturnType<typeof startMessengerHarness>>) {
-  const { answer, pkce } = await h.requestCode();
-  return {
-    form: {
-      grant_type: 'authorization_code',
-      code: answer.body.authCode as string,
-      redirect_uri: REDIRECT_URI,
-      code_verifier: pkce.verifier,
-    },
-  };
-}

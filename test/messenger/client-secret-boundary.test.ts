@@ -7,25 +7,14 @@
 
 import { createHmac } from 'node:crypto';
 import { decodeJwt, SignJWT } from 'jose';
-import type { ClientCredentials, CredentialsProvider } from '../../lambda/platform/credentials';
 import {
   CLIENT,
   forgedFromClientSecret,
   ISSUER,
   type MessengerHarness,
-  REDIRECT_URI,
+  rotatingClient,
   startMessengerHarness,
 } from '../fixtures/messenger-harness';
-
-/** A client that the test can rotate, as a put-secret-value and a re-read would. */
-function rotatableClient(initial: ClientCredentials) {
-  let current = initial;
-  const provider: CredentialsProvider = { get: async () => current, invalidate: () => {} };
-  const rotate = (next: ClientCredentials) => {
-    current = next;
-  };
-  return { provider, rotate };
-}
 
 describe('what holding the OIDC client secret does not allow', () => {
   let h: MessengerHarness;
@@ -63,9 +52,9 @@ describe('what holding the OIDC client secret does not allow', () => {
 
 describe('rotating the OIDC client secret', () => {
   let h: MessengerHarness;
-  let client: ReturnType<typeof rotatableClient>;
+  let client: ReturnType<typeof rotatingClient>;
   beforeEach(async () => {
-    client = rotatableClient(CLIENT);
+    client = rotatingClient();
     h = await startMessengerHarness({ client: client.provider });
   });
   afterEach(() => h.close());
@@ -74,19 +63,10 @@ describe('rotating the OIDC client secret', () => {
 
   it('retires neither the page’s guest session nor Genesys’s refresh family', async () => {
     const { code, tokens } = await h.signIn();
-    client.rotate(rotated);
+    client.state.value = rotated;
     h.secrets.push(rotated.clientSecret);
-    const next = await h.requestCode({ guestSession: code.body.guestSession });
-    const redeemed = await h.redeem(
-      {
-        grant_type: 'authorization_code',
-        code: next.answer.body.authCode,
-        redirect_uri: REDIRECT_URI,
-        code_verifier: next.pkce.verifier,
-      },
-      'basic',
-      rotated.clientSecret,
-    );
+    const next = await h.issued({ guestSession: code.body.guestSession });
+    const redeemed = await h.redeem(next.form, 'basic', rotated.clientSecret);
     expect(decodeJwt(redeemed.body.id_token).sub).toBe(decodeJwt(tokens.body.id_token).sub);
     const refreshed = await h.redeem(
       { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token },
@@ -103,7 +83,7 @@ describe('rotating the OIDC client secret', () => {
   });
 
   it('takes the previous secret while it is listed, counts each use, and refuses it once dropped', async () => {
-    client.rotate({ ...rotated, previousClientSecret: CLIENT.clientSecret });
+    client.state.value = { ...rotated, previousClientSecret: CLIENT.clientSecret };
     h.secrets.push(rotated.clientSecret);
     const { tokens } = await h.signIn(); // Genesys still sends the old secret
     expect(tokens.status).toBe(200);
@@ -117,7 +97,9 @@ describe('rotating the OIDC client secret', () => {
     );
     expect(withNew.status).toBe(200);
     expect(uses()).toHaveLength(before); // the new secret is not counted
-    client.rotate(rotated); // the operator drops previousClientSecret
+    // The operator drops previousClientSecret; containers read it again within their cache age.
+    client.state.value = rotated;
+    client.provider.invalidate();
     const withOld = await h.redeem({
       grant_type: 'refresh_token',
       refresh_token: withNew.body.refresh_token,
@@ -135,13 +117,7 @@ describe('a replayed code', () => {
   afterEach(() => h.close());
 
   it('is refused and revokes the family its first redemption started', async () => {
-    const { answer, pkce } = await h.requestCode();
-    const form = {
-      grant_type: 'authorization_code',
-      code: answer.body.authCode,
-      redirect_uri: REDIRECT_URI,
-      code_verifier: pkce.verifier,
-    };
+    const { form } = await h.issued();
     const first = await h.redeem(form);
     expect(first.status).toBe(200);
     const replay = await h.redeem(form);

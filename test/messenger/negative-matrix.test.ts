@@ -3,7 +3,6 @@
 // (on close) that nothing secret reached a log line.
 
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { createCachedValue } from '../../lambda/platform/cached-value';
 import { createLocalSigner, type Signer } from '../../lambda/profiles/messenger/signer';
 import type { Answer } from '../fixtures/harness';
 import {
@@ -12,6 +11,7 @@ import {
   type MessengerHarness,
   ORIGIN,
   REDIRECT_URI,
+  rotatingClient,
   startMessengerHarness,
 } from '../fixtures/messenger-harness';
 
@@ -33,17 +33,7 @@ function expectOAuthError(answer: Answer, status: number, error: string): void {
 }
 
 /** A code, and the form that redeems it. */
-async function issued() {
-  const { answer, pkce, nonce } = await h.requestCode();
-  expect(answer.status).toBe(200);
-  const form = {
-    grant_type: 'authorization_code',
-    code: answer.body.authCode as string,
-    redirect_uri: REDIRECT_URI,
-    code_verifier: pkce.verifier,
-  };
-  return { form, nonce, pkce };
-}
+const issued = () => h.issued();
 
 describe('the happy path', () => {
   it('issues a code for a checked guest and redeems it once for a verifiable id_token', async () => {
@@ -398,37 +388,15 @@ describe('/userinfo and the public documents', () => {
 });
 
 describe('a rotated OIDC client secret', () => {
-  /** The OIDC client as Secrets Manager holds it, counting reads. */
-  function rotatingClient(clientSecret: string) {
-    const state = { clientSecret, reads: 0 };
-    const provider = createCachedValue(async () => {
-      state.reads++;
-      return {
-        value: { clientId: CLIENT.clientId, clientSecret: state.clientSecret },
-        expiresAt: Number.POSITIVE_INFINITY,
-      };
-    }, Date.now);
-    return { state, provider };
-  }
-
   it('is picked up on the first redemption with the new secret, with one re-read', async () => {
-    const client = rotatingClient(CLIENT.clientSecret);
+    const client = rotatingClient();
     const rotated = await startMessengerHarness({ signer, client: client.provider });
     try {
-      const { answer, pkce } = await rotated.requestCode();
+      const { form } = await rotated.issued();
       await client.provider.get(); // a warm container holds the old secret
-      client.state.clientSecret = 'the-new-client-secret-value';
-      rotated.secrets.push(client.state.clientSecret);
-      const tokens = await rotated.redeem(
-        {
-          grant_type: 'authorization_code',
-          code: answer.body.authCode,
-          redirect_uri: REDIRECT_URI,
-          code_verifier: pkce.verifier,
-        },
-        'basic',
-        client.state.clientSecret,
-      );
+      client.state.value = { ...CLIENT, clientSecret: 'the-new-client-secret-value' };
+      rotated.secrets.push(client.state.value.clientSecret);
+      const tokens = await rotated.redeem(form, 'basic', client.state.value.clientSecret);
       expect(tokens.status).toBe(200);
       expect(client.state.reads).toBe(2);
     } finally {
@@ -437,7 +405,7 @@ describe('a rotated OIDC client secret', () => {
   });
 
   it('is re-read at most once a minute however many wrong secrets arrive', async () => {
-    const client = rotatingClient(CLIENT.clientSecret);
+    const client = rotatingClient();
     const rotated = await startMessengerHarness({ signer, client: client.provider });
     try {
       const form = {
