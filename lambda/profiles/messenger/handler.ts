@@ -261,9 +261,11 @@ export function createHandler(deps: MessengerHandlerDeps) {
     });
 
   return Object.assign(chain, {
-    /** Lambda's init: the OIDC client and the signing keys, then the steps. */
-    // What this function's routes use (OIDC_SERVES): a visitors' function never signs, and
-    // Genesys's runs none of the visitor steps.
+    /**
+     * Lambda's init: what this function's routes use (OIDC_SERVES). The service key always; the
+     * OIDC client and signing keys for Genesys's routes (a visitors' function never signs); the
+     * visitor steps for the visitors'.
+     */
     warmUp: (options: WarmUpOptions = {}) => {
       const visitors = serves !== 'genesys';
       const genesys = serves !== 'visitors';
