@@ -15,5 +15,6 @@ module.exports = {
     '/node_modules/(?!(jose|@middy|openid-client|oauth4webapi|oidc-provider)/)',
   ],
   setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'],
+  globalSetup: '<rootDir>/test/global-setup.ts',
   testTimeout: 30_000,
 };

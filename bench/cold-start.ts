@@ -1,6 +1,6 @@
 // `npm run bench`, part 2: the cold path and the CPU of a warm invoke, for the bundle Lambda
-// runs. The stack is synthesized (bundling with the local esbuild, as `cdk deploy` does) and
-// its asset is loaded as is. Each cold run starts a fresh Node process that requires the
+// runs: the package's guest-api bundle (`npm run build`), which the construct deploys as it is,
+// loaded as is. Each cold run starts a fresh Node process that requires the
 // bundle and serves its first request against the emulator (no injected latency), at the
 // production log level (INFO), reading its credentials one of two ways:
 //  - the extension path: the emulator's stand-in for the Parameters and Secrets Lambda
@@ -15,15 +15,12 @@
 // Speed is judged as ratios, never as absolute milliseconds, against the targets printed last.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { build } from 'esbuild';
 import { DEV_CREDENTIALS } from '../dev/genesys-emulator';
-import { BUNDLING } from '../lib/guest-token-function';
-import { GuestTokenStack } from '../lib/guest-token-stack';
-import { readSettings } from '../lib/settings';
+import { BUNDLING, bundleDirectory } from '../lib/bundling';
 import { lambdaEnvironment, startEmulator } from './processes';
 
 // This machine drifts by tens of per cent within minutes: enough runs that the medians hold still.
@@ -35,18 +32,9 @@ const RAMP_INVOKES = 10;
 const ORIGIN = 'https://www.example.com';
 const ROOT = path.join(__dirname, '..');
 
-/** Synthesizes the stack as `cdk synth` would and returns the path of its handler bundle. */
-function deployedBundle(outdir: string): string {
-  const cdkJson = JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8'));
-  const app = new App({ outdir, context: { ...cdkJson.context, allowedOrigins: [ORIGIN] } });
-  const settings = readSettings((key) => app.node.tryGetContext(key));
-  new GuestTokenStack(app, 'Bench', { settings });
-  const { directory } = app.synth();
-  const assets = readdirSync(directory).filter((name) => name.startsWith('asset.'));
-  if (assets.length !== 1) throw new Error(`expected one asset, found ${assets.length}`);
-  const dir = path.join(directory, assets[0] as string);
-  // An ES module (the handler waits for its warm-up at load); index.js for a CommonJS build.
-  return path.join(dir, readdirSync(dir).includes('index.mjs') ? 'index.mjs' : 'index.js');
+/** The guest-api bundle the package ships and the construct deploys as it is. */
+function deployedBundle(): string {
+  return path.join(bundleDirectory('guest-api', { mustExist: true }), 'index.mjs');
 }
 
 async function bundle(entry: string, outdir: string, external: string[]): Promise<string> {
@@ -59,7 +47,7 @@ async function bundle(entry: string, outdir: string, external: string[]): Promis
     target: BUNDLING.target,
     format: 'cjs',
     minify: BUNDLING.minify,
-    sourcemap: BUNDLING.sourceMap,
+    sourcemap: BUNDLING.sourcemap,
     sourcesContent: BUNDLING.sourcesContent,
     mainFields: [...BUNDLING.mainFields],
     external,
@@ -187,7 +175,7 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'cold-start-'));
-  const deployed = deployedBundle(path.join(work, 'cdk.out'));
+  const deployed = deployedBundle();
   const bareEntry = path.join(work, 'bare.ts');
   writeFileSync(bareEntry, 'export const handler = async () => ({ statusCode: 200, body: "" });\n');
   const bare = await bundle(bareEntry, path.join(work, 'bare'), []);

@@ -12,14 +12,13 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { METRIC } from '../lambda/platform/observability';
+import { METRIC } from '../lambda/platform/metric-names';
 import {
   BREAKER_UPSTREAMS,
   CODE_TABLE_OPERATIONS,
   handlerMetrics,
   MESSENGER_UPSTREAMS,
   type MetricName,
-  metricsNamespaceOf,
   UPSTREAMS,
 } from './handler-metrics';
 import type { StackSettings } from './settings';
@@ -37,20 +36,25 @@ export interface GuestTokenAlarmsProps {
   api: apigateway.RestApi;
   /** Every function of the stack (the visitors', and Genesys's in the messenger profile). */
   handlers: readonly lambda.IFunction[];
-  webAclName: string;
+  /** The web ACL this construct made; none when the team brings its own (or has none). */
+  webAclName: string | undefined;
   settings: StackSettings;
   /** Messenger: the code table, whose throttled requests page someone. */
   codeTable?: dynamodb.ITable;
+  /** Where the handler publishes its metrics. */
+  metricsNamespace: string;
+  /** The team's own topic for every alarm; without it, `alarmEmail` makes one. */
+  topic?: sns.ITopic | undefined;
 }
 
 export class GuestTokenAlarms extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
-  readonly topic: sns.Topic | undefined;
+  readonly topic: sns.ITopic | undefined;
 
   constructor(scope: Construct, id: string, props: GuestTokenAlarmsProps) {
     super(scope, id);
     const { api, handlers, webAclName, settings } = props;
-    const m = handlerMetrics(metricsNamespaceOf(this));
+    const m = handlerMetrics(props.metricsNamespace);
     const acrossFunctions = (
       label: string,
       metricOf: (fn: lambda.IFunction) => cloudwatch.IMetric,
@@ -114,20 +118,21 @@ export class GuestTokenAlarms extends Construct {
       1,
       1,
     );
-    alarm(
-      'WafBlockedSpike',
-      `The web ACL blocked ${settings.wafBlockedAlarmThreshold} or more requests in 5 minutes`,
-      new cloudwatch.Metric({
-        namespace: 'AWS/WAFV2',
-        metricName: 'BlockedRequests',
-        dimensionsMap: { WebACL: webAclName, Region: Stack.of(this).region, Rule: 'ALL' },
-        period: PERIOD,
-        statistic: cloudwatch.Stats.SUM,
-      }),
-      settings.wafBlockedAlarmThreshold,
-      1,
-      1,
-    );
+    if (webAclName)
+      alarm(
+        'WafBlockedSpike',
+        `The web ACL blocked ${settings.wafBlockedAlarmThreshold} or more requests in 5 minutes`,
+        new cloudwatch.Metric({
+          namespace: 'AWS/WAFV2',
+          metricName: 'BlockedRequests',
+          dimensionsMap: { WebACL: webAclName, Region: Stack.of(this).region, Rule: 'ALL' },
+          period: PERIOD,
+          statistic: cloudwatch.Stats.SUM,
+        }),
+        settings.wafBlockedAlarmThreshold,
+        1,
+        1,
+      );
     const messenger = settings.profile === 'messenger';
     alarm(
       'UpstreamFailures',
@@ -239,12 +244,17 @@ export class GuestTokenAlarms extends Construct {
       );
     }
 
-    if (settings.alarmEmail) {
-      this.topic = new sns.Topic(this, 'Topic', {
-        displayName: 'Guest token proxy alarms',
-        enforceSSL: true,
-      });
+    this.topic =
+      props.topic ??
+      (settings.alarmEmail
+        ? new sns.Topic(this, 'Topic', {
+            displayName: 'Guest token proxy alarms',
+            enforceSSL: true,
+          })
+        : undefined);
+    if (settings.alarmEmail && !props.topic && this.topic)
       this.topic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
+    if (this.topic) {
       const notify = new actions.SnsAction(this.topic);
       for (const each of this.alarms) {
         each.addAlarmAction(notify);

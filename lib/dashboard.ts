@@ -7,13 +7,12 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { Profile } from '../lambda/config';
-import { METRIC } from '../lambda/platform/observability';
+import { METRIC } from '../lambda/platform/metric-names';
 import {
   BREAKER_UPSTREAMS,
   CODE_TABLE_OPERATIONS,
   handlerMetrics,
   MESSENGER_UPSTREAMS,
-  metricsNamespaceOf,
   UPSTREAMS,
 } from './handler-metrics';
 
@@ -24,8 +23,13 @@ const HEIGHT = 6;
 export interface GuestTokenDashboardProps {
   /** Every function of the stack: the visitors', then Genesys's in the messenger profile. */
   handlers: readonly lambda.IFunction[];
-  webAclName: string;
+  /** The web ACL this construct made, if it made one. */
+  webAclName: string | undefined;
   profile: Profile;
+  /** Where the handler publishes its metrics. */
+  metricsNamespace: string;
+  /** The dashboard's name (unique in the account and region). */
+  dashboardName: string;
   /** Trusted issuers are configured: chart guests against known customers. */
   knownCustomers?: boolean;
   /** Messenger: the code table, for DynamoDB's own throttling metric. */
@@ -38,10 +42,18 @@ export class GuestTokenDashboard extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    { handlers, webAclName, profile, knownCustomers = false, codeTable }: GuestTokenDashboardProps,
+    {
+      handlers,
+      webAclName,
+      profile,
+      knownCustomers = false,
+      codeTable,
+      metricsNamespace,
+      dashboardName,
+    }: GuestTokenDashboardProps,
   ) {
     super(scope, id);
-    const m = handlerMetrics(metricsNamespaceOf(this));
+    const m = handlerMetrics(metricsNamespace);
     const genesys = handlers[1];
     const label = (fn: lambda.IFunction, what: string) =>
       genesys === undefined ? what : `${what} (${fn === genesys ? 'Genesys' : 'visitors'})`;
@@ -62,7 +74,7 @@ export class GuestTokenDashboard extends Construct {
       new cloudwatch.Metric({
         namespace: 'AWS/WAFV2',
         metricName,
-        dimensionsMap: { WebACL: webAclName, Region: Stack.of(this).region, Rule: 'ALL' },
+        dimensionsMap: { WebACL: webAclName ?? '', Region: Stack.of(this).region, Rule: 'ALL' },
         period: PERIOD,
         statistic: sum,
         label,
@@ -77,7 +89,7 @@ export class GuestTokenDashboard extends Construct {
       });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `${Stack.of(this).stackName}-fleet`,
+      dashboardName,
       defaultInterval: Duration.hours(3),
     });
     const coldStarts = handlers.map((fn) =>
@@ -221,10 +233,14 @@ export class GuestTokenDashboard extends Construct {
       graph('Secrets served stale after a failed re-read', [
         count(METRIC.staleSecretServed, 'stale secret served'),
       ]),
-      graph('WAF allowed vs blocked', [
-        waf('AllowedRequests', 'allowed'),
-        waf('BlockedRequests', 'blocked'),
-      ]),
+      ...(webAclName
+        ? [
+            graph('WAF allowed vs blocked', [
+              waf('AllowedRequests', 'allowed'),
+              waf('BlockedRequests', 'blocked'),
+            ]),
+          ]
+        : []),
     );
   }
 }

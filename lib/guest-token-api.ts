@@ -1,10 +1,13 @@
 // The public edge: a regional REST API proxying the profile's paths to the function, throttled,
 // with JSON access logs and never bodies (tokens must not reach API Gateway's logs).
 
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import type { Profile } from '../lambda/config';
 import { GENESYS_FACING_PATHS, OIDC_PATHS } from '../lambda/profiles/messenger/provider';
@@ -34,22 +37,46 @@ export interface GuestTokenApiProps {
   /** Messenger: Genesys's function, for GENESYS_FACING_PATHS. */
   genesysHandler?: lambda.IFunction | undefined;
   settings: StackSettings;
+  /** Create API Gateway's account-level CloudWatch role (platform teams often manage it). */
+  cloudWatchRole: boolean;
+  /** A custom domain in front of the stage (an OpenID issuer must outlive the API). */
+  customDomain?: CustomDomain | undefined;
+  removalPolicy: RemovalPolicy;
+}
+
+/** A domain of the team's own for the API: its name, its certificate, and optionally its zone. */
+export interface CustomDomain {
+  /** e.g. `id.example.com`; the messenger profile's issuer becomes `https://id.example.com`. */
+  domainName: string;
+  /** An ACM certificate for the name, in the stack's region (a regional endpoint). */
+  certificate: acm.ICertificate;
+  /** The Route 53 zone to create the alias record in; without it, point the name yourself. */
+  hostedZone?: route53.IHostedZone;
 }
 
 export class GuestTokenApi extends Construct {
   readonly api: apigateway.RestApi;
   readonly accessLogs: logs.LogGroup;
 
+  readonly domain: apigateway.DomainName | undefined;
+
   constructor(
     scope: Construct,
     id: string,
-    { handler, genesysHandler, settings }: GuestTokenApiProps,
+    {
+      handler,
+      genesysHandler,
+      settings,
+      cloudWatchRole,
+      customDomain,
+      removalPolicy,
+    }: GuestTokenApiProps,
   ) {
     super(scope, id);
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: settings.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
     });
 
     this.api = new apigateway.RestApi(this, 'Api', {
@@ -58,8 +85,9 @@ export class GuestTokenApi extends Construct {
       // Every body reaches the function as base64 of its bytes, never re-decoded by API
       // Gateway, so the handler's strict UTF-8 check sees what the client sent.
       binaryMediaTypes: ['*/*'],
-      // Execution logging needs the account-level CloudWatch role.
-      cloudWatchRole: true,
+      // Execution logging needs the account-level CloudWatch role: made here unless the
+      // platform team manages it.
+      cloudWatchRole,
       deployOptions: {
         stageName: STAGE_NAME,
         throttlingRateLimit: settings.apiThrottleRateLimit,
@@ -132,10 +160,28 @@ export class GuestTokenApi extends Construct {
         templates: { 'application/json': refusal(code, messages[code] ?? code) },
       });
     }
+
+    this.domain = customDomain
+      ? new apigateway.DomainName(this, 'Domain', {
+          domainName: customDomain.domainName,
+          certificate: customDomain.certificate,
+          endpointType: apigateway.EndpointType.REGIONAL,
+          securityPolicy: apigateway.SecurityPolicy.TLS_1_2,
+          mapping: this.api,
+        })
+      : undefined;
+    if (customDomain?.hostedZone && this.domain)
+      new route53.ARecord(this, 'Alias', {
+        zone: customDomain.hostedZone,
+        recordName: customDomain.domainName,
+        target: route53.RecordTarget.fromAlias(new targets.ApiGatewayDomain(this.domain)),
+      });
   }
 
   get url(): string {
-    return this.api.urlForPath(`/${GUEST_TOKEN_PATH}`);
+    return this.domain
+      ? `https://${this.domain.domainName}/${GUEST_TOKEN_PATH}`
+      : this.api.urlForPath(`/${GUEST_TOKEN_PATH}`);
   }
 
   /** The stage's own URL, built from the RestApi's id (not its deployment), so the function can name it. */

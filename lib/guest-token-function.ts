@@ -1,38 +1,17 @@
 // The handler as a Lambda function whose role reads its own secret and nothing more; the secrets
 // extension keeps the AWS SDK out of the cold start, and provisioned concurrency runs init ahead.
+// The code is the profile's bundle shipped in the package (bundling.ts): nothing is bundled at
+// synth.
 
-import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { metricsNamespaceOf } from './handler-metrics';
+import { bundleDirectory } from './bundling';
 import type { StackSettings } from './settings';
-
-const PROJECT_ROOT = path.join(__dirname, '..');
-
-/** How the stack bundles the handler; the cold-start benchmark bundles the same way. */
-export const BUNDLING = {
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  target: 'node22',
-  // An ES module, so the handler can wait for its warm-up at load (top-level await, during
-  // Lambda's init); `require` is recreated for the lazily loaded AWS SDK.
-  format: OutputFormat.ESM,
-  banner:
-    "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  // Prefer packages' ESM builds so esbuild can drop what the handler does not use.
-  mainFields: ['module', 'main'],
-  // The AWS SDK is left to the runtime's copy: in Lambda the secret comes through the
-  // extension and the SDK is only a fallback, so its 300 KB would be parsed on every cold start
-  // for nothing (bench/cold-start.ts measures both ways).
-  externalModules: ['@aws-sdk/*'],
-} as const;
 
 /**
  * The extension's cache is off on purpose: the handler keeps the secret for 15 minutes itself
@@ -51,11 +30,17 @@ export const SECRETS_EXTENSION = {
 
 export interface GuestTokenFunctionProps {
   settings: StackSettings;
+  /** The instance's name: in descriptions and the secrets' texts. */
+  instanceName: string;
+  /** Where the handler publishes its metrics (METRICS_NAMESPACE). */
+  metricsNamespace: string;
+  /** What happens to the secrets and log groups when the construct leaves the stack. */
+  removalPolicy: RemovalPolicy;
 }
 
 export class GuestTokenFunction extends Construct {
   /** The visitors' function: /guest-token (and in the messenger profile /authorize). */
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   /** What API Gateway invokes for the visitors: the function, or its provisioned alias. */
   readonly target: lambda.IFunction;
   readonly role: iam.Role;
@@ -66,15 +51,16 @@ export class GuestTokenFunction extends Construct {
    * starve the code redemptions a conversation waits for.
    */
   readonly genesys:
-    | { function: NodejsFunction; role: iam.Role; logGroup: logs.LogGroup }
+    | { function: lambda.Function; role: iam.Role; logGroup: logs.LogGroup }
     | undefined;
   /** The Genesys OAuth client (guest-api profile only). */
   readonly secret: secretsmanager.ISecret | undefined;
   /** Known customers: the key of their pairwise subjects (only where issuers use them). */
   readonly subjectKey: secretsmanager.Secret | undefined;
 
-  constructor(scope: Construct, id: string, { settings }: GuestTokenFunctionProps) {
+  constructor(scope: Construct, id: string, props: GuestTokenFunctionProps) {
     super(scope, id);
+    const { settings, instanceName, removalPolicy } = props;
 
     const guestApi = settings.profile === 'guest-api';
     this.secret = !guestApi
@@ -86,7 +72,7 @@ export class GuestTokenFunction extends Construct {
             settings.existingSecretArn,
           )
         : new secretsmanager.Secret(this, 'GenesysClient', {
-            description: `Genesys Cloud OAuth client (client credentials) for ${Stack.of(this).stackName}: {"clientId","clientSecret"}. Replace the placeholder after the first deploy.`,
+            description: `Genesys Cloud OAuth client (client credentials) for ${instanceName}: {"clientId","clientSecret"}. Replace the placeholder after the first deploy.`,
             // A random placeholder: the function answers 503 until the operator puts the
             // real client in (README, "Put the Genesys client in the secret").
             generateSecretString: {
@@ -96,22 +82,24 @@ export class GuestTokenFunction extends Construct {
               generateStringKey: 'clientSecret',
               excludePunctuation: true,
             },
-            removalPolicy: RemovalPolicy.RETAIN,
+            removalPolicy,
           });
 
     // Generated once and never rotated: a new key would give every customer a new subject in
     // Genesys (docs/operations.md). Retained, so a stack re-created keeps its customers.
     this.subjectKey = settings.pairwiseSubjects
       ? new secretsmanager.Secret(this, 'PairwiseSubjectKey', {
-          description: `Key of the pairwise subjects of known customers for ${Stack.of(this).stackName}. Never rotate casually: every customer would get a new identity in Genesys.`,
+          description: `Key of the pairwise subjects of known customers for ${instanceName}. Never rotate casually: every customer would get a new identity in Genesys.`,
           generateSecretString: { passwordLength: 64, excludePunctuation: true },
-          removalPolicy: RemovalPolicy.RETAIN,
+          removalPolicy,
         })
       : undefined;
 
     const environment = {
       ...settings.handlerEnvironment,
-      METRICS_NAMESPACE: metricsNamespaceOf(this),
+      METRICS_NAMESPACE: props.metricsNamespace,
+      // The bundle's source maps, for readable stack traces in the log.
+      NODE_OPTIONS: '--enable-source-maps',
       ...(this.secret && { GENESYS_CREDENTIALS_SECRET_ID: this.secret.secretArn }),
       ...(this.subjectKey && { SITE_SUBJECT_KEY_SECRET_ID: this.subjectKey.secretArn }),
     };
@@ -122,6 +110,7 @@ export class GuestTokenFunction extends Construct {
       reservedConcurrency: settings.reservedConcurrency,
       environment: guestApi ? environment : { ...environment, OIDC_SERVES: 'visitors' },
       settings,
+      removalPolicy,
     });
     this.function = visitors.function;
     this.role = visitors.role;
@@ -134,6 +123,7 @@ export class GuestTokenFunction extends Construct {
           reservedConcurrency: settings.genesysReservedConcurrency,
           environment: { ...environment, OIDC_SERVES: 'genesys' },
           settings,
+          removalPolicy,
         });
 
     const schedule = settings.provisionedConcurrencySchedule;
@@ -189,27 +179,27 @@ export class GuestTokenFunction extends Construct {
       reservedConcurrency,
       environment,
       settings,
+      removalPolicy,
     }: {
       description: string;
       reservedConcurrency: number | undefined;
       environment: Record<string, string>;
       settings: StackSettings;
+      removalPolicy: RemovalPolicy;
     },
   ) {
     const logGroup = new logs.LogGroup(this, `${name}Logs`, {
       retention: settings.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
     });
     const role = new iam.Role(this, `${name}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description,
     });
     logGroup.grantWrite(role);
-    const fn = new NodejsFunction(this, `${name}Handler`, {
-      entry: path.join(PROJECT_ROOT, 'lambda/index.ts'),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+    const fn = new lambda.Function(this, `${name}Handler`, {
+      code: lambda.Code.fromAsset(bundleDirectory(settings.profile, { mustExist: true })),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: settings.memorySize,
@@ -223,18 +213,6 @@ export class GuestTokenFunction extends Construct {
         SECRETS_EXTENSION.options,
       ),
       environment,
-      bundling: {
-        minify: BUNDLING.minify,
-        sourceMap: BUNDLING.sourceMap,
-        sourcesContent: BUNDLING.sourcesContent,
-        target: BUNDLING.target,
-        format: BUNDLING.format,
-        banner: BUNDLING.banner,
-        mainFields: [...BUNDLING.mainFields],
-        externalModules: [...BUNDLING.externalModules],
-        // One profile per bundle: lambda/index.ts branches on it, leaving the other profile out.
-        define: { 'process.env.GENESYS_PROFILE': JSON.stringify(settings.profile) },
-      },
     });
     return { function: fn, role, logGroup };
   }

@@ -7,7 +7,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import type { Upstream } from '../lambda/platform/errors';
-import { type METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/platform/observability';
+import { type METRIC, SERVICE_NAME } from '../lambda/platform/metric-names';
+import { METRICS_NAMESPACE } from '../lambda/platform/settings';
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 

@@ -4,7 +4,7 @@
 // refresh-token families Genesys's sessions live on), the OIDC client secret and the service's
 // own key (service-keys.ts), which nobody outside the stack is ever given.
 
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -30,6 +30,13 @@ export interface MessengerProviderProps {
   keyGeneration: number;
   /** A rotation's first step: the next generation, created and published, not yet signing. */
   publishNextKey: boolean;
+  /** The instance's name, in descriptions and the OIDC client id. */
+  instanceName: string;
+  /**
+   * What happens to the table, keys and secrets when the construct leaves the stack; RETAIN
+   * keeps every session and key (the table is also deletion-protected then).
+   */
+  removalPolicy: RemovalPolicy;
 }
 
 /** What the account root may do with a signing key: administer it, never sign with it. */
@@ -62,10 +69,18 @@ export class MessengerProvider extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    { visitors, genesys, issuer, keyGeneration, publishNextKey }: MessengerProviderProps,
+    {
+      visitors,
+      genesys,
+      issuer,
+      keyGeneration,
+      publishNextKey,
+      instanceName,
+      removalPolicy,
+    }: MessengerProviderProps,
   ) {
     super(scope, id);
-    const stackName = Stack.of(this).stackName;
+    const stackName = instanceName;
     const account = new iam.AccountRootPrincipal();
 
     // KMS does not rotate asymmetric keys: a rotation is a new generation (docs/operations.md:
@@ -80,7 +95,7 @@ export class MessengerProvider extends Construct {
         description: `${stackName}: signs the id_tokens Genesys Cloud Messenger verifies (RS256), generation ${generation}`,
         keySpec: kms.KeySpec.RSA_2048,
         keyUsage: kms.KeyUsage.SIGN_VERIFY,
-        removalPolicy: RemovalPolicy.RETAIN,
+        removalPolicy,
         policy: new iam.PolicyDocument({
           statements: [
             new iam.PolicyStatement({
@@ -109,8 +124,8 @@ export class MessengerProvider extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       // It holds the refresh-token families Genesys keeps conversations on (up to 90 days) and the
       // sign-outs that end them: a stack mistake must not sign every customer out.
-      removalPolicy: RemovalPolicy.RETAIN,
-      deletionProtection: true,
+      removalPolicy,
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     });
 
@@ -122,13 +137,13 @@ export class MessengerProvider extends Construct {
         excludePunctuation: true,
         passwordLength: 48,
       },
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
     });
 
     this.serviceKey = new secretsmanager.Secret(this, 'ServiceKey', {
       description: `${stackName}: the provider's own key (guest sessions, access tokens, refresh successors). Never give it to anyone, Genesys included.`,
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy,
     });
 
     // Visitors' routes store codes and read sign-outs; Genesys's claim codes, rotate refresh

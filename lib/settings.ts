@@ -249,7 +249,11 @@ export class SettingsError extends Error {
 }
 
 /** Reads and checks every setting; throws SettingsError naming each bad context key. */
-export function readSettings(context: (key: string) => unknown): StackSettings {
+export function readSettings(
+  context: (key: string) => unknown,
+  /** What the settings are called in an error: CDK context, or a construct's props. */
+  source = 'CDK context',
+): StackSettings {
   const problems: string[] = [];
 
   const handlerEnvironment: Record<string, string> = {};
@@ -328,7 +332,7 @@ export function readSettings(context: (key: string) => unknown): StackSettings {
   if (schedule && reserved !== undefined && schedule.rules.some((r) => r.concurrency > reserved))
     problems.push('provisionedConcurrencySchedule: a rule asks for more than reservedConcurrency');
   if (problems.length > 0 || !infra.success)
-    throw new SettingsError(`Invalid CDK context: ${problems.join('; ')}`);
+    throw new SettingsError(`Invalid ${source}: ${problems.join('; ')}`);
   return {
     ...infra.data,
     handlerEnvironment,

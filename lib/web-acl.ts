@@ -1,7 +1,6 @@
 // The first line of abuse control: a per-IP rate rule answering 429 in the API's error shape, and
 // AWS's managed rule groups; the handler's per-container bucket (lambda/steps/abuse-guard.ts) is the second.
 
-import { Stack } from 'aws-cdk-lib';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { GENESYS_FACING_PATHS, OIDC_PATHS } from '../lambda/profiles/messenger/provider';
@@ -43,15 +42,17 @@ export interface GuestTokenWebAclProps {
   /** The ARN of the API Gateway stage to protect. */
   stageArn: string;
   settings: StackSettings;
+  /** The web ACL's name (unique in the account and region). */
+  name: string;
 }
 
 export class GuestTokenWebAcl extends Construct {
   readonly webAcl: wafv2.CfnWebACL;
   readonly name: string;
 
-  constructor(scope: Construct, id: string, { stageArn, settings }: GuestTokenWebAclProps) {
+  constructor(scope: Construct, id: string, { stageArn, settings, name }: GuestTokenWebAclProps) {
     super(scope, id);
-    this.name = `${Stack.of(this).stackName}-guest-token`;
+    this.name = name;
 
     const visibility = (metricName: string) => ({
       cloudWatchMetricsEnabled: true,

@@ -9,37 +9,9 @@ import { type LogLevel, METRICS_NAMESPACE } from './settings';
 
 export { METRICS_NAMESPACE };
 
-export const SERVICE_NAME = 'genesys-guest-token-proxy';
+import { METRIC, SERVICE_NAME } from './metric-names';
 
-/**
- * Every metric the handler emits, by name: the audit emits them and the stack's dashboard and
- * alarms chart them, so the two cannot drift apart. ColdStart is Powertools' own.
- */
-export const METRIC = {
-  requests: 'Requests',
-  tokensIssued: 'TokensIssued',
-  mintLatency: 'MintLatency',
-  expiryRefreshes: 'ExpiryRefreshes',
-  refusals: 'Refusals',
-  upstreamFailures: 'UpstreamFailures',
-  upstreamRetries: 'UpstreamRetries',
-  circuitOpened: 'CircuitOpened',
-  oauthRefreshes: 'OAuthRefreshes',
-  oauthLatency: 'OAuthLatency',
-  keySetRefreshes: 'KeySetRefreshes',
-  identityKeySetRefreshes: 'IdentityKeySetRefreshes',
-  preflights: 'Preflights',
-  coldStart: 'ColdStart',
-  codesIssued: 'CodesIssued',
-  codesRedeemed: 'CodesRedeemed',
-  oauthErrors: 'OAuthErrors',
-  tokensRefreshed: 'TokensRefreshed',
-  refreshTokenReuse: 'RefreshTokenReuse',
-  sessionRevocations: 'SessionRevocations',
-  backchannelLogouts: 'BackchannelLogouts',
-  previousClientSecretUsed: 'PreviousClientSecretUsed',
-  staleSecretServed: 'StaleSecretServed',
-} as const;
+export { METRIC, SERVICE_NAME };
 
 const REDACTED = '[REDACTED]';
 /** Keys whose values are never logged, whatever they hold (compared case-insensitively). */

@@ -8,8 +8,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { GuestTokenStack } from '../../lib/guest-token-stack';
-import { CONTEXT_KEYS, readSettings } from '../../lib/settings';
+import { ReferenceStack } from '../../bin/reference-stack';
+import { propsFromContext } from '../../lib/index';
+import { CONTEXT_KEYS } from '../../lib/settings';
 
 const ROOT = path.join(__dirname, '../..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -104,14 +105,13 @@ describe('the docs', () => {
           genesysProfile: profile,
           alarmEmail: 'oncall@example.com',
           siteIdentityIssuers: [{ issuer: 'https://login.example.com', audience: 'web' }],
+          allowPlaceholderOrigins: true,
           'aws:cdk:bundling-stacks': [],
         },
       });
-      const stack = new GuestTokenStack(app, 'Docs', {
-        settings: readSettings((k) => app.node.tryGetContext(k)),
-      });
+      const stack = new ReferenceStack(app, 'Docs', { proxy: propsFromContext(app.node) });
       return Object.keys(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map(
-        (id) => id.replace(/^Alarms/, '').replace(/[0-9A-F]{8}$/, ''),
+        (id) => id.replace(/^ProxyAlarms/, '').replace(/[0-9A-F]{8}$/, ''),
       );
     };
     const alarms = [...new Set([...alarmsOf('guest-api'), ...alarmsOf('messenger')])].sort();

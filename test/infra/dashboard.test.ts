@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { ReferenceStack } from '../../bin/reference-stack';
 import { DEV_CREDENTIALS } from '../../dev/genesys-emulator';
 import { SiteIdp } from '../../dev/site-idp';
 import { CREDENTIALS_TTL_MS, createSecretCredentials } from '../../lambda/platform/credentials';
@@ -19,8 +20,7 @@ import {
 } from '../../lambda/platform/observability';
 import { BREAKER_DEFAULTS } from '../../lambda/platform/upstream/circuit-breaker';
 import { createMemoryCodeStore, hashCode } from '../../lambda/profiles/messenger/code-store';
-import { GuestTokenStack } from '../../lib/guest-token-stack';
-import { readSettings } from '../../lib/settings';
+import { propsFromContext } from '../../lib/index';
 import { startHarness } from '../fixtures/harness';
 import { manualClock } from '../fixtures/manual-clock';
 import { CLIENT, ORIGIN, startMessengerHarness } from '../fixtures/messenger-harness';
@@ -29,10 +29,16 @@ const CDK_JSON = JSON.parse(readFileSync(path.join(__dirname, '../../cdk.json'),
 
 function dashboardBody(context: Record<string, unknown> = {}): string {
   const app = new App({
-    context: { ...CDK_JSON.context, ...context, 'aws:cdk:bundling-stacks': [] },
+    context: {
+      ...CDK_JSON.context,
+      ...context,
+      allowPlaceholderOrigins: true,
+      'aws:cdk:bundling-stacks': [],
+    },
   });
-  const settings = readSettings((key) => app.node.tryGetContext(key));
-  const template = Template.fromStack(new GuestTokenStack(app, 'Proxy', { settings }));
+  const template = Template.fromStack(
+    new ReferenceStack(app, 'Proxy', { proxy: propsFromContext(app.node) }),
+  );
   const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
   // The body is a Fn::Join of strings and tokens; its literal parts hold the metric names.
   const parts = (dashboard?.Properties.DashboardBody['Fn::Join'][1] ?? []) as unknown[];
@@ -42,7 +48,7 @@ function dashboardBody(context: Record<string, unknown> = {}): string {
 /** Metric names the dashboard charts in the handler's namespace (plain metrics and SEARCHes). */
 function chartedNames(body: string): Set<string> {
   const names = new Set<string>();
-  const plain = new RegExp(`\\["${METRICS_NAMESPACE}/Proxy","([A-Za-z]+)"`, 'g');
+  const plain = new RegExp(`\\["${METRICS_NAMESPACE}/Proxy-Proxy","([A-Za-z]+)"`, 'g');
   for (const [, name] of body.matchAll(plain)) names.add(name as string);
   for (const [, name] of body.matchAll(/MetricName=\\"([A-Za-z]+)\\"/g)) names.add(name as string);
   return names;

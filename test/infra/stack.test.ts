@@ -9,9 +9,10 @@ import { App, type Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ReferenceStack } from '../../bin/reference-stack';
 import { GENESYS_FACING_PATHS } from '../../lambda/profiles/messenger/provider';
 import { SECRETS_EXTENSION } from '../../lib/guest-token-function';
-import { GuestTokenStack } from '../../lib/guest-token-stack';
+import { propsFromContext } from '../../lib/index';
 import { checkContext, readSettings, SettingsError } from '../../lib/settings';
 
 const ROOT = path.join(__dirname, '../..');
@@ -29,10 +30,10 @@ function synth(
       allowedOrigins: ['https://chat.example.com', 'https://www.example.com'],
       ...context,
       ...(!bundle && { 'aws:cdk:bundling-stacks': [] }),
+      allowPlaceholderOrigins: true,
     },
   });
-  const settings = readSettings((key) => app.node.tryGetContext(key));
-  const stack = new GuestTokenStack(app, 'Proxy', { settings });
+  const stack = new ReferenceStack(app, 'Proxy', { proxy: propsFromContext(app.node) });
   extend?.(stack);
   // Template.fromStack synthesizes the app, so it is only called when a test asks for it.
   return {
@@ -76,7 +77,7 @@ describe('the function and its secret', () => {
     expect(statements(template)).toContainEqual(
       expect.objectContaining({
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^GuestTokenLogs/), 'Arn'] },
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ProxyGuestTokenLogs/), 'Arn'] },
       }),
     );
   });
@@ -396,7 +397,7 @@ describe('the whole template', () => {
   it('has the alarms, and notifies an SNS topic when an alarm email is given', () => {
     const quiet = synth().template;
     const names = Object.keys(quiet.findResources('AWS::CloudWatch::Alarm')).map((id) =>
-      id.replace(/^Alarms/, '').replace(/[0-9A-F]{8}$/, ''),
+      id.replace(/^ProxyAlarms/, '').replace(/[0-9A-F]{8}$/, ''),
     );
     expect(names.sort()).toEqual(
       [
@@ -791,8 +792,8 @@ describe('the messenger profile', () => {
     const secrets = Object.entries(template.findResources('AWS::SecretsManager::Secret'));
     // The OIDC client and the service's own key: this profile never calls Genesys with a client.
     expect(secrets.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
-      'MessengerOidcClient',
-      'MessengerServiceKey',
+      'ProxyMessengerOidcClient',
+      'ProxyMessengerServiceKey',
     ]);
     const [clientId, client] = secrets.find(([id]) => id.includes('OidcClient')) ?? [];
     const [keyId, key] = secrets.find(([id]) => id.includes('ServiceKey')) ?? [];
@@ -816,7 +817,7 @@ describe('the messenger profile', () => {
             OIDC_CODE_TABLE: { Ref: Match.anyValue() },
             OIDC_SIGNING_KEY_ID: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
             OIDC_ISSUER: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
-            METRICS_NAMESPACE: 'GenesysGuestTokenProxy/Proxy',
+            METRICS_NAMESPACE: 'GenesysGuestTokenProxy/Proxy-Proxy',
           }),
         },
       });
@@ -937,7 +938,7 @@ describe('the messenger profile', () => {
   it('alarms on its own upstreams, and has no circuit breaker to alarm on', () => {
     const { template } = synth(MESSENGER);
     const names = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).map((id) =>
-      id.replace(/^Alarms/, '').replace(/[0-9A-F]{8}$/, ''),
+      id.replace(/^ProxyAlarms/, '').replace(/[0-9A-F]{8}$/, ''),
     );
     expect(names).not.toContain('CircuitOpen');
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -983,7 +984,7 @@ describe('the messenger profile', () => {
     const clientAuth = alarm('ClientAuthenticationFailing');
     expect(clientAuth).toMatchObject({
       MetricName: 'OAuthErrors',
-      Namespace: 'GenesysGuestTokenProxy/Proxy',
+      Namespace: 'GenesysGuestTokenProxy/Proxy-Proxy',
       Threshold: 3,
     });
     expect(clientAuth?.Dimensions).toContainEqual({ Name: 'error', Value: 'invalid_client' });
@@ -1013,11 +1014,12 @@ describe('the messenger profile', () => {
         ...CDK_JSON.context,
         ...MESSENGER,
         allowedOrigins: ['https://www.example.com'],
+        allowPlaceholderOrigins: true,
         'aws:cdk:bundling-stacks': [],
       },
     });
-    const settings = readSettings((key) => app.node.tryGetContext(key));
-    const stacks = ['BrandA', 'BrandB'].map((name) => new GuestTokenStack(app, name, { settings }));
+    const proxy = propsFromContext(app.node);
+    const stacks = ['BrandA', 'BrandB'].map((name) => new ReferenceStack(app, name, { proxy }));
     const namespaces = stacks.map((stack) => {
       const template = Template.fromStack(stack);
       const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
@@ -1029,8 +1031,14 @@ describe('the messenger profile', () => {
       return { emitted: fn?.Properties.Environment.Variables.METRICS_NAMESPACE, alarmed: [...own] };
     });
     expect(namespaces).toEqual([
-      { emitted: 'GenesysGuestTokenProxy/BrandA', alarmed: ['GenesysGuestTokenProxy/BrandA'] },
-      { emitted: 'GenesysGuestTokenProxy/BrandB', alarmed: ['GenesysGuestTokenProxy/BrandB'] },
+      {
+        emitted: 'GenesysGuestTokenProxy/BrandA-Proxy',
+        alarmed: ['GenesysGuestTokenProxy/BrandA-Proxy'],
+      },
+      {
+        emitted: 'GenesysGuestTokenProxy/BrandB-Proxy',
+        alarmed: ['GenesysGuestTokenProxy/BrandB-Proxy'],
+      },
     ]);
   });
 
