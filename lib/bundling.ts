@@ -1,4 +1,4 @@
-// How the handler is bundled, once per profile, into the package (dist/lambda/<profile>): the
+// How the handler is bundled, once per profile, into the package (dist/handler/<profile>): the
 // construct deploys that folder as it is, so a consumer's synth bundles nothing. `npm run build`
 // (and `npm pack`, through prepack) runs it; the cold-start bench bundles the same way.
 
@@ -14,10 +14,10 @@ export const PACKAGE_ROOT = path.join(
 
 /** Where a profile's bundle lives inside the package; with `mustExist`, it must be built. */
 export function bundleDirectory(profile: Profile, { mustExist = false } = {}): string {
-  const directory = path.join(PACKAGE_ROOT, 'dist', 'lambda', profile);
+  const directory = path.join(PACKAGE_ROOT, 'dist', 'handler', profile);
   if (mustExist && !existsSync(path.join(directory, 'index.mjs')))
     throw new Error(
-      `The ${profile} handler bundle is missing at ${directory}: run \`npm run build\` in the package`,
+      `The ${profile} handler bundle is missing at ${directory}: the package was installed without it (install it again), or, in its own repository, run \`npm run build\``,
     );
   return directory;
 }

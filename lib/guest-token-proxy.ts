@@ -50,6 +50,21 @@ export interface GuestTokenProxyProps extends SettingsProps {
   customDomain?: CustomDomain;
 }
 
+/** The props beyond the settings, by name (docs/deploy.md lists them; the build checks the list). */
+export const PLATFORM_PROPS = [
+  'webAcl',
+  'cloudWatchRole',
+  'alarmTopic',
+  'removalPolicy',
+  'customDomain',
+] as const;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const platformProps: Same<
+  Exclude<keyof GuestTokenProxyProps, keyof SettingsProps>,
+  (typeof PLATFORM_PROPS)[number]
+> = true;
+void platformProps;
+
 export class GuestTokenProxy extends Construct {
   /** The REST API (stage `v1`). */
   readonly api: apigateway.RestApi;

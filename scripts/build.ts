@@ -1,4 +1,4 @@
-// `npm run build` (and prepack): one handler bundle per profile into dist/lambda/<profile>, then
+// `npm run build` (and prepack): one handler bundle per profile into dist/handler/<profile>, then
 // the construct library (lib/index.ts and what it imports) compiled with its types into dist/.
 
 import { execFileSync } from 'node:child_process';
@@ -8,9 +8,9 @@ import { build } from 'esbuild';
 import { PROFILES } from '../lambda/config';
 import { BUNDLING, bundleDirectory, PACKAGE_ROOT } from '../lib/bundling';
 
-/** One bundle per profile into dist/lambda/<profile> (the tests' global setup runs it too). */
+/** One bundle per profile into dist/handler/<profile> (the tests' global setup runs it too). */
 export async function bundleHandlers(): Promise<void> {
-  rmSync(path.join(PACKAGE_ROOT, 'dist', 'lambda'), { recursive: true, force: true });
+  rmSync(path.join(PACKAGE_ROOT, 'dist', 'handler'), { recursive: true, force: true });
   await Promise.all(
     PROFILES.map((profile) =>
       build({

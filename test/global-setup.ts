@@ -1,4 +1,4 @@
-// Before any test: the handler bundles the construct deploys (dist/lambda), built afresh from
+// Before any test: the handler bundles the construct deploys (dist/handler), built afresh from
 // the source under test, so no synth test ever reads a stale bundle.
 
 import { bundleHandlers } from '../scripts/build';

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ReferenceStack } from '../../bin/reference-stack';
+import { PLATFORM_PROPS } from '../../lib/guest-token-proxy';
 import { propsFromContext } from '../../lib/index';
 import { CONTEXT_KEYS } from '../../lib/settings';
 
@@ -135,12 +136,19 @@ describe('the docs', () => {
     }
   });
 
-  it('documents every CDK context key the app reads, and only those', () => {
-    const documented = tableRows(read('docs/deploy.md'), 'context key').flatMap(([first]) =>
+  it('documents every CDK context key the app reads (each a prop of the construct), and only those', () => {
+    const documented = tableRows(read('docs/deploy.md'), 'context key / prop').flatMap(([first]) =>
       backticked(first ?? ''),
     );
     expect([...CONTEXT_KEYS].filter((key) => !documented.includes(key))).toEqual([]);
     expect(documented.filter((key) => !CONTEXT_KEYS.includes(key))).toEqual([]);
+  });
+
+  it('documents every prop of the construct beyond the settings, and only those', () => {
+    const documented = tableRows(read('docs/deploy.md'), 'prop').flatMap(([first]) =>
+      backticked(first ?? '').slice(0, 1),
+    );
+    expect(documented.sort()).toEqual([...PLATFORM_PROPS].sort());
   });
 
   it('documents every environment variable the code reads, and only those', () => {
