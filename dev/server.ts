@@ -116,6 +116,8 @@ export interface LocalOptions {
   siteIdp?: SiteIdp;
   /** The handler's clock (tests pass one they move by hand). */
   clock?: Clock;
+  /** Serve this folder's files at every other path (default web/: the demo pages). */
+  webRoot?: string;
 }
 
 /** Starts the local stack; the environment is read exactly as Lambda reads it. */
@@ -148,6 +150,7 @@ export async function startLocal(
       return handler(event, context);
     },
     {
+      ...(options.webRoot && { webRoot: options.webRoot }),
       paths: () => HANDLER_PATHS[profile],
       devConfig: () => ({
         ...(siteIdp && {

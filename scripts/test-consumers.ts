@@ -1,16 +1,32 @@
-// `npm run test:consumers`: the package as a team installs it. `npm pack` the root (prepack builds
-// the construct and both handler bundles); a fresh app from today's `cdk init app --language
-// typescript` (TypeScript 7, NodeNext) installs the tarball with cdk-nag, takes the README's
-// bin/app.ts verbatim and synthesizes both profiles with AwsSolutionsChecks: it must type-check,
-// bundle nothing ("Bundling asset" never printed), deploy the tarball's own bundle and raise no
-// cdk-nag error. publint and @arethetypeswrong/cli check the tarball. Prints a closing line and
-// exits non-zero when a check fails.
+// `npm run test:consumers`: both packages as a team installs them.
+// - The construct: `npm pack` the root (prepack builds the construct and both handler bundles);
+//   a fresh app from today's `cdk init app --language typescript` (TypeScript 7, NodeNext)
+//   installs the tarball with cdk-nag, takes the README's bin/app.ts verbatim and synthesizes
+//   both profiles with AwsSolutionsChecks: it must type-check, bundle nothing ("Bundling asset"
+//   never printed), deploy the tarball's own bundle and raise no cdk-nag error.
+// - The browser package: `npm pack -w web`; a fresh Vite app installs it, takes the README's
+//   browser example verbatim as its main.ts, type-checks it against the package's types and
+//   builds; the built page, served by `npm start`'s messenger stack with the Messenger stand-in,
+//   completes a sign-in in Chromium (Genesys, the emulator, redeems the code).
+// publint and @arethetypeswrong/cli check both tarballs. Prints a closing line and exits non-zero
+// when a check fails.
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_PATH, DESKTOP_USER_AGENT } from '../dev/browser';
+import { startLocal } from '../dev/server';
 import { PROFILES } from '../lambda/config';
 
 const ROOT = path.join(__dirname, '..');
@@ -27,7 +43,7 @@ export function readmeExample(name: string): string {
   return fence[1];
 }
 
-function run(command: string, args: string[], cwd: string): string {
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
   try {
     return execFileSync(command, args, {
       cwd,
@@ -35,6 +51,7 @@ function run(command: string, args: string[], cwd: string): string {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
+        ...env,
         CDK_DISABLE_VERSION_CHECK: '1',
         npm_config_fund: 'false',
         npm_config_audit: 'false',
@@ -111,6 +128,7 @@ async function main(): Promise<void> {
         !printed.includes('Bundling asset') && deployed.length === 1,
       ]);
     }
+    await browserPackage(work, checks);
   } catch (error) {
     checks.push([(error as Error).message, false]);
   } finally {
@@ -121,6 +139,128 @@ async function main(): Promise<void> {
   console.log(`(${((Date.now() - started) / 1000).toFixed(0)} s)`);
   console.log(`consumers: ${checks.length - failed} passed, ${failed} failed`);
   if (failed > 0) process.exitCode = 1;
+}
+
+/** The page around the README's example: Messenger's snippet (a queue, as Genesys's is), then
+ * the example, then a stand-in of Messenger that replays the queue and authenticates. */
+const INDEX_HTML = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>Consumer of genesys-guest-token-web</title>
+    <script>
+      window.Genesys = window.Genesys || function () { (window.Genesys.q = window.Genesys.q || []).push(arguments); };
+    </script>
+  </head>
+  <body>
+    <script type="module" src="/main.ts"></script>
+    <script type="module" src="/boot-messenger.js"></script>
+  </body>
+</html>
+`;
+const BOOT_MESSENGER = `import { installStandInMessenger } from './messenger-standin.js';
+const genesysApi = new URLSearchParams(location.search).get('genesys') ?? '';
+const messenger = installStandInMessenger({ genesysApi, deploymentId: 'local-deployment' });
+window.consumer = { messenger, outcome: messenger.authenticate().then(() => 'session', (e) => String(e)) };
+`;
+
+async function browserPackage(work: string, checks: [string, boolean][]): Promise<void> {
+  const packed = JSON.parse(
+    run('npm', ['pack', '-w', 'web', '--json', '--pack-destination', work], ROOT),
+  ) as { filename: string; files: { path: string }[] }[];
+  const tarball = path.join(work, packed[0]?.filename ?? '');
+  const files = packed[0]?.files.map((file) => file.path) ?? [];
+  checks.push([
+    'web: the tarball holds the ES modules, their types and the script-tag build',
+    ['dist/index.js', 'dist/index.d.ts', 'dist/genesys-guest-token.iife.js'].every((file) =>
+      files.includes(file),
+    ),
+  ]);
+  run(path.join(BIN, 'publint'), ['--strict', tarball], ROOT);
+  checks.push(['web: publint finds no problem', true]);
+  run(path.join(BIN, 'attw'), [tarball, '--profile', 'esm-only', '--format', 'ascii'], ROOT);
+  checks.push(['web: @arethetypeswrong/cli finds no problem (an ES module package)', true]);
+
+  const app = path.join(work, 'web-app');
+  mkdirSync(path.join(app, 'public'), { recursive: true });
+  writeFileSync(
+    path.join(app, 'package.json'),
+    JSON.stringify({ name: 'web-app', private: true, type: 'module' }),
+  );
+  writeFileSync(
+    path.join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'ESNext',
+        moduleResolution: 'bundler',
+        lib: ['ES2022', 'DOM'],
+        strict: true,
+        noEmit: true,
+        types: ['vite/client'],
+      },
+      include: ['main.ts'],
+    }),
+  );
+  writeFileSync(path.join(app, 'index.html'), INDEX_HTML);
+  writeFileSync(path.join(app, 'main.ts'), readmeExample('web'));
+  writeFileSync(path.join(app, 'public', 'boot-messenger.js'), BOOT_MESSENGER);
+  copyFileSync(
+    path.join(ROOT, 'web/messenger-standin.js'),
+    path.join(app, 'public/messenger-standin.js'),
+  );
+  const version = (name: string) =>
+    JSON.parse(readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
+  run(
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      `vite@${version('vite')}`,
+      `typescript@${version('typescript')}`,
+      tarball,
+    ],
+    app,
+  );
+  run('npx', ['tsc', '-p', '.'], app);
+  checks.push(["web: the README's example type-checks against the package's types", true]);
+
+  // The page is served by the local messenger stack, so its origin is an allowed one.
+  const stack = await startLocal(
+    { GENESYS_PROFILE: 'messenger', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'ERROR' },
+    { webRoot: path.join(app, 'dist') },
+  );
+  try {
+    run('npx', ['vite', 'build'], app, { VITE_GUEST_TOKEN_URL: `${stack.url}/guest-token` });
+    checks.push(['web: vite build succeeds', true]);
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: ['--no-sandbox'],
+    });
+    try {
+      const page = await (await browser.newContext({ userAgent: DESKTOP_USER_AGENT })).newPage();
+      const genesys = encodeURIComponent(stack.emulator?.baseUrl ?? '');
+      await page.goto(`${stack.url}/?genesys=${genesys}`);
+      const outcome = await page.evaluate(
+        () => (window as unknown as { consumer: { outcome: Promise<string> } }).consumer.outcome,
+      );
+      const sub = await page.evaluate(
+        () =>
+          (window as unknown as { consumer: { messenger: { session?: { sub: string } } } }).consumer
+            .messenger.session?.sub,
+      );
+      checks.push([
+        `web: the built page completes a Messenger sign-in in Chromium (${outcome}, Genesys redeemed ${stack.emulator?.messengerCalls.exchange ?? 0})`,
+        outcome === 'session' &&
+          /^guest:/.test(sub ?? '') &&
+          (stack.emulator?.messengerCalls.exchange ?? 0) === 1,
+      ]);
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    await stack.close();
+  }
 }
 
 if (require.main === module) void main();

@@ -5,7 +5,7 @@
 // ?sessionUpgrade=1 a sign-in at the site upgrades the conversation in place (step-up).
 
 import { mountSiteSignIn } from './demo-site-sign-in.js';
-import { registerMessengerAuthProvider } from './messenger-auth-provider.js';
+import { registerMessengerAuthProvider } from './dist/index.js';
 import { installStandInMessenger } from './messenger-standin.js';
 
 const params = new URLSearchParams(location.search);

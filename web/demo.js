@@ -2,10 +2,9 @@
 // The demo page: a TokenManager against this server's /guest-token (or ?endpoint=…), the
 // stand-in chat SDK connected through the adapter, and what happens shown as it happens.
 
-import { connectChatSdk } from './chat-sdk-adapter.js';
 import { createStandInChatSdk } from './chat-sdk-standin.js';
 import { mountSiteSignIn } from './demo-site-sign-in.js';
-import { TokenManager } from './token-manager.js';
+import { connectChatSdk, TokenManager } from './dist/index.js';
 
 const params = new URLSearchParams(location.search);
 // ?mode=messenger is the Messenger AuthProvider demo, on its own page.
@@ -50,7 +49,7 @@ manager.addEventListener('refresh', (event) => {
   log('request', reason, '');
 });
 manager.addEventListener('token', (event) => {
-  const token = /** @type {CustomEvent<import('./token-manager.js').GuestToken>} */ (event).detail;
+  const token = /** @type {CustomEvent<import('./dist/index.js').GuestToken>} */ (event).detail;
   events.push({
     type: 'token',
     at: Date.now(),

@@ -41,6 +41,11 @@ export function installStandInMessenger({ genesysApi, deploymentId }) {
   let upgrading = Promise.resolve();
   const newConversation = () => crypto.randomUUID();
 
+  // Genesys's snippet defines `Genesys` as a queue before Messenger loads; Messenger replays it.
+  /** @type {any} */
+  const page = globalThis;
+  /** @type {IArguments[]} */
+  const queued = [...(page.Genesys?.q ?? [])];
   /** @type {any} */ (globalThis).Genesys = (
     /** @type {string} */ command,
     /** @type {string} */ plugin,
@@ -169,5 +174,6 @@ export function installStandInMessenger({ genesysApi, deploymentId }) {
       return session;
     },
   };
+  for (const args of queued) /** @type {any} */ (globalThis).Genesys(...args);
   return stand;
 }
