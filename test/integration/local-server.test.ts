@@ -83,7 +83,7 @@ describe('local server', () => {
   });
 
   it('does not serve files outside web/', async () => {
-    const res = await request(`${stack.url}/../package.json`);
+    const res = await request(`${stack.url}/../cdk.json`);
     expect(res.statusCode).toBe(404);
     await res.body.dump();
   });
