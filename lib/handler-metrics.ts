@@ -17,12 +17,11 @@ export const UPSTREAMS: readonly Upstream[] = ['secrets', 'oauth', 'mint', 'keys
 export const BREAKER_UPSTREAMS: readonly Upstream[] = ['oauth', 'mint', 'keys'];
 /** The messenger profile calls no Genesys endpoint: its upstreams are AWS services. */
 export const MESSENGER_UPSTREAMS: readonly Upstream[] = ['secrets', 'kms', 'codes'];
-/** What the messenger profile does to its code table (codes, refresh tokens, revocations). */
+/** What the messenger profile does to its code table (codes, refresh tokens, sign-outs); TTL deletes. */
 export const CODE_TABLE_OPERATIONS = [
   dynamodb.Operation.PUT_ITEM,
   dynamodb.Operation.GET_ITEM,
   dynamodb.Operation.UPDATE_ITEM,
-  dynamodb.Operation.DELETE_ITEM,
 ];
 
 /**
