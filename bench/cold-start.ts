@@ -199,6 +199,35 @@ function median(values: number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+/**
+ * The subject BENCH_EXTRA names (`label=path`: a bundle, or a .ts entry bundled here exactly as
+ * the handler is, e.g. a lever under bench/levers/), run as the proxy is.
+ */
+async function extraSubject(
+  env: Record<string, string>,
+  work: string,
+): Promise<Array<[string, string, Record<string, string>]>> {
+  const extra = process.env.BENCH_EXTRA;
+  if (!extra) return [];
+  const at = extra.indexOf('=');
+  if (at < 1) throw new Error('BENCH_EXTRA takes label=path (a bundle, or a .ts entry)');
+  const entry = path.resolve(extra.slice(at + 1));
+  if (!entry.endsWith('.ts')) return [[extra.slice(0, at), entry, env]];
+  const outfile = path.join(work, 'extra', 'index.mjs');
+  await build({
+    ...BUNDLING,
+    banner: { ...BUNDLING.banner },
+    mainFields: [...BUNDLING.mainFields],
+    external: [...BUNDLING.external],
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    define: { 'process.env.GENESYS_PROFILE': JSON.stringify('guest-api') },
+    logLevel: 'warning',
+  });
+  return [[extra.slice(0, at), outfile, env]];
+}
+
 /** `--memory MB` (default 512): the Lambda memory size whose CPU share the invokes get. */
 function memoryFlag(): number {
   const at = process.argv.indexOf('--memory');
@@ -517,6 +546,8 @@ async function main(): Promise<void> {
     [LIBRARIES_FLOOR, librariesFloor, viaExtension],
     [PEER, peer, peerEnv],
     [PROXY, deployed, viaExtension],
+    // BENCH_EXTRA=label=path: one more subject, for trying a lever (bench/levers/).
+    ...(await extraSubject(viaExtension, work)),
   ];
   const shaped = new Map<string, Run[]>(lambdaRows.map(([name]) => [name, []]));
   if ('unavailable' in group) {
