@@ -31,6 +31,7 @@ import * as path from 'node:path';
 import { build } from 'esbuild';
 import { DEV_CREDENTIALS } from '../dev/genesys-emulator';
 import { BUNDLING, bundleDirectory } from '../lib/bundling';
+import { guestTokenEvent } from './event';
 import { lambdaEnvironment, startEmulator } from './processes';
 
 // This machine drifts by tens of per cent within minutes: enough runs that the medians hold still.
@@ -73,26 +74,7 @@ async function bundle(entry: string, outdir: string, external: string[]): Promis
   return outfile;
 }
 
-const EVENT = {
-  resource: '/guest-token',
-  path: '/guest-token',
-  httpMethod: 'POST',
-  headers: { origin: ORIGIN, 'content-type': 'application/json', 'user-agent': 'Mozilla/5.0' },
-  multiValueHeaders: {},
-  queryStringParameters: null,
-  multiValueQueryStringParameters: null,
-  pathParameters: null,
-  stageVariables: null,
-  isBase64Encoded: false,
-  body: JSON.stringify({ name: 'Ada' }),
-  requestContext: {
-    requestId: 'bench',
-    identity: { sourceIp: '203.0.113.7' },
-    httpMethod: 'POST',
-    path: '/guest-token',
-    stage: 'v1',
-  },
-};
+const EVENT = guestTokenEvent(ORIGIN);
 
 // Runs in the fresh process. First it loads the Node built-ins Lambda's runtime interface client
 // has loaded before it requires a handler (aws-lambda-nodejs-runtime-interface-client: http for

@@ -4,31 +4,9 @@
 // rehearsal would use stand-ins and leave no state; this one only measures what it could gain.
 //   BENCH_EXTRA="rehearsal=bench/levers/rehearse-at-init.ts" npm run bench
 import { handler } from '../../lambda/index';
+import { guestTokenEvent } from '../event';
 
-const event = {
-  resource: '/guest-token',
-  path: '/guest-token',
-  httpMethod: 'POST',
-  headers: {
-    origin: 'https://www.example.com',
-    'content-type': 'application/json',
-    'user-agent': 'Mozilla/5.0',
-  },
-  multiValueHeaders: {},
-  queryStringParameters: null,
-  multiValueQueryStringParameters: null,
-  pathParameters: null,
-  stageVariables: null,
-  isBase64Encoded: false,
-  body: JSON.stringify({ name: 'Ada' }),
-  requestContext: {
-    requestId: 'rehearsal',
-    identity: { sourceIp: '203.0.113.9' },
-    httpMethod: 'POST',
-    path: '/guest-token',
-    stage: 'v1',
-  },
-};
+const event = guestTokenEvent('https://www.example.com');
 const context = {
   functionName: 'bench',
   awsRequestId: 'rehearsal',
