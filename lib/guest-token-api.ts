@@ -59,6 +59,8 @@ export class GuestTokenApi extends Construct {
   readonly accessLogs: logs.LogGroup;
 
   readonly domain: apigateway.DomainName | undefined;
+  /** The custom domain's name, as given (the resource's own is a token until deploy). */
+  private readonly domainName: string | undefined;
 
   constructor(
     scope: Construct,
@@ -161,6 +163,7 @@ export class GuestTokenApi extends Construct {
       });
     }
 
+    this.domainName = customDomain?.domainName;
     this.domain = customDomain
       ? new apigateway.DomainName(this, 'Domain', {
           domainName: customDomain.domainName,
@@ -179,8 +182,8 @@ export class GuestTokenApi extends Construct {
   }
 
   get url(): string {
-    return this.domain
-      ? `https://${this.domain.domainName}/${GUEST_TOKEN_PATH}`
+    return this.domainName
+      ? `https://${this.domainName}/${GUEST_TOKEN_PATH}`
       : this.api.urlForPath(`/${GUEST_TOKEN_PATH}`);
   }
 
