@@ -1,5 +1,7 @@
-// The handler as a Lambda function whose role reads its own secret and nothing more; the secrets
-// extension keeps the AWS SDK out of the cold start, and provisioned concurrency runs init ahead.
+// The handler as Lambda functions (the visitors', and in the messenger profile Genesys's), each
+// with a role that writes its own logs and, granted by the other constructs, reads only its own
+// secrets; the secrets extension keeps the AWS SDK out of the cold start, and provisioned
+// concurrency runs the visitors' init ahead.
 // The code is the profile's bundle shipped in the package (bundling.ts): nothing is bundled at
 // synth.
 
